@@ -1,0 +1,56 @@
+# The study's two commands: `make book` (execute every chapter, build the HTML book) and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.lslib-installed
+PROFILE ?= quick
+ONLY ?=
+PARAMS ?=
+
+# Real data are read from a mirror directory when one sits beside the repository (CI and tests).
+SHARED_DATA := $(abspath ../shared/data)
+ifeq ($(origin LSLIB_DATA_MIRROR), undefined)
+  ifneq ($(wildcard $(SHARED_DATA)),)
+    export LSLIB_DATA_MIRROR := $(SHARED_DATA)
+  endif
+endif
+export PYTHONUNBUFFERED := 1
+
+.PHONY: help env book run test clean distclean
+
+help:
+	@echo "make book     execute all chapters (PROFILE=$(PROFILE)) and build the HTML book into _build/html"
+	@echo "make test     run the whole test suite (smoke run of every chapter, book build, browser check)"
+	@echo "make env      create or reuse $(VENV) with the pinned environment"
+	@echo "make run PROFILE=smoke|quick|full ONLY='01_data_acquisition ...' PARAMS='seed=1 ...'"
+	@echo "make clean    remove _build;  make distclean  also removes $(VENV)"
+
+env: $(STAMP)
+
+# Reinstalls only when the pins change: a second `make book` installs nothing.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	@touch $@
+	@echo "environment ready: $(VENV)"
+
+run: env
+	$(PY) -m lslib run --profile $(PROFILE) $(if $(ONLY),--only $(ONLY)) $(foreach p,$(PARAMS),--param $(p))
+
+book: env
+	$(PY) -m lslib run --profile $(PROFILE)
+	$(PY) -m lslib book --profile $(PROFILE)
+
+test: env
+	$(PY) -m lslib run --profile smoke
+	$(PY) -m pytest --nbval-lax --nbval-current-env tests lslib _build/run/smoke/*.ipynb
+
+clean:
+	rm -rf _build
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,56 @@
+"""environment.yml (conda + pip) and constraints.txt must pin the same versions."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(raw: str) -> str:
+    return re.sub(r"[-_.]+", "-", raw).lower()
+
+
+def _constraints() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[_name(name)] = version
+    return pins
+
+
+def _environment() -> dict[str, str]:
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pins = {}
+    for dependency in spec["dependencies"]:
+        entries = dependency["pip"] if isinstance(dependency, dict) else [dependency]
+        for entry in entries:
+            match = re.match(r"^([A-Za-z0-9_.\-]+)\s*==?\s*([^\s,;]+)$", entry)
+            if match and match.group(1) != "python":
+                pins[_name(match.group(1))] = match.group(2)
+    return pins
+
+
+def test_environment_yml_pins_the_constraint_versions():
+    constraints, environment = _constraints(), _environment()
+    disagreements = {n: (v, constraints.get(n)) for n, v in environment.items() if constraints.get(n) != v}
+    assert not disagreements, f"environment.yml vs constraints.txt: {disagreements}"
+
+
+def test_every_direct_dependency_is_pinned_in_both():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    direct = project["dependencies"] + project["optional-dependencies"]["test"]
+    names = {_name(re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0]) for d in direct}
+    constraints, environment = _constraints(), _environment()
+    assert names - set(constraints) == set()
+    assert names - set(environment) == set()
+
+
+def test_torch_is_pinned_exactly_everywhere():
+    assert _constraints()["torch"] == "2.13.0"
+    assert _environment()["torch"] == "2.13.0"
+    assert '"torch==2.13.0"' in (ROOT / "pyproject.toml").read_text()
