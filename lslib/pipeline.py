@@ -1,0 +1,554 @@
+"""Execute the book's chapters with papermill, one kernel at a time, and write the run report.
+
+The chapter order is the book's order: the notebooks under ``notebooks/`` that ``_toc.yml`` lists.
+A run
+
+1. loads a profile (:mod:`lslib.profiles`) and the ``--param`` overrides;
+2. validates every parameter against each selected notebook's ``parameters`` cell, before
+   anything executes (an unknown name or a wrongly typed value raises
+   :class:`~lslib.errors.ParameterError` naming the chapter and the parameter);
+3. executes each chapter with the current interpreter as kernel, with the run directory as its
+   working directory and a wall-clock timeout, printing ``ok/FAIL  seconds  path``;
+4. writes ``<run_dir>/report.json`` after every chapter: status, seconds, peak memory, seed and
+   the metrics the chapter recorded through :func:`lslib.report.record`.
+
+A failing chapter stops the run; its partial notebook is kept in the run directory.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import yaml
+
+from lslib.errors import ChapterFailed, ParameterError
+from lslib.profiles import Profile, load_profile
+from lslib.report import METRICS_ENV, write_json_atomic
+
+__all__ = [
+    "Chapter",
+    "Project",
+    "ChapterResult",
+    "find_project",
+    "notebook_parameters",
+    "resolve_parameters",
+    "parse_param",
+    "run",
+]
+
+KERNEL_NAME = "python3"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of the book: its name (``01_data_acquisition``) and source notebook."""
+
+    name: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the book lives: the folder holding ``_toc.yml``, ``_config.yml`` and ``notebooks/``."""
+
+    root: Path
+
+    @property
+    def toc(self) -> Path:
+        return self.root / "_toc.yml"
+
+    def chapters(self) -> list[Chapter]:
+        """Chapters in book order: the ``notebooks/*`` entries of ``_toc.yml``."""
+        if not self.toc.is_file():
+            raise FileNotFoundError(f"No _toc.yml in {self.root}: is this the study's root folder?")
+        files = _toc_files(yaml.safe_load(self.toc.read_text(encoding="utf-8")))
+        chapters = []
+        for entry in files:
+            path = Path(entry)
+            if path.parts and path.parts[0] == "notebooks":
+                source = self.root / path.with_suffix(".ipynb")
+                if not source.is_file():
+                    raise FileNotFoundError(f"_toc.yml lists {entry}, but {source} does not exist")
+                chapters.append(Chapter(name=path.stem, source=source))
+        return chapters
+
+    def default_run_dir(self, profile: str) -> Path:
+        return self.root / "_build" / "run" / profile
+
+
+def _toc_files(node: Any) -> list[str]:
+    """All ``file`` entries of a sphinx-external-toc structure, in order."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if "root" in node:
+            found.append(str(node["root"]))
+        if "file" in node:
+            found.append(str(node["file"]))
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key, []) or []:
+                found.extend(_toc_files(child))
+    elif isinstance(node, list):
+        for child in node:
+            found.extend(_toc_files(child))
+    return found
+
+
+def find_project(start: Path | None = None) -> Project:
+    """The nearest folder at or above ``start`` (default: the working directory) with ``_toc.yml``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file() and (folder / "notebooks").is_dir():
+            return Project(folder)
+    raise FileNotFoundError(f"No _toc.yml with a notebooks/ folder at or above {here}")
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+
+_TYPE_NAMES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """A parameter declared in a notebook's ``parameters`` cell."""
+
+    name: str
+    default: Any
+    type: type | None  # None: any value is accepted (the default is None or not a literal)
+
+
+def notebook_parameters(path: Path) -> dict[str, NotebookParameter]:
+    """Read the ``parameters`` cell of a notebook with papermill, without executing it.
+
+    Raises
+    ------
+    ParameterError
+        The notebook has no cell tagged ``parameters``.
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    if not declared:
+        raise ParameterError(f"{path.name} has no cell tagged 'parameters'; every chapter needs one")
+    parameters = {}
+    for name, spec in declared.items():
+        annotated = _TYPE_NAMES.get(str(spec.get("inferred_type_name", "None")))
+        try:
+            default = ast.literal_eval(str(spec.get("default")))
+        except (ValueError, SyntaxError):
+            default = None
+        kind = annotated or (type(default) if default is not None else None)
+        parameters[name] = NotebookParameter(name=name, default=default, type=kind)
+    return parameters
+
+
+def _type_ok(value: Any, expected: type | None) -> bool:
+    if expected is None:
+        return True
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE`` from the command line; VALUE is read as YAML (``5``, ``0.1``, ``true``, ``[1, 2]``).
+
+    Examples
+    --------
+    >>> parse_param("epochs=5")
+    ('epochs', 5)
+    >>> parse_param("source=stac")
+    ('source', 'stac')
+    """
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ParameterError(f"--param expects KEY=VALUE, got {text!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as error:
+        raise ParameterError(f"--param {text!r}: cannot read the value ({error})") from error
+    if isinstance(value, str):  # YAML 1.1 reads 1e-3 as text; a number is meant
+        try:
+            value = float(value) if _FLOAT.match(value.strip()) else value
+        except ValueError:
+            pass
+    return key.strip(), value
+
+
+def resolve_parameters(
+    chapters: Sequence[Chapter],
+    profile: Profile,
+    overrides: dict[str, Any] | None = None,
+    injected: dict[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Merge profile values and overrides per chapter and validate them against each notebook.
+
+    Parameters
+    ----------
+    chapters : sequence of Chapter
+        The chapters that will run.
+    profile : Profile
+        Its ``chapters`` section gives each chapter's values.
+    overrides : dict, optional
+        ``--param`` values; each applies to every selected chapter that declares it, and must
+        be declared by at least one of them.
+    injected : dict, optional
+        Values the pipeline passes to chapters that declare them (for example ``profile``).
+
+    Returns
+    -------
+    dict
+        Chapter name -> parameters to pass to papermill.
+
+    Raises
+    ------
+    ParameterError
+        Naming the chapter and the parameter, for an unknown name or a wrongly typed value.
+    """
+    overrides = dict(overrides or {})
+    resolved: dict[str, dict[str, Any]] = {}
+    claimed: set[str] = set()
+    problems: list[str] = []
+    for chapter in chapters:
+        declared = notebook_parameters(chapter.source)
+        values: dict[str, Any] = {}
+        for name, value in (injected or {}).items():
+            if name in declared:
+                values[name] = value
+        for origin, given in ((f"profile {profile.name!r}", profile.parameters_for(chapter.name)),
+                              ("--param", overrides)):
+            for name, value in given.items():
+                if name not in declared:
+                    if origin != "--param":
+                        problems.append(f"{chapter.name}: {origin} sets unknown parameter {name!r}")
+                    continue
+                claimed.add(name)
+                expected = declared[name].type
+                if not _type_ok(value, expected):
+                    problems.append(
+                        f"{chapter.name}: parameter {name!r} expects {expected.__name__} "
+                        f"(default {declared[name].default!r}), got {value!r} from {origin}"
+                    )
+                values[name] = value
+        resolved[chapter.name] = values
+    for name in overrides:
+        if name not in claimed:
+            names = ", ".join(c.name for c in chapters)
+            problems.append(f"--param {name!r} is not a parameter of any selected chapter ({names})")
+    if problems:
+        raise ParameterError("Invalid parameters, nothing was executed:\n  " + "\n  ".join(problems))
+    return resolved
+
+
+# --------------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChapterResult:
+    """One chapter's line in ``report.json``."""
+
+    name: str
+    status: str  # "ok", "failed" or "timeout"
+    seconds: float
+    peak_rss_mb: float
+    seed: int | None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    notebook: str = ""
+    git_commit: str = ""
+    started: str = ""
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data = {
+            "name": self.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "seed": self.seed,
+            "metrics": self.metrics,
+            "notebook": self.notebook,
+            "git_commit": self.git_commit,
+            "started": self.started,
+        }
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def git_commit(root: Path) -> str:
+    """The checked-out commit, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
+
+
+def _write_kernelspec(folder: Path) -> None:
+    """A kernelspec named ``python3`` that runs *this* interpreter, found first via JUPYTER_PATH."""
+    spec_dir = folder / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+
+
+class _KernelWatch(threading.Thread):
+    """Samples the memory of this process's children (the kernel) and enforces the timeout."""
+
+    def __init__(self, timeout_s: float, interval_s: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self._psutil = psutil
+        self._me = psutil.Process()
+        self._known = {child.pid for child in self._me.children(recursive=True)}
+        self.timeout_s = timeout_s
+        self.interval_s = interval_s
+        self.peak_bytes = 0
+        self.timed_out = False
+        self._halt = threading.Event()
+        self._start_time = time.monotonic()
+
+    def _kernel_processes(self) -> list[Any]:
+        return [p for p in self._me.children(recursive=True) if p.pid not in self._known]
+
+    def run(self) -> None:
+        while not self._halt.wait(self.interval_s):
+            total = 0
+            processes = self._kernel_processes()
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
+                    pass
+            self.peak_bytes = max(self.peak_bytes, total)
+            if time.monotonic() - self._start_time > self.timeout_s:
+                self.timed_out = True
+                for process in processes:
+                    try:
+                        process.kill()
+                    except self._psutil.NoSuchProcess:
+                        pass
+                return
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def _failing_cell(notebook_path: Path) -> str:
+    """Describe the cell papermill marked as failed in a partial output notebook."""
+    try:
+        import nbformat
+
+        notebook = nbformat.read(notebook_path, as_version=4)
+    except Exception:  # a notebook killed mid-write may not parse
+        return "the failing cell could not be read from the partial notebook"
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("exception"):
+            first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+            return f"cell {index} (first line: {first[:80]!r})"
+    return "no cell was marked as failed"
+
+
+def _execute_chapter(
+    chapter: Chapter,
+    parameters: dict[str, Any],
+    run_dir: Path,
+    timeout_s: float,
+    progress: bool,
+) -> tuple[str, float, float, str | None]:
+    """Run one notebook; return (status, seconds, peak RSS in MB, error text or None)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    output = run_dir / f"{chapter.name}.ipynb"
+    watch = _KernelWatch(timeout_s)
+    started = time.monotonic()
+    error: str | None = None
+    status = "ok"
+    watch.start()
+    try:
+        papermill.execute_notebook(
+            str(chapter.source),
+            str(output),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(run_dir),
+            progress_bar=progress,
+            execution_timeout=int(timeout_s) + 1,
+            request_save_on_cell_execute=True,
+        )
+    except PapermillExecutionError as failure:
+        status = "failed"
+        trace = _ANSI.sub("", "\n".join(failure.traceback[-12:]))
+        first_line = (failure.source or "").strip().splitlines()[0][:80] if (failure.source or "").strip() else ""
+        error = (f"cell {failure.cell_index} of the source (In [{failure.exec_count}], starting "
+                 f"{first_line!r}) raised {failure.ename}: {failure.evalue}\n{trace}")
+    except Exception as failure:  # dead kernel (timeout), missing kernel, unreadable notebook
+        status = "timeout" if watch.timed_out else "failed"
+        where = _failing_cell(output) if output.exists() else "before the first cell"
+        reason = (f"ran past the {timeout_s:.0f} s timeout and was stopped" if watch.timed_out
+                  else f"{type(failure).__name__}: {failure}")
+        error = f"{reason}; {where}"
+    finally:
+        watch.stop()
+    if watch.timed_out and status == "ok":  # the kernel died between cells
+        status, error = "timeout", f"ran past the {timeout_s:.0f} s timeout and was stopped"
+    return status, time.monotonic() - started, watch.peak_bytes / 2**20, error
+
+
+def select_chapters(chapters: Sequence[Chapter], only: Iterable[str] | None) -> list[Chapter]:
+    """Chapters named in ``only`` (by full name or number prefix, e.g. ``03``), in book order."""
+    if not only:
+        return list(chapters)
+    wanted = []
+    for token in only:
+        matches = [c for c in chapters if c.name == token or c.name.split("_", 1)[0] == token]
+        if not matches:
+            names = ", ".join(c.name for c in chapters)
+            raise ParameterError(f"--only {token!r} names no chapter of the book; chapters: {names}")
+        wanted.extend(m for m in matches if m not in wanted)
+    return [c for c in chapters if c in wanted]
+
+
+def _load_report(path: Path) -> dict[str, Any]:
+    if path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            pass
+    return {}
+
+
+def run(
+    project: Project,
+    profile: str | Profile = "quick",
+    *,
+    only: Iterable[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    run_dir: Path | None = None,
+    timeout_s: float | None = None,
+    progress: bool = False,
+    echo: Any = print,
+) -> dict[str, Any]:
+    """Execute chapters in order and return the run report (also written to ``report.json``).
+
+    Parameters
+    ----------
+    project : Project
+        The study's root.
+    profile : str or Profile
+        ``smoke``, ``quick``, ``full``, a YAML path, or a loaded profile.
+    only : iterable of str, optional
+        Chapter names or number prefixes; default all chapters of ``_toc.yml``.
+    overrides : dict, optional
+        Parameter values that override the profile (``--param``).
+    run_dir : Path, optional
+        Working directory of the kernels and home of the outputs; default ``_build/run/<profile>``.
+    timeout_s : float, optional
+        Per-chapter wall-clock limit; default the profile's ``timeout_s``.
+    progress : bool
+        Show papermill's per-cell progress bar.
+    echo : callable
+        Receives one line per chapter (``ok  12.3 s  path``) and the failure details.
+
+    Raises
+    ------
+    ParameterError
+        Before executing anything, for an invalid parameter or chapter selection.
+    ChapterFailed
+        After writing the report, when a chapter failed or timed out.
+    """
+    loaded = profile if isinstance(profile, Profile) else load_profile(profile)
+    chapters = select_chapters(project.chapters(), only)
+    parameters = resolve_parameters(chapters, loaded, overrides, injected={"profile": loaded.name})
+    run_dir = (run_dir or project.default_run_dir(loaded.name)).resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    limit = float(timeout_s or loaded.timeout_s)
+
+    # Kernels inherit the environment: this interpreter as kernel, absolute data paths.
+    kernels_home = run_dir / ".jupyter"
+    _write_kernelspec(kernels_home)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(kernels_home)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    )
+    if os.environ.get("LSLIB_DATA_MIRROR"):
+        os.environ["LSLIB_DATA_MIRROR"] = str(Path(os.environ["LSLIB_DATA_MIRROR"]).expanduser().resolve())
+
+    report_path = run_dir / "report.json"
+    commit = git_commit(project.root)
+    previous = {c["name"]: c for c in _load_report(report_path).get("chapters", [])}
+    report: dict[str, Any] = {
+        "profile": loaded.name,
+        "git_commit": commit,
+        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "chapters": [],
+    }
+    results: dict[str, dict[str, Any]] = dict(previous)
+
+    def write_report() -> None:
+        order = [c.name for c in project.chapters()]
+        report["chapters"] = [results[name] for name in order if name in results]
+        write_json_atomic(report_path, report)
+
+    failure: str | None = None
+    for chapter in chapters:
+        metrics_file = run_dir / "metrics" / f"{chapter.name}.json"
+        metrics_file.unlink(missing_ok=True)
+        os.environ[METRICS_ENV] = str(metrics_file)
+        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        try:
+            status, seconds, peak_mb, error = _execute_chapter(
+                chapter, parameters[chapter.name], run_dir, limit, progress
+            )
+        finally:
+            os.environ.pop(METRICS_ENV, None)
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+        declared = notebook_parameters(chapter.source)
+        seed = parameters[chapter.name].get("seed", declared["seed"].default if "seed" in declared else None)
+        output = run_dir / f"{chapter.name}.ipynb"
+        result = ChapterResult(
+            name=chapter.name, status=status, seconds=seconds, peak_rss_mb=peak_mb, seed=seed,
+            metrics=metrics, notebook=str(output), git_commit=commit, started=started, error=error,
+        )
+        results[chapter.name] = result.as_json()
+        write_report()
+        shown = os.path.relpath(chapter.source, Path.cwd())
+        echo(f"{'ok' if status == 'ok' else 'FAIL':<4} {seconds:7.1f} s  {peak_mb:7.0f} MB  {shown}")
+        if status != "ok":
+            echo(f"     {chapter.name} {status}: {error}")
+            echo(f"     partial notebook kept at {output}")
+            failure = f"{chapter.name} {status}: {(error or '').splitlines()[0]}"
+            break
+    echo(f"report: {report_path}")
+    if failure:
+        raise ChapterFailed(failure)
+    return report

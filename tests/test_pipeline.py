@@ -1,0 +1,153 @@
+"""The papermill pipeline on tiny throwaway books that the tests write."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lslib import pipeline
+from lslib.errors import ChapterFailed, ParameterError
+from lslib.profiles import load_profile
+
+
+def _notebook(path: Path, parameters: str, *body: str) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"),
+                      nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]})]
+    notebook.cells += [nbformat.v4.new_code_cell(source) for source in body]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> pipeline.Project:
+    """Three chapters: one that records metrics, one that fails in its third cell, one that sleeps."""
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "01_count.ipynb",
+              'seed = 0\nprofile = "quick"\nn_items = 3\nrate = 0.5\nlabel = "x"',
+              "from lslib import report\nreport.record('total', n_items * rate)",
+              "import pathlib\npathlib.Path('artifact.txt').write_text(label)")
+    _notebook(tmp_path / "notebooks" / "02_fail.ipynb", "seed = 1",
+              "x = 1", "raise ValueError('boom in chapter two')", "print('never reached')")
+    _notebook(tmp_path / "notebooks" / "03_slow.ipynb", "seed = 2\nseconds = 0.0",
+              "import time\ntime.sleep(seconds)")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n"
+        "  - file: notebooks/01_count\n  - file: notebooks/02_fail\n  - file: notebooks/03_slow\n"
+    )
+    (tmp_path / "test.yaml").write_text(
+        "description: test profile\ntimeout_s: 120\nchapters:\n  01_count:\n    n_items: 4\n"
+    )
+    return pipeline.Project(tmp_path)
+
+
+def test_chapters_follow_the_toc(book):
+    assert [c.name for c in book.chapters()] == ["01_count", "02_fail", "03_slow"]
+    assert [c.name for c in pipeline.select_chapters(book.chapters(), ["03", "01_count"])] == ["01_count", "03_slow"]
+    with pytest.raises(ParameterError, match="--only '09' names no chapter"):
+        pipeline.select_chapters(book.chapters(), ["09"])
+
+
+def test_parameters_are_read_without_executing(book):
+    declared = pipeline.notebook_parameters(book.root / "notebooks" / "01_count.ipynb")
+    assert {n: (p.default, p.type) for n, p in declared.items()} == {
+        "seed": (0, int), "profile": ("quick", str), "n_items": (3, int), "rate": (0.5, float), "label": ("x", str)}
+
+
+def test_unknown_and_mistyped_parameters_name_chapter_and_parameter(book):
+    chapters = book.chapters()[:1]
+    profile = load_profile(book.root / "test.yaml")
+    with pytest.raises(ParameterError, match="--param 'no_such' is not a parameter of any selected chapter"):
+        pipeline.resolve_parameters(chapters, profile, {"no_such": 1})
+    with pytest.raises(ParameterError, match="01_count: parameter 'n_items' expects int .* got 'many'"):
+        pipeline.resolve_parameters(chapters, profile, {"n_items": "many"})
+    with pytest.raises(ParameterError, match="parameter 'rate' expects float"):
+        pipeline.resolve_parameters(chapters, profile, {"rate": True})
+    assert pipeline.resolve_parameters(chapters, profile, {"rate": 2})["01_count"] == {"n_items": 4, "rate": 2}
+    broken = pipeline.Profile(name="broken", timeout_s=10, chapters={"01_count": {"epochs": 3}})
+    with pytest.raises(ParameterError, match="01_count: profile 'broken' sets unknown parameter 'epochs'"):
+        pipeline.resolve_parameters(chapters, broken)
+
+
+def test_a_run_writes_outputs_and_the_report(book, tmp_path):
+    run_dir = tmp_path / "run"
+    lines: list[str] = []
+    report = pipeline.run(book, book.root / "test.yaml", only=["01"], overrides={"label": "hello"},
+                          run_dir=run_dir, echo=lines.append)
+    assert lines[0].startswith("ok") and lines[0].endswith("notebooks/01_count.ipynb")
+    assert (run_dir / "artifact.txt").read_text() == "hello"  # the run directory is the working directory
+    executed = nbformat.read(run_dir / "01_count.ipynb", as_version=4)
+    assert "n_items = 4" in executed.cells[2].source  # papermill's injected parameters
+    on_disk = json.loads((run_dir / "report.json").read_text())
+    assert on_disk == report
+    assert set(on_disk) >= {"profile", "git_commit", "started", "chapters"}
+    (chapter,) = on_disk["chapters"]
+    assert chapter["name"] == "01_count" and chapter["status"] == "ok" and chapter["seed"] == 0
+    assert chapter["metrics"] == {"total": 2.0}
+    assert chapter["seconds"] > 0 and chapter["peak_rss_mb"] > 10
+
+
+def test_a_failing_chapter_names_the_cell_and_keeps_the_partial_notebook(book, tmp_path):
+    run_dir = tmp_path / "run"
+    lines: list[str] = []
+    with pytest.raises(ChapterFailed, match=r"02_fail failed: cell 3 of the source \(In \[(\d+)\], starting .raise ValueError.*\) raised ValueError: boom") as caught:
+        pipeline.run(book, book.root / "test.yaml", run_dir=run_dir, echo=lines.append)
+    assert lines[0].startswith("ok") and lines[1].startswith("FAIL")
+    assert any("partial notebook kept at" in line for line in lines)
+    partial = nbformat.read(run_dir / "02_fail.ipynb", as_version=4)
+    count = int(re.search(r"In \[(\d+)\]", str(caught.value)).group(1))
+    (failing,) = [c for c in partial.cells if c.get("execution_count") == count]
+    assert failing.source.startswith("raise ValueError")  # the message names the right cell
+    assert failing.outputs[0]["ename"] == "ValueError"
+    assert partial.cells[-1].source == "print('never reached')" and not partial.cells[-1].outputs
+    report = json.loads((run_dir / "report.json").read_text())
+    assert [c["status"] for c in report["chapters"]] == ["ok", "failed"]  # the slow chapter never ran
+    assert "boom in chapter two" in report["chapters"][1]["error"]
+
+
+def test_a_chapter_past_its_timeout_is_stopped(book, tmp_path):
+    with pytest.raises(ChapterFailed, match="03_slow timeout"):
+        pipeline.run(book, book.root / "test.yaml", only=["03"], overrides={"seconds": 60.0},
+                     run_dir=tmp_path / "run", timeout_s=8, echo=lambda *_: None)
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["chapters"][0]["status"] == "timeout"
+    assert report["chapters"][0]["seconds"] < 30
+
+
+def test_the_command_line_rejects_a_bad_parameter_before_executing(book, tmp_path):
+    run_dir = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "lslib", "--root", str(book.root), "run", "--profile", str(book.root / "test.yaml"),
+         "--only", "01_count", "--param", "no_such=1", "--run-dir", str(run_dir)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "no_such" in result.stderr and "nothing was executed" in result.stderr
+    assert not run_dir.exists()
+
+
+def test_the_real_book_rejects_no_such_parameter(project):
+    result = subprocess.run(
+        [sys.executable, "-m", "lslib", "--root", str(project.root), "run", "--profile", "smoke",
+         "--only", "01_data_acquisition", "--param", "no_such=1", "--run-dir", "/nonexistent/run"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert "'no_such'" in result.stderr and "01_data_acquisition" in result.stderr
+
+
+@pytest.mark.parametrize(("text", "expected"), [("epochs=5", ("epochs", 5)), ("lr=1e-3", ("lr", 0.001)),
+                                                ("flag=true", ("flag", True)), ("s=abc", ("s", "abc"))])
+def test_parse_param(text, expected):
+    assert pipeline.parse_param(text) == expected
+
+
+def test_parse_param_needs_an_equals_sign():
+    with pytest.raises(ParameterError, match="KEY=VALUE"):
+        pipeline.parse_param("epochs")

@@ -1,0 +1,36 @@
+"""Profiles are the single source of sizes: they must match the notebooks they drive."""
+
+import pytest
+
+from lslib import pipeline
+from lslib.profiles import PROFILE_NAMES, load_profile
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_every_profile_validates_against_every_chapter(project, name):
+    profile = load_profile(name)
+    chapters = project.chapters()
+    assert set(profile.chapters) == {c.name for c in chapters}, "a profile names every chapter, and only those"
+    pipeline.resolve_parameters(chapters, profile, injected={"profile": name})
+
+
+def test_notebook_defaults_are_the_quick_profile(project):
+    quick = load_profile("quick")
+    for chapter in project.chapters():
+        declared = pipeline.notebook_parameters(chapter.source)
+        assert "seed" in declared, f"{chapter.name} needs one seed parameter"
+        assert declared["profile"].default == "quick"
+        for name, value in quick.parameters_for(chapter.name).items():
+            assert declared[name].default == value, f"{chapter.name}: {name} default differs from quick"
+
+
+def test_unknown_profile_lists_the_known_ones():
+    with pytest.raises(ValueError, match="Unknown profile 'fast'; known profiles: full, quick, smoke"):
+        load_profile("fast")
+
+
+def test_a_malformed_profile_is_refused(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("timeout_s: -1\n")
+    with pytest.raises(ValueError, match="timeout_s must be a positive number"):
+        load_profile(bad)
