@@ -1,0 +1,34 @@
+"""Chapter notebooks: committed without outputs, each with a parameters cell, each runnable alone."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lslib import pipeline
+
+
+def test_sources_are_committed_without_outputs(project):
+    for chapter in project.chapters():
+        cells = json.loads(chapter.source.read_text())["cells"]
+        dirty = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+        assert not dirty, f"{chapter.name}: cells {dirty} carry outputs; strip them before committing"
+
+
+def test_no_code_cell_grows_past_about_fifteen_lines(project):
+    for chapter in project.chapters():
+        cells = json.loads(chapter.source.read_text())["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] == "code":
+                lines = "".join(cell["source"]).strip().splitlines()
+                assert len(lines) <= 18, f"{chapter.name} cell {index} has {len(lines)} lines: move it into lslib"
+
+
+@pytest.mark.parametrize("name", [c.name for c in pipeline.Project(Path(__file__).resolve().parents[1]).chapters()])
+def test_each_chapter_runs_alone_in_an_empty_run_directory(project, mirror, tmp_path, monkeypatch, name):
+    monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
+    run_dir = tmp_path / "empty-run"
+    report = pipeline.run(project, "smoke", only=[name], run_dir=run_dir, echo=lambda *_: None)
+    (chapter,) = report["chapters"]
+    assert chapter["status"] == "ok"
+    assert (run_dir / f"{name}.ipynb").is_file()
