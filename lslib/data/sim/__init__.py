@@ -1,0 +1,297 @@
+"""LandslideSim: simulated Landsat 8 and Sentinel-1 time series of landslide sites, from physics.
+
+Stands in for: a labelled archive of Landsat 8 Collection 2 Level-2 and Sentinel-1 time series
+over hillslopes in America (US west coast ranges), China (Sichuan, Gansu) and India (Western Ghats),
+some of which fail in shallow landslides caused by heavy rain, deforestation, mining, construction,
+earthquakes or volcanic eruptions, with weather metadata and per-pixel scar masks.
+
+Breaks down: each site is a 1 km infinite-slope world with one disturbance, a lumped wetness model,
+compressed time (root decay in months, not years) and crisp land cover; the sensors have no BRDF,
+no atmosphere but clouds, and no SAR geometry but a slope term. Chapter 1 compares its cloud,
+NDVI and rain statistics with real data and reports the differences.
+
+The label is never stamped independently of the imagery: a site slides when (and where) its factor
+of safety falls below 1, and the cause is the factor whose removal would have kept it standing.
+Sites can be disturbed and stay standing, so a visible disturbance is not the label.
+
+All generators are deterministic given ``seed``: a site depends only on ``(seed, site index)``,
+whatever the number of workers.
+
+Modules: :mod:`~lslib.data.sim.regions`, :mod:`~lslib.data.sim.terrain`,
+:mod:`~lslib.data.sim.landcover`, :mod:`~lslib.data.sim.weather`, :mod:`~lslib.data.sim.stability`,
+:mod:`~lslib.data.sim.scenarios`, :mod:`~lslib.data.sim.sensors`, :mod:`~lslib.data.sim.site`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from lslib.causes import CAUSE_KEYS
+from lslib.data.schema import LANDSAT_BANDS, SAR_POLS, SCHEMA_VERSION, site_grid, validate
+from lslib.data.sim.regions import REGIONS, get_region
+from lslib.data.sim.site import calendar, simulate_site
+from lslib.data.sim.terrain import MIN_SIZE
+
+__all__ = ["simulate", "simulated_stack", "simulate_site", "example_sites", "REGIONS", "SOURCE",
+           "validate_parameters", "normalisation_statistics"]
+
+SOURCE = "simulated:lslib.data.sim"
+_SITE_SCALARS = ("lat", "lon", "region", "country", "epsg", "easting", "northing", "landslide", "event_time",
+                 "reference_time", "cause", "scenario")
+
+
+def validate_parameters(regions: Sequence[str], n_sites: int, n_times: int, size: int,
+                        causes: Sequence[str] | None, n_workers: int) -> tuple[list[str], list[str]]:
+    """Check :func:`simulate`'s parameters before any work; return (regions, scenario kinds).
+
+    Raises
+    ------
+    ValueError
+        Naming the bad parameter and the valid values.
+    """
+    regions = [regions] if isinstance(regions, str) else list(regions)
+    if not regions:
+        raise ValueError("regions is empty; choose from " + ", ".join(REGIONS))
+    for name in regions:
+        get_region(name)
+    for name, value, minimum in (("n_sites", n_sites, 1), ("n_times", n_times, 2), ("n_workers", n_workers, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if not isinstance(size, (int, np.integer)) or size < MIN_SIZE:
+        raise ValueError(f"size={size!r} px is smaller than the terrain model needs ({MIN_SIZE} px per side)")
+    kinds = list(CAUSE_KEYS) if causes is None else [causes] if isinstance(causes, str) else list(causes)
+    unknown = [c for c in kinds if c not in CAUSE_KEYS]
+    if unknown or not kinds:
+        raise ValueError(f"Unknown causes {unknown or kinds}; valid causes are {', '.join(CAUSE_KEYS)}")
+    for name in regions:
+        if sum(get_region(name).scenario_weights[k] for k in kinds) <= 0:
+            raise ValueError(f"Region {name!r} has none of the causes {kinds} (e.g. no volcanoes in {name})")
+    return regions, kinds
+
+
+def _draw_kind(index: int, region, kinds: list[str], seed: int) -> str:
+    weights = np.array([region.scenario_weights[k] for k in kinds], dtype=float)
+    rng = np.random.default_rng([seed, index, 7])
+    return kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
+
+
+def _simulate_chunk(indices: list[int], regions: list[str], kinds: list[str], n_times: int, size: int, start: str,
+                    seed: int, clouds: bool) -> list[dict]:
+    sites = []
+    for index in indices:
+        region = get_region(regions[index % len(regions)])
+        arrays, _ = simulate_site(index, region, _draw_kind(index, region, kinds, seed), n_times, size,
+                                  pd.Timestamp(start), seed, clouds=clouds)
+        sites.append(arrays)
+    return sites
+
+
+def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[str, Any]) -> xr.Dataset:
+    y, x = site_grid(size)
+    n_days = calendar(n_times)
+    stack = lambda key: np.stack([s[key] for s in sites])  # noqa: E731
+    data = {
+        "reflectance": (("site", "time", "band", "y", "x"), stack("reflectance"), {"units": "1", "long_name": "surface reflectance"}),
+        "qa_pixel": (("site", "time", "y", "x"), stack("qa_pixel"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
+        "date": (("site", "time"), stack("date"), {"long_name": "Landsat 8 acquisition date"}),
+        "cloud_fraction": (("site", "time"), stack("cloud_fraction"), {"units": "1"}),
+        "rain_1d": (("site", "time"), stack("rain_1d"), {"units": "mm"}),
+        "rain_7d": (("site", "time"), stack("rain_7d"), {"units": "mm"}),
+        "rain_30d": (("site", "time"), stack("rain_30d"), {"units": "mm"}),
+        "temperature": (("site", "time"), stack("temperature"), {"units": "degC"}),
+        "sar": (("site", "sar_time", "pol", "y", "x"), stack("sar"), {"units": "dB", "long_name": "Sentinel-1 sigma0"}),
+        "sar_date": (("site", "sar_time"), stack("sar_date"), {"long_name": "Sentinel-1 acquisition date"}),
+        "rain_daily": (("site", "day"), stack("rain_daily"), {"units": "mm/day"}),
+        "dem": (("site", "y", "x"), stack("dem"), {"units": "m"}),
+        "slope": (("site", "y", "x"), stack("slope"), {"units": "degrees"}),
+        "scar_mask": (("site", "y", "x"), stack("scar_mask"), {"long_name": "landslide scar and deposit"}),
+        "fs_min": (("site", "day"), stack("fs_min"), {"units": "1", "role": "oracle",
+                                                      "long_name": "daily minimum factor of safety (never a model input)"}),
+        "fs_unstable_px": (("site", "day"), stack("fs_unstable_px"), {
+            "units": "pixels", "role": "oracle", "long_name": "pixels with factor of safety below 1 (never a model input)"}),
+    }
+    units = {"lat": "degrees_north", "lon": "degrees_east", "easting": "m", "northing": "m"}
+    for key in _SITE_SCALARS:
+        values = np.array([s[key] for s in sites])
+        if key in ("region", "country", "scenario"):
+            values = values.astype(str)
+        attrs_ = {"units": units[key]} if key in units else {}
+        if key == "scenario":
+            attrs_["long_name"] = "land-change scenario applied (not the label: see cause)"
+        data[key] = (("site",), values, attrs_)
+    coords = {
+        "site": np.arange(len(sites)),
+        "band": list(LANDSAT_BANDS),
+        "pol": list(SAR_POLS),
+        "y": ("y", y, {"units": "m", "long_name": "offset from the site centre, north positive"}),
+        "x": ("x", x, {"units": "m", "long_name": "offset from the site centre, east positive"}),
+        "day": pd.date_range(start, periods=n_days, freq="D"),
+    }
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    ds["cause"].attrs.update(long_name="landslide cause (lslib.causes.Cause)", flag_values=list(range(len(CAUSE_KEYS))),
+                             flag_meanings=" ".join(CAUSE_KEYS))
+    return ds
+
+
+def simulate(regions: Sequence[str] = ("america", "china", "india"), n_sites: int = 60, n_times: int = 16,
+             size: int = 32, causes: Sequence[str] | None = None, seed: int = 0, n_workers: int = 1,
+             scheduler: str | None = None, start: str = "2016-01-01", clouds: bool = True,
+             progress: bool = False) -> xr.Dataset:
+    """Simulate a stack of sites in the layout of :mod:`lslib.data.schema`.
+
+    Parameters
+    ----------
+    regions : sequence of str
+        Regions to draw sites from, in turn (site i is in ``regions[i % len(regions)]``).
+    n_sites : int
+        Number of sites.
+    n_times : int
+        Landsat 8 frames per site (16-day revisit, some dates missing); Sentinel-1 gets
+        ``round(n_times * 16 / 12)`` frames (12-day revisit) over the same period.
+    size : int
+        Pixels per side, 30 m each (at least 16).
+    causes : sequence of str, optional
+        Scenarios to draw from (cause keys), by each region's frequencies; default all.
+    seed : int
+        Seed; the same seed and parameters give identical arrays.
+    n_workers : int
+        Processes for the dask scheduler (1: run in this process).
+    scheduler : str, optional
+        A ``dask.distributed`` scheduler address (``tcp://host:8786``) to run on a cluster.
+    start : str
+        First simulated day (ISO date); frames start after a 120-day spin-up.
+    clouds : bool
+        Draw clouds (False gives cloud-free truth imagery).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    xarray.Dataset
+        Validated by :func:`lslib.data.schema.validate`, with ``attrs["source"] == SOURCE``,
+        ``attrs["provenance"]`` (the parameters, JSON) and normalisation statistics.
+
+    Raises
+    ------
+    ValueError
+        Before any work, for an unknown region or cause, ``n_sites <= 0`` or a patch too small.
+
+    Examples
+    --------
+    >>> ds = simulate(regions=["india"], n_sites=2, n_times=4, size=16, seed=0)
+    >>> ds.sizes["site"], ds.sizes["time"], ds.sizes["band"], ds.attrs["source"]
+    (2, 4, 6, 'simulated:lslib.data.sim')
+    """
+    regions, kinds = validate_parameters(regions, n_sites, n_times, size, causes, n_workers)
+    pd.Timestamp(start)  # fails early on a malformed date
+    indices = list(range(n_sites))
+    arguments = (regions, kinds, n_times, size, start, seed, clouds)
+    if n_workers == 1 and scheduler is None:
+        sites = []
+        chunks = [indices[i:i + 16] for i in range(0, n_sites, 16)]
+        iterator = chunks
+        if progress:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(chunks, desc="simulating sites", unit="chunk")
+        for chunk in iterator:
+            sites.extend(_simulate_chunk(chunk, *arguments))
+    else:
+        import dask
+
+        n_chunks = max(n_workers * 4, 1)
+        chunks = [c for c in np.array_split(np.array(indices), n_chunks) if len(c)]
+        tasks = [dask.delayed(_simulate_chunk)(c.tolist(), *arguments) for c in chunks]
+        if scheduler is not None:
+            try:
+                from dask.distributed import Client
+            except ImportError as error:
+                raise ImportError("scheduler= needs dask.distributed: pip install distributed") from error
+            with Client(scheduler) as client:
+                results = client.gather(client.compute(tasks))
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork: workers inherit the imported modules instead of re-importing them (not on Windows)
+            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+            with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+                results = dask.compute(*tasks, scheduler="processes", pool=pool, chunksize=1)
+        sites = [site for chunk in results for site in chunk]
+    provenance = {"generator": "lslib.data.sim.simulate", "regions": regions, "n_sites": n_sites, "n_times": n_times,
+                  "size": size, "causes": kinds, "seed": seed, "start": start, "clouds": clouds}
+    ds = _stack(sites, n_times, size, start, {"source": SOURCE, "provenance": json.dumps(provenance),
+                                              "schema_version": SCHEMA_VERSION,
+                                              "title": "Simulated Landsat 8 and Sentinel-1 landslide sites (lslib)"})
+    ds.attrs.update(normalisation_statistics(ds))
+    return validate(ds)
+
+
+def normalisation_statistics(ds: xr.Dataset) -> dict[str, list[float]]:
+    """Per-band mean and standard deviation of clear-pixel reflectance and of SAR, for model inputs."""
+    from lslib.data.qa import invalid_mask
+
+    clear = ~invalid_mask(ds["qa_pixel"].values)  # (site, time, y, x)
+    reflectance = np.moveaxis(ds["reflectance"].values, 2, -1)[clear]  # (pixels, band)
+    sar = np.moveaxis(ds["sar"].values, 2, -1).reshape(-1, ds.sizes["pol"])
+    return {
+        "norm_reflectance_mean": reflectance.mean(axis=0).round(6).tolist(),
+        "norm_reflectance_std": reflectance.std(axis=0).round(6).tolist(),
+        "norm_sar_mean": sar.mean(axis=0).round(4).tolist(),
+        "norm_sar_std": sar.std(axis=0).round(4).tolist(),
+    }
+
+
+def simulated_stack(directory: str | Path = "data", **parameters: Any) -> tuple[xr.Dataset, Path, bool, float]:
+    """The stack :func:`simulate` makes with ``parameters``, cached as Zarr in ``directory``.
+
+    The store is named by a hash of the parameters and written atomically, so chapters that need
+    the same data share it, and a killed run never leaves a store that looks complete.
+
+    Returns
+    -------
+    (stack, path, hit, seconds)
+        ``hit`` is True when the store existed; ``seconds`` is the time :func:`simulate` took
+        when the store was made (kept in its attributes, so a cache hit still reports it).
+    """
+    from lslib.data.store import cached
+
+    arguments = {key: value for key, value in parameters.items() if key not in ("n_workers", "scheduler", "progress")}
+
+    def build() -> xr.Dataset:
+        started = time.perf_counter()
+        stack = simulate(**parameters)
+        stack.attrs["sim_seconds"] = round(time.perf_counter() - started, 3)
+        stack.attrs["sim_n_workers"] = int(parameters.get("n_workers", 1))
+        return stack
+
+    stack, path, hit = cached("sim", arguments, build, directory)
+    return stack, path, hit, float(stack.attrs.get("sim_seconds", float("nan")))
+
+
+def example_sites(stack: xr.Dataset) -> dict[str, int]:
+    """One site per cause for figures: a slide attributed to each cause, and an undisturbed forest
+    that stood (the negative class). Causes with no example in the stack are left out."""
+    examples: dict[str, int] = {}
+    cause = stack["cause"].values
+    slid = stack["landslide"].values.astype(bool)
+    scenario = stack["scenario"].values
+    for index, key in enumerate(CAUSE_KEYS):
+        if key == "thriving_forest":
+            candidates = np.nonzero(~slid & (scenario == key))[0]
+        else:
+            candidates = np.nonzero(slid & (cause == index) & (scenario == key))[0]
+            if not len(candidates):
+                candidates = np.nonzero(slid & (cause == index))[0]
+        if len(candidates):
+            scar = stack["scar_mask"].isel(site=candidates).values.reshape(len(candidates), -1).sum(axis=1)
+            examples[key] = int(candidates[int(np.argmax(scar))] if key != "thriving_forest" else candidates[0])
+    return examples

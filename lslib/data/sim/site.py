@@ -1,0 +1,334 @@
+"""One simulated site: terrain, land-change scenario, weather, stability, slide, and both sensors.
+
+:func:`simulate_site` runs the physics day by day (in 8-day epochs within which the land is
+constant and rain varies daily), finds the first day on which a connected area of at least
+``MIN_SLIDE_PX`` pixels has a factor of safety below 1, routes the failed mass downslope, attributes
+the slide to a cause by counterfactuals, then renders the Landsat 8 and Sentinel-1 frames.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+
+from lslib.causes import Cause
+from lslib.data import qa as qa_bits
+from lslib.data.schema import utm_epsg
+from lslib.data.sim import landcover, sensors, stability, terrain, weather
+from lslib.data.sim.landcover import Cover
+from lslib.data.sim.regions import Region
+from lslib.data.sim.scenarios import FACTOR_CAUSE, LandState, build_scenario
+
+__all__ = ["simulate_site", "calendar", "LANDSAT_REVISIT_DAYS", "SENTINEL1_REVISIT_DAYS", "MIN_SLIDE_PX"]
+
+LANDSAT_REVISIT_DAYS = 16
+SENTINEL1_REVISIT_DAYS = 12
+SPINUP_DAYS = 120
+MAX_START_OFFSET_DAYS = 240
+EPOCH_DAYS = 8
+MIN_SLIDE_PX = 6  # 0.5 ha: smaller failures are below what 30 m imagery resolves
+MIN_FRAMES_BEFORE_EVENT = 4  # sites are chosen so that some history precedes the slide
+MISSING_FRAME_PROB = 0.12  # Landsat acquisitions lost (failed downlink, full overcast not delivered, ...)
+RUNOUT_STOP_DEG = 12.0
+WET_YEAR_FACTOR = 1.3  # the landscape stands in a year 30 % wetter than the climatological peak
+EQUILIBRIUM_MARGIN = (1.02, 1.32)  # range of the sites' factor of safety in that wet year
+_BASE_ELEVATION = {"escarpment": (500.0, 900.0), "valley": (1200.0, 2400.0), "coastal_range": (50.0, 500.0)}
+
+
+def calendar(n_times: int) -> int:
+    """Number of simulated days for ``n_times`` Landsat frames (spin-up, start offsets, missing frames)."""
+    slots = int(np.ceil(n_times * 1.35)) + 4
+    return SPINUP_DAYS + MAX_START_OFFSET_DAYS + LANDSAT_REVISIT_DAYS * slots + 2 * LANDSAT_REVISIT_DAYS
+
+
+@functools.lru_cache(maxsize=64)
+def _to_utm(epsg: int):
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+
+
+def _frame_days(n_times: int, n_days: int, rng: np.random.Generator) -> np.ndarray:
+    phase = int(rng.integers(MAX_START_OFFSET_DAYS))  # sites start observing in different seasons
+    candidates = np.arange(SPINUP_DAYS + phase, n_days - LANDSAT_REVISIT_DAYS, LANDSAT_REVISIT_DAYS)
+    kept = candidates[rng.random(len(candidates)) >= MISSING_FRAME_PROB]
+    if len(kept) < n_times:  # rare: too many losses; keep the earliest complete run instead
+        kept = candidates
+    return kept[:n_times]
+
+
+class _TerrainMemo:
+    """Slope, aspect and soil depth of the last DEM seen: most scenarios never change the DEM."""
+
+    def __init__(self) -> None:
+        self.dem: np.ndarray | None = None
+        self.maps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __call__(self, dem: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.maps is None or not np.array_equal(dem, self.dem):
+            slope, aspect = terrain.slope_aspect(dem)
+            self.dem, self.maps = dem.copy(), (slope, aspect, stability.soil_depth(slope))
+        return self.maps
+
+
+_slope_maps_memo = _TerrainMemo()
+
+
+def _slope_maps(state: LandState):
+    return _slope_maps_memo(state.dem)
+
+
+def _cohesion(state: LandState, day: int, forest_kpa: float, was_forest: np.ndarray) -> np.ndarray:
+    return landcover.root_cohesion(state.cover, forest_kpa, day - state.cleared_day, was_forest)
+
+
+def _fs(state: LandState, day: int, api: np.ndarray, wet_topo: np.ndarray, k_h: np.ndarray, forest_kpa: float,
+        was_forest: np.ndarray, saturation: float) -> np.ndarray:
+    """FS for the days of ``api`` (shape (days,)), land fixed to ``state``; returns (days, H, W)."""
+    slope, _, depth = _slope_maps(state)
+    wet = stability.wetness(api[:, None, None], wet_topo[None], saturation) + state.reservoir_wetness[None]
+    return stability.factor_of_safety(
+        slope[None], depth[None], wet, state.soil_cohesion_kpa[None], _cohesion(state, day, forest_kpa, was_forest)[None],
+        state.friction_deg[None], k_h=np.asarray(k_h)[:, None, None], surcharge_kpa=state.surcharge_kpa[None])
+
+
+def _with_scar(state: LandState, scar: np.ndarray | None, event_day: int | None, day: int) -> LandState:
+    if scar is None or event_day is None or day < event_day:
+        return state
+    state = replace(state)
+    state.cover = state.cover.copy()
+    state.cover[scar & (state.cover != Cover.WATER)] = Cover.SCAR
+    state.changed_day = np.where(scar, float(event_day), state.changed_day)
+    state.cleared_day = np.where(scar, np.nan, state.cleared_day)
+    return state
+
+
+def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int, start: pd.Timestamp,
+                  seed: int, clouds: bool = True, max_attempts: int = 6) -> tuple[dict, dict]:
+    """Simulate site ``index`` of a stack.
+
+    Parameters
+    ----------
+    index : int
+        Site number; with ``seed`` it seeds the site's own random stream, so a site is identical
+        whatever the number of workers or sites.
+    region : Region
+        Climate, terrain, land use and soils.
+    kind : str
+        The land-change scenario (a cause key).
+    n_times : int
+        Landsat frames.
+    size : int
+        Pixels per side (30 m pixels).
+    start : pandas.Timestamp
+        First simulated day (common to all sites).
+    seed : int
+        Seed of the whole stack.
+    clouds : bool, default True
+        Draw clouds (False gives the cloud-free truth; SAR is unaffected either way).
+    max_attempts : int
+        Sites whose slide would happen before the fifth frame are redrawn with gentler terrain,
+        as a study would pick sites whose event falls inside the observation window.
+
+    Returns
+    -------
+    arrays : dict
+        Per-site arrays in the layout of :mod:`lslib.data.schema` (without the site dimension).
+    truth : dict
+        Scenario details, the daily factor-of-safety minimum, the initiation cells, the FS of each
+        counterfactual at the event, and the attributed factor.
+    """
+    rng = np.random.default_rng([seed, index])
+    n_days = calendar(n_times)
+    days = pd.date_range(start, periods=n_days, freq="D")
+    centre_lat, centre_lon, place = region.centres[int(rng.integers(len(region.centres)))]
+    lat = float(np.clip(centre_lat + rng.uniform(-region.spread_deg, region.spread_deg), -80, 84))
+    lon = float(centre_lon + rng.uniform(-region.spread_deg, region.spread_deg))
+    epsg = utm_epsg(lat, lon)
+    easting, northing = _to_utm(epsg).transform(lon, lat)
+    frame_days = _frame_days(n_times, n_days, rng)
+    window = (int(frame_days[0]), int(frame_days[-1]))
+    sar_days = frame_days[-1] - SENTINEL1_REVISIT_DAYS * np.arange(int(round(n_times * 16 / 12)))[::-1] \
+        - int(rng.integers(0, 6))
+    sar_days = np.clip(sar_days, 0, n_days - 1)
+
+    rain_clim = weather.climatological_rain(days, region.rain_mm)
+    api_clim = weather.antecedent_index(rain_clim, initial=rain_clim[0] / (1 - weather.API_DECAY))
+    relief = rng.uniform(*region.relief)
+    base_elevation = rng.uniform(*_BASE_ELEVATION[region.landform])
+    attempt_rng = np.random.default_rng(rng.integers(2**63))
+    for attempt in range(max_attempts):
+        dem = terrain.make_dem(size, region.landform, relief * 0.8**attempt, base_elevation, attempt_rng)
+        slope0, aspect0 = terrain.slope_aspect(dem)
+        wet_topo = terrain.topographic_wetness(dem)
+        scenario = build_scenario(kind, dem, slope0, region, n_days, window, attempt_rng)
+        rain = weather.daily_rain(days, region.rain_mm, region.wet_day_prob, attempt_rng)
+        if scenario.storm is not None:
+            rain = rain + scenario.storm
+        api = weather.antecedent_index(rain)
+        forest_kpa = attempt_rng.uniform(*region.forest_root_cohesion_kpa)
+        was_forest = scenario.initial.cover == Cover.FOREST
+        _settle(scenario.initial, slope0, wet_topo, api_clim, forest_kpa, was_forest, attempt_rng)
+        physics = _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_days, window[1])
+        event_day = physics["event_day"]
+        if event_day is None or event_day >= frame_days[min(MIN_FRAMES_BEFORE_EVENT, n_times - 1)]:
+            break
+    truth = {"kind": kind, "attempts": attempt + 1, "details": scenario.details, "place": place, **physics}
+
+    # Runout: from the lowest initiating cell, steepest descent until the ground flattens.
+    scar = None
+    if event_day is not None:
+        state = scenario.state(event_day)
+        start_cell = np.unravel_index(np.argmin(np.where(physics["initiation"], state.dem, np.inf)), state.dem.shape)
+        path = terrain.steepest_descent_path(state.dem, tuple(int(v) for v in start_cell), RUNOUT_STOP_DEG)
+        runout = np.zeros(state.dem.shape, bool)
+        for cell in path:
+            runout[cell] = True
+        runout = ndimage.binary_dilation(runout, iterations=1)
+        scar = (physics["initiation"] | runout) & (state.cover != Cover.WATER)
+        truth["runout"] = runout & ~physics["initiation"]
+    fs_min = physics["fs_min"]
+
+    # ---- Sensors -------------------------------------------------------------------------------
+    sample_index = attempt_rng.integers(0, 10_000, size=(size, size))
+    reflectance = np.empty((n_times, 6, size, size), np.float32)
+    qa = np.empty((n_times, size, size), np.uint16)
+    for frame, day in enumerate(frame_days):
+        state = _with_scar(scenario.state(int(day)), scar, event_day, int(day))
+        slope, aspect, _ = _slope_maps(state)
+        vig = landcover.vigour(days[day].day_of_year, region.green_peak_doy)
+        green = landcover.green_fraction(state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4),
+                                         region.forest_green)
+        surface = sensors.surface_reflectance(state.cover, green, sample_index, sensors.hillshade(slope, aspect),
+                                              attempt_rng)
+        water = state.cover == Cover.WATER
+        if clouds:
+            fraction = sensors.cloud_fraction_draw(days[day].month, region, attempt_rng)
+            shift = (int(attempt_rng.integers(2, 6)), -int(attempt_rng.integers(2, 6)))
+            top, qa[frame] = sensors.add_clouds(surface, fraction, water, attempt_rng, shift)
+        else:
+            top, qa[frame] = sensors.add_clouds(surface, 0.0, water, attempt_rng)
+        reflectance[frame] = np.clip(top, -0.02, 1.6)
+
+    sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
+    texture = sar_rng.normal(0.0, 0.8, size=(size, size))
+    sar = np.empty((len(sar_days), 2, size, size), np.float32)
+    for frame, day in enumerate(sar_days):
+        state = _with_scar(scenario.state(int(day)), scar, event_day, int(day))
+        slope, aspect, _ = _slope_maps(state)
+        moisture = 8.0 + 32.0 * float(np.clip(api[day] / weather.API_SATURATION_MM, 0, 1))
+        sar[frame] = sensors.sentinel1(state.cover, slope, aspect, moisture, texture, sar_rng)
+
+    temperature = weather.daily_temperature(days, *region.temperature_c, attempt_rng)
+    rain_1d, rain_7d, rain_30d = (weather.window_sums(rain, w)[frame_days] for w in (1, 7, 30))
+    if event_day is not None:
+        reference_day = event_day
+    else:
+        # matched to when slides can happen: after the first frames, before the last one
+        reference_day = int(attempt_rng.integers(frame_days[min(MIN_FRAMES_BEFORE_EVENT, n_times - 1)], window[1] + 1))
+    cause = physics["cause"] if event_day is not None else Cause.THRIVING_FOREST
+    arrays = {
+        "reflectance": reflectance,
+        "qa_pixel": qa,
+        "date": days[frame_days].values,
+        "cloud_fraction": qa_bits.cloud_fraction(qa).astype(np.float32),
+        "rain_1d": rain_1d.astype(np.float32),
+        "rain_7d": rain_7d.astype(np.float32),
+        "rain_30d": rain_30d.astype(np.float32),
+        "temperature": temperature[frame_days].astype(np.float32),
+        "sar": sar,
+        "sar_date": days[sar_days].values,
+        "rain_daily": rain.astype(np.float32),
+        "dem": dem.astype(np.float32),
+        "slope": slope0.astype(np.float32),
+        "lat": lat, "lon": lon, "region": region.name, "country": region.country, "epsg": epsg,
+        "easting": float(easting), "northing": float(northing),
+        "landslide": event_day is not None,
+        "event_time": days[event_day].to_datetime64() if event_day is not None else np.datetime64("NaT", "ns"),
+        "reference_time": days[reference_day].to_datetime64(),
+        "cause": int(cause),
+        "scar_mask": scar if scar is not None else np.zeros((size, size), bool),
+        "fs_min": fs_min.astype(np.float32),
+        "fs_unstable_px": physics["unstable_px"],
+        "scenario": kind,
+    }
+    return arrays, truth
+
+
+def _settle(initial: LandState, slope: np.ndarray, wet_topo: np.ndarray, api_clim: np.ndarray, forest_kpa: float,
+            was_forest: np.ndarray, rng: np.random.Generator) -> None:
+    """Give the initial landscape the cohesion it needs to stand in a wet year of its climate.
+
+    The reference wetness is that of the wettest climatological week times ``WET_YEAR_FACTOR``;
+    each site gets its own safety margin, so some stand close to failure and others far from it.
+    """
+    reference = stability.wetness(api_clim.max() * WET_YEAR_FACTOR, wet_topo, weather.API_SATURATION_MM)
+    roots = landcover.root_cohesion(initial.cover, forest_kpa, np.full(slope.shape, np.nan), was_forest)
+    margin = rng.uniform(*EQUILIBRIUM_MARGIN)
+    initial.soil_cohesion_kpa = stability.equilibrium_cohesion(
+        slope, stability.soil_depth(slope), reference, roots, initial.friction_deg, margin,
+        minimum_kpa=initial.soil_cohesion_kpa)
+
+
+def _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_days, last_day) -> dict:
+    """Daily FS over the whole period; the first slide up to ``last_day``, its initiation cells and cause."""
+    saturation = weather.API_SATURATION_MM
+    fs_min = np.full(n_days, np.nan)
+    unstable_px = np.zeros(n_days, np.int32)
+    event_day = None
+    initiation = None
+    attribution: dict[str, float] = {}
+    cause = None
+    for epoch_start in range(0, n_days, EPOCH_DAYS):
+        block = np.arange(epoch_start, min(epoch_start + EPOCH_DAYS, n_days))
+        state = scenario.state(epoch_start)
+        fs = _fs(state, epoch_start, api[block], wet_topo, scenario.k_h[block], forest_kpa, was_forest, saturation)
+        slope, _, _ = _slope_maps(state)
+        eligible = (state.cover != Cover.WATER) & (slope > 12.0)
+        masked = np.where(eligible[None], fs, np.inf)
+        fs_min[block] = masked.reshape(len(block), -1).min(axis=1)
+        unstable_px[block] = (masked < 1.0).reshape(len(block), -1).sum(axis=1)
+        if event_day is not None or epoch_start > last_day:
+            continue
+        unstable = (masked < 1.0) & (block <= last_day)[:, None, None]
+        for offset in np.nonzero(unstable.reshape(len(block), -1).sum(axis=1) >= MIN_SLIDE_PX)[0]:
+            labels, count = ndimage.label(unstable[offset], structure=np.ones((3, 3)))
+            sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
+            if sizes.max(initial=0) >= MIN_SLIDE_PX:
+                day = int(block[offset])
+                initiation = labels == (int(np.argmax(sizes)) + 1)
+                event_day = day
+                attribution = _attribute(scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa,
+                                         was_forest, initiation, fs[offset])
+                cause = attribution["cause"]
+                break
+    return {"fs_min": fs_min, "unstable_px": unstable_px, "event_day": event_day, "initiation": initiation, "attribution": attribution,
+            "cause": cause}
+
+
+def _attribute(scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa, was_forest, initiation,
+               fs_event) -> dict:
+    """Counterfactual FS on the initiation cells with each factor undone; the cause restores most."""
+    saturation = weather.API_SATURATION_MM
+    actual = float(fs_event[initiation].mean())
+    k_h = scenario.k_h[day:day + 1]
+    counterfactual: dict[str, float] = {}
+    for factor in scenario.factors:
+        if factor == "rain":
+            fs = _fs(state, epoch_start, api_clim[day:day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
+        elif factor == "seismic":
+            fs = _fs(state, epoch_start, api[day:day + 1], wet_topo, np.zeros(1), forest_kpa, was_forest, saturation)
+        else:
+            reverted = scenario.revert(state, factor)
+            fs = _fs(reverted, epoch_start, api[day:day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
+        counterfactual[factor] = float(fs[0][initiation].mean())
+    restoring = {f: v for f, v in counterfactual.items() if v >= 1.0}
+    pool = restoring or counterfactual
+    choice = max(pool, key=pool.get)
+    if not restoring and pool[choice] <= actual + 1e-6:
+        choice = "rain"  # nothing helps: the slope was failing on its own, and rain is what tipped it
+    return {"actual": actual, "counterfactual": counterfactual, "choice": choice, "cause": FACTOR_CAUSE[choice]}

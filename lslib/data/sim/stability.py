@@ -1,0 +1,119 @@
+"""Slope stability: the infinite-slope factor of safety with roots, pore pressure and earthquakes.
+
+Stands in for: a shallow-landslide stability model of the SHALSTAB / SINMAP family (Skempton and
+DeLory 1957), with a pseudo-static seismic coefficient.
+
+Breaks down: every pixel is an independent infinite slope (no lateral support or arching), the
+failure plane is at the soil base, and pore pressure comes from a lumped antecedent index rather
+than from routed subsurface flow.
+
+The factor of safety of a soil layer of vertical depth ``z`` on a slope ``beta`` with the water
+table ``m * z`` above the failure plane and horizontal seismic coefficient ``k_h`` is::
+
+    FS = [c_s + c_r + ((g_s - m g_w) z cos^2 b - k_h g_s z sin b cos b) tan phi]
+         / [g_s z sin b cos b + k_h g_s z cos^2 b]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["GAMMA_SOIL", "GAMMA_WATER", "factor_of_safety", "soil_depth", "wetness", "equilibrium_cohesion"]
+
+GAMMA_SOIL = 18.5  # kN/m3
+GAMMA_WATER = 9.81  # kN/m3
+
+
+def factor_of_safety(slope_deg, depth_m, wetness_m, soil_cohesion_kpa, root_cohesion_kpa, friction_deg,
+                     k_h=0.0, surcharge_kpa=0.0):
+    """Infinite-slope factor of safety (dimensionless); arrays broadcast against each other.
+
+    Parameters
+    ----------
+    slope_deg : array_like
+        Slope angle beta, degrees.
+    depth_m : array_like
+        Vertical soil depth z above the failure plane, m.
+    wetness_m : array_like
+        Relative height of the water table, m in [0, 1].
+    soil_cohesion_kpa, root_cohesion_kpa : array_like
+        Effective soil cohesion c_s and root cohesion c_r, kPa.
+    friction_deg : array_like
+        Effective friction angle phi', degrees.
+    k_h : array_like, default 0
+        Horizontal pseudo-static seismic coefficient (about half of PGA/g).
+    surcharge_kpa : array_like, default 0
+        Vertical load on the surface (for example a volcanic ash layer), kPa.
+
+    Returns
+    -------
+    numpy.ndarray
+        FS; values below 1 fail. Flat ground (slope < 0.5 degrees) returns a large value.
+
+    Examples
+    --------
+    >>> round(float(factor_of_safety(35, 1.5, 0.0, 2.0, 10.0, 32.0)), 3)
+    1.813
+    >>> wet = factor_of_safety(35, 1.5, 1.0, 2.0, 10.0, 32.0)
+    >>> cut = factor_of_safety(35, 1.5, 1.0, 2.0, 0.0, 32.0)
+    >>> bool(wet < 1.813), bool(cut < 1.0 < wet)
+    (True, True)
+    """
+    beta = np.radians(np.maximum(np.asarray(slope_deg, dtype=float), 0.5))
+    phi = np.radians(np.asarray(friction_deg, dtype=float))
+    z = np.asarray(depth_m, dtype=float)
+    m = np.clip(np.asarray(wetness_m, dtype=float), 0.0, 1.0)
+    sin_b, cos_b = np.sin(beta), np.cos(beta)
+    weight = GAMMA_SOIL * z + np.asarray(surcharge_kpa, dtype=float)  # normal load per unit area, kPa
+    normal = (weight - m * GAMMA_WATER * z) * cos_b**2 - k_h * weight * sin_b * cos_b
+    resisting = np.asarray(soil_cohesion_kpa) + np.asarray(root_cohesion_kpa) + np.maximum(normal, 0.0) * np.tan(phi)
+    driving = weight * sin_b * cos_b + k_h * weight * cos_b**2
+    return resisting / driving
+
+
+def soil_depth(slope_deg: np.ndarray, deep_m: float = 2.6, shallow_m: float = 0.8) -> np.ndarray:
+    """Soil depth (m), thinner on steeper slopes: ``deep_m`` on flat ground to ``shallow_m`` at 50 degrees.
+
+    Examples
+    --------
+    >>> soil_depth(np.array([0.0, 25.0, 60.0])).round(2).tolist()
+    [2.6, 1.7, 0.8]
+    """
+    fraction = np.clip(np.asarray(slope_deg, dtype=float) / 50.0, 0.0, 1.0)
+    return deep_m + (shallow_m - deep_m) * fraction
+
+
+def wetness(api_mm, topographic_factor, saturation_mm: float):
+    """Water-table height m in [0, 1] from the antecedent index and topographic convergence.
+
+    Examples
+    --------
+    >>> wetness(np.array([0.0, 55.0, 500.0]), 1.0, 110.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    return np.clip(np.asarray(api_mm, dtype=float) / saturation_mm * topographic_factor, 0.0, 1.0)
+
+
+def equilibrium_cohesion(slope_deg, depth_m, wetness_m, root_cohesion_kpa, friction_deg, margin,
+                         minimum_kpa) -> np.ndarray:
+    """Soil cohesion (kPa) that gives factor of safety ``margin`` at wetness ``wetness_m``.
+
+    Hillslopes that exist have survived their usual climate: a landscape adjusts until its slopes
+    stand, with a small margin, in ordinary wet seasons. The simulator gives each pixel at least
+    this cohesion (and never less than ``minimum_kpa``), so slides need something more than the
+    usual: a disturbance, an extreme storm, or shaking.
+
+    Examples
+    --------
+    >>> c = equilibrium_cohesion(38.0, 1.2, 0.6, 1.5, 32.0, margin=1.2, minimum_kpa=0.0)
+    >>> round(float(factor_of_safety(38.0, 1.2, 0.6, c, 1.5, 32.0)), 6)
+    1.2
+    """
+    beta = np.radians(np.maximum(np.asarray(slope_deg, dtype=float), 0.5))
+    z = np.asarray(depth_m, dtype=float)
+    m = np.clip(np.asarray(wetness_m, dtype=float), 0.0, 1.0)
+    weight = GAMMA_SOIL * z
+    normal = np.maximum((weight - m * GAMMA_WATER * z) * np.cos(beta) ** 2, 0.0)
+    driving = weight * np.sin(beta) * np.cos(beta)
+    needed = margin * driving - normal * np.tan(np.radians(friction_deg)) - np.asarray(root_cohesion_kpa)
+    return np.maximum(needed, minimum_kpa)

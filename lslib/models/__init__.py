@@ -1,0 +1,1 @@
+"""Models of the study. Models never import data-loading or plotting code."""

@@ -1,0 +1,94 @@
+"""Simple baselines that every learned model is measured against.
+
+Examples
+--------
+>>> series = np.array([[0.8, 0.8, 0.8, 0.2, 0.2, 0.2], [0.7, 0.7, 0.7, 0.4, 0.4, 0.4]])[:, :, None]
+>>> ndvi_drop_score(series, np.ones((2, 6), bool)).tolist()
+[1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["ndvi_drop_score", "fs_oracle_score"]
+
+
+def ndvi_drop_score(ndvi: np.ndarray, usable: np.ndarray, recent: int = 3, drop: float = 0.2,
+                    bare: float = 0.28) -> np.ndarray:
+    """Fraction of a site's pixels that lost their vegetation within the window.
+
+    The classic change-detection cue: compare a "before" composite (median of the earlier usable
+    frames) with "now" (each pixel's latest clear value among the last ``recent`` usable frames),
+    ignoring cloudy pixels (NaN). A pixel counts when its NDVI fell by more than ``drop`` *and* is
+    now below ``bare`` (bare soil), so the seasonal browning of crops and grass does not count.
+
+    Parameters
+    ----------
+    ndvi : numpy.ndarray, shape (site, time, y, x) or (site, time)
+        NDVI with NaN where a pixel is cloudy or missing.
+    usable : numpy.ndarray of bool, shape (site, time)
+        Frames inside the forecasting window (before the reference time).
+    recent : int
+        Frames in the "now" composite.
+    drop : float
+        NDVI decrease that counts as vegetation loss.
+    bare : float
+        NDVI below which a pixel is bare ground.
+
+    Returns
+    -------
+    numpy.ndarray, shape (site,)
+        Fraction in [0, 1] (higher: more suspicious); 0 when the window has too few frames.
+    """
+    values = ndvi.reshape(ndvi.shape[0], ndvi.shape[1], -1)
+    scores = np.zeros(values.shape[0])
+    for site in range(values.shape[0]):
+        frames = values[site][usable[site]]
+        if len(frames) < recent + 1:
+            continue
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            before = np.nanmedian(frames[: max(1, len(frames) - recent)], axis=0)
+            now = _latest_clear(frames[-recent:])
+        change = before - now
+        valid = np.isfinite(change)
+        lost = (change > drop) & (now < bare)
+        scores[site] = float(lost[valid].mean()) if valid.any() else 0.0
+    return scores
+
+
+def _latest_clear(frames: np.ndarray) -> np.ndarray:
+    """Per pixel, the last finite value along the first axis (NaN if none)."""
+    latest = np.full(frames.shape[1:], np.nan)
+    for frame in frames:
+        latest = np.where(np.isfinite(frame), frame, latest)
+    return latest
+
+
+def fs_oracle_score(fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, reference_day_index: np.ndarray,
+                    days_before: int = 30) -> np.ndarray:
+    """Oracle: how unstable the simulated physics says a site was up to its reference day.
+
+    The score is the largest number of pixels with factor of safety below 1 in the
+    ``days_before`` days up to and including the reference day, with ties broken by the lowest
+    factor of safety. It reads the simulator's hidden physics, so it bounds what any image model
+    could reach. Higher means more likely to fail.
+
+    Examples
+    --------
+    >>> fs = np.array([[1.5, 1.2, 0.8], [1.6, 1.4, 1.3]])
+    >>> px = np.array([[0, 0, 12], [0, 0, 0]])
+    >>> scores = fs_oracle_score(fs, px, np.array([2, 2]))
+    >>> bool(scores[0] > 12 > 1 > scores[1])
+    True
+    """
+    scores = np.empty(fs_min_daily.shape[0])
+    for site in range(fs_min_daily.shape[0]):
+        lo, hi = max(0, int(reference_day_index[site]) - days_before), int(reference_day_index[site]) + 1
+        area = float(np.max(unstable_px_daily[site, lo:hi])) if hi > lo else 0.0
+        lowest = np.nanmin(fs_min_daily[site, lo:hi]) if np.isfinite(fs_min_daily[site, lo:hi]).any() else 10.0
+        scores[site] = area + 1.0 / (1.0 + max(float(lowest), 0.0))
+    return scores

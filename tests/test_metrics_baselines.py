@@ -1,0 +1,80 @@
+"""Metrics against known values; baselines and the task window."""
+
+import numpy as np
+import pytest
+
+from lslib.data import qa
+from lslib.data.tasks import frames_before_reference
+from lslib.metrics import auroc, ks_distance, lag1_autocorrelation, roc_curve
+from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
+
+
+def test_auroc_known_values_and_ties():
+    assert auroc([0, 1], [0.1, 0.9]) == 1.0
+    assert auroc([0, 1], [0.9, 0.1]) == 0.0
+    assert auroc([0, 0, 1, 1], [0.5, 0.5, 0.5, 0.5]) == 0.5
+    rng = np.random.default_rng(0)
+    labels = rng.random(2000) < 0.3
+    assert abs(auroc(labels, rng.random(2000)) - 0.5) < 0.05
+    with pytest.raises(ValueError, match="needs both classes"):
+        auroc([1, 1], [0.2, 0.3])
+
+
+def test_roc_curve_area_matches_auroc():
+    rng = np.random.default_rng(1)
+    labels = rng.random(300) < 0.4
+    scores = labels + rng.normal(0, 1, 300)
+    fpr, tpr = roc_curve(labels, scores)
+    assert np.trapezoid(tpr, fpr) == pytest.approx(auroc(labels, scores), abs=1e-9)
+
+
+def test_ks_and_autocorrelation_known_cases():
+    assert ks_distance([0, 1, 2], [10, 11, 12]) == 1.0
+    noise = np.random.default_rng(0).normal(size=(64, 64))
+    assert abs(lag1_autocorrelation(noise)) < 0.05
+    assert lag1_autocorrelation(np.ones((8, 8))) != lag1_autocorrelation(np.ones((8, 8)))  # NaN: undefined
+
+
+def test_qa_round_trip_and_masks():
+    cloud = np.array([[True, False], [False, False]])
+    shadow = np.array([[False, True], [False, False]])
+    water = np.array([[False, False], [True, False]])
+    values = qa.encode_qa(cloud, np.zeros_like(cloud), np.zeros_like(cloud), shadow, water)
+    assert values.dtype == np.uint16
+    assert values[1, 1] == 21824 and values[0, 0] == 22280
+    assert (values[1, 0] >> 7) & 1 == 1 and (values[1, 0] >> 6) & 1 == 1  # clear water
+    assert qa.invalid_mask(values).tolist() == [[True, True], [False, False]]
+    assert float(qa.cloud_fraction(values)) == 0.5
+    fill = qa.encode_qa(False, False, False, False, False, fill=True)
+    assert int(fill) == 1 and bool(qa.invalid_mask(fill))
+
+
+def test_ndvi_drop_counts_vegetation_lost_to_bare_ground_not_browning():
+    frames = np.full((3, 8, 4), 0.8)  # 3 sites, 8 frames, 4 pixels
+    frames[0, 5:, :2] = 0.15  # half the pixels cleared
+    frames[1, 5:, :] = 0.45  # seasonal browning everywhere: not bare
+    frames[2, 5:, :] = np.nan  # clouds at the end: the latest clear view is still vegetated
+    scores = ndvi_drop_score(frames, np.ones((3, 8), bool))
+    assert scores.tolist() == [0.5, 0.0, 0.0]
+    too_short = np.zeros((3, 8), bool)
+    too_short[:, :2] = True
+    assert ndvi_drop_score(frames, too_short).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_oracle_reads_the_window_before_the_reference_day():
+    fs = np.ones((2, 100)) * 1.5
+    area = np.zeros((2, 100), int)
+    area[0, 50] = 20  # unstable on day 50
+    area[1, 90] = 20  # unstable only after its reference day
+    scores = fs_oracle_score(fs, area, np.array([60, 60]), days_before=30)
+    assert scores[0] > 10 > scores[1]
+
+
+def test_a_window_never_includes_the_reference_frame():
+    import xarray as xr
+
+    dates = np.array([["2017-01-01", "2017-01-17", "2017-02-02"]], dtype="datetime64[ns]")
+    ds = xr.Dataset({"date": (("site", "time"), dates),
+                     "reference_time": (("site",), np.array(["2017-01-17"], dtype="datetime64[ns]"))})
+    assert frames_before_reference(ds).tolist() == [[True, False, False]]
+    assert frames_before_reference(ds, lead_days=20).tolist() == [[False, False, False]]

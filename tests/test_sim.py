@@ -1,0 +1,189 @@
+"""LandslideSim: planted physics, sensor properties, determinism and parameter checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lslib.causes import Cause
+from lslib.data import qa as qa_bits
+from lslib.data.indices import ndvi
+from lslib.data.schema import validate
+from lslib.data.sim import simulate
+from lslib.data.sim import landcover, sensors, stability
+from lslib.data.sim.landcover import Cover
+from lslib.data.sim.regions import REGIONS
+from lslib.data.sim.site import simulate_site
+
+START = pd.Timestamp("2016-01-01")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    return simulate(n_sites=30, n_times=8, size=32, seed=3)
+
+
+@pytest.fixture(scope="module")
+def slides():
+    """Sites of every disturbing scenario that slid, with their physics truth."""
+    found = []
+    for index in range(60):
+        kind = ["deforestation", "mining", "construction", "heavy_rainfall", "earthquake"][index % 5]
+        arrays, truth = simulate_site(index, REGIONS[["america", "china", "india"][index % 3]], kind, 10, 32,
+                                      START, seed=11)
+        if arrays["landslide"]:
+            found.append((arrays, truth))
+        if len(found) >= 12:
+            break
+    assert len(found) >= 6, "too few slides to test the physics"
+    return found
+
+
+# ---- stability ------------------------------------------------------------------------------
+
+
+def test_factor_of_safety_falls_with_rain_roots_and_shaking():
+    wetness = np.linspace(0, 1, 11)
+    fs = stability.factor_of_safety(35.0, 1.5, wetness, 2.0, 10.0, 32.0)
+    assert np.all(np.diff(fs) < 0), "wetter soil must be less stable"
+    assert stability.factor_of_safety(35, 1.5, 0.5, 2.0, 0.0, 32) < stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32)
+    assert stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32, k_h=0.2) < stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32)
+    assert stability.factor_of_safety(5, 1.5, 1.0, 0.0, 0.0, 32) > 3, "gentle ground stands even saturated"
+
+
+def test_roots_decay_after_clearing_instead_of_vanishing():
+    cover = np.array([[Cover.CROPLAND]], dtype=np.int8)
+    was_forest = np.array([[True]])
+    values = [float(landcover.root_cohesion(cover, 12.0, np.array([[t]]), was_forest)[0, 0]) for t in (0, 30, 120, 400)]
+    assert values[0] == pytest.approx(12.0)
+    assert values[0] > values[1] > values[2], "root cohesion decays after the cut"
+    assert values[3] < 5.0
+
+
+def test_slides_start_only_where_the_factor_of_safety_is_below_one(slides):
+    for arrays, truth in slides:
+        attribution = truth["attribution"]
+        assert attribution["actual"] < 1.0
+        assert truth["initiation"].sum() >= 6
+        assert truth["fs_min"][np.isfinite(truth["fs_min"])].min() < 1.0
+
+
+def test_scars_lie_downslope_of_where_they_start(slides):
+    for arrays, truth in slides:
+        dem = arrays["dem"]
+        runout = truth["runout"]
+        if runout.any():
+            assert dem[runout].mean() < dem[truth["initiation"]].mean()
+        assert arrays["scar_mask"][truth["initiation"]].all()
+
+
+def test_the_cause_is_attributed_by_the_physics(slides):
+    expected = {"deforestation": Cause.DEFORESTATION, "mining": Cause.MINING, "construction": Cause.CONSTRUCTION,
+                "heavy_rainfall": Cause.HEAVY_RAINFALL, "earthquake": Cause.EARTHQUAKE}
+    matches = [arrays["cause"] == expected[truth["kind"]] for arrays, truth in slides]
+    assert np.mean(matches) >= 0.7
+    for arrays, truth in slides:
+        chosen = truth["attribution"]["counterfactual"][truth["attribution"]["choice"]]
+        assert chosen >= max(truth["attribution"]["counterfactual"].values()) - 1e-9 or chosen >= 1.0
+
+
+def test_some_disturbed_sites_stand(stack):
+    disturbed = np.isin(stack["scenario"].values, ["deforestation", "mining", "construction"])
+    assert (disturbed & ~stack["landslide"].values).any(), "a visible disturbance must not be the label"
+    assert not stack["landslide"].values[stack["scenario"].values == "thriving_forest"].all()
+
+
+# ---- sensors --------------------------------------------------------------------------------
+
+
+def test_forest_is_greener_than_cropland_than_bare_soil():
+    rng = np.random.default_rng(0)
+    values = {}
+    for cover in (Cover.FOREST, Cover.CROPLAND, Cover.BARE):
+        grid = np.full((16, 16), cover, dtype=np.int8)
+        green = landcover.green_fraction(grid, 0.6, np.zeros((16, 16)))
+        reflectance = sensors.surface_reflectance(grid, green, rng.integers(0, 99, (16, 16)), np.ones((16, 16)), rng)
+        values[cover] = float(np.median(ndvi(reflectance[2], reflectance[3])))
+    assert values[Cover.FOREST] > values[Cover.CROPLAND] > values[Cover.BARE]
+    assert values[Cover.FOREST] > 0.7 and values[Cover.BARE] < 0.3
+
+
+def test_reflectance_and_backscatter_stay_physical(stack):
+    reflectance = stack["reflectance"].values
+    clear = ~qa_bits.invalid_mask(stack["qa_pixel"].values)
+    surface = np.moveaxis(reflectance, 2, -1)[clear]
+    assert surface.min() >= -0.02 and np.percentile(surface, 99.9) < 0.6
+    assert reflectance.max() <= 1.6
+    sar = stack["sar"].values
+    assert sar.min() >= -35 and sar.max() <= 5
+    assert -14 < np.median(sar[:, :, 0]) < -5 and -22 < np.median(sar[:, :, 1]) < -12  # VV brighter than VH
+
+
+def test_qa_bits_match_the_clouds_drawn(stack):
+    qa = stack["qa_pixel"].values
+    blue = stack["reflectance"].sel(band="blue").values
+    cloud = ((qa.astype(np.uint32) >> 3) & 1).astype(bool)
+    clear = ((qa.astype(np.uint32) >> 6) & 1).astype(bool)
+    assert cloud.any() and clear.any()
+    assert not (cloud & clear).any()
+    assert blue[cloud].mean() > 0.2 > 0.06 > np.median(blue[clear])
+    np.testing.assert_allclose(stack["cloud_fraction"].values, qa_bits.cloud_fraction(qa), atol=1e-6)
+    assert set(np.unique(qa[clear & ~((qa >> 7) & 1).astype(bool)])) == {21824}
+
+
+def test_sar_is_blind_to_clouds():
+    cloudy, _ = simulate_site(4, REGIONS["india"], "heavy_rainfall", 8, 16, START, seed=0, clouds=True)
+    clear, _ = simulate_site(4, REGIONS["india"], "heavy_rainfall", 8, 16, START, seed=0, clouds=False)
+    assert not np.array_equal(cloudy["reflectance"], clear["reflectance"])
+    np.testing.assert_array_equal(cloudy["sar"], clear["sar"])
+    assert (clear["cloud_fraction"] == 0).all()
+
+
+def test_revisits_are_16_and_12_days_with_missing_landsat_dates(stack):
+    gaps = np.diff(stack["date"].values, axis=1) / np.timedelta64(1, "D")
+    assert set(np.unique(gaps)) <= {16.0, 32.0, 48.0, 64.0} and (gaps > 16).any()
+    sar_gaps = np.diff(stack["sar_date"].values, axis=1) / np.timedelta64(1, "D")
+    assert set(np.unique(sar_gaps)) == {12.0}
+
+
+# ---- the stack --------------------------------------------------------------------------------
+
+
+def test_the_stack_follows_the_schema_and_labels_are_consistent(stack):
+    validate(stack)
+    slid = stack["landslide"].values
+    assert np.isnat(stack["event_time"].values[~slid]).all() and not np.isnat(stack["event_time"].values[slid]).any()
+    assert (stack["cause"].values[~slid] == Cause.THRIVING_FOREST).all()
+    assert (stack["scar_mask"].values[~slid] == 0).all() and stack["scar_mask"].values[slid].any(axis=(1, 2)).all()
+    assert (stack["reference_time"].values[slid] == stack["event_time"].values[slid]).all()
+    assert set(stack["region"].values) == {"america", "china", "india"}
+    assert stack["fs_min"].attrs["role"] == "oracle"
+
+
+def test_landslide_pixels_sit_on_steeper_slopes_than_the_background(stack):
+    slid = stack["landslide"].values
+    scar = stack["scar_mask"].values[slid]
+    slope = stack["slope"].values[slid]
+    assert slope[scar].mean() > slope[~scar].mean() + 3.0
+
+
+def test_same_seed_same_arrays_and_workers_do_not_matter():
+    one = simulate(regions=["china"], n_sites=4, n_times=6, size=16, seed=5)
+    again = simulate(regions=["china"], n_sites=4, n_times=6, size=16, seed=5, n_workers=2)
+    for name in ("reflectance", "qa_pixel", "sar", "dem", "cause", "rain_daily"):
+        np.testing.assert_array_equal(one[name].values, again[name].values)
+    other = simulate(regions=["china"], n_sites=4, n_times=6, size=16, seed=6)
+    assert not np.array_equal(one["dem"].values, other["dem"].values)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"regions": ["atlantis"]}, "Unknown region 'atlantis'"),
+    ({"n_sites": 0}, "n_sites must be an integer >= 1"),
+    ({"size": 8}, "smaller than the terrain model needs"),
+    ({"causes": ["meteorite"]}, "Unknown causes \\['meteorite'\\]"),
+    ({"regions": ["india"], "causes": ["volcanic_eruption"]}, "has none of the causes"),
+])
+def test_bad_parameters_fail_before_any_work(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        simulate(**{"n_sites": 2, "n_times": 4, "size": 16, **kwargs})
