@@ -62,10 +62,18 @@ def titled(source: str, title: str) -> str:
     return f"{provenance(source).upper()} — {title}"
 
 
+def _reserve_tag_space(fig: Figure) -> None:
+    """Keep the bottom strip of a constrained-layout figure free for the provenance tag."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and type(engine).__name__ == "ConstrainedLayoutEngine":
+        engine.set(rect=(0, 0.035, 1, 0.965))
+
+
 def stamp(fig: Figure, source: str) -> Figure:
     """Write a corner tag (``REAL DATA · <source>`` or ``SIMULATED DATA · <source>``) on ``fig``."""
     kind = provenance(source)
     colour = "#1a4d1a" if kind == "real" else "#8b1a1a"
+    _reserve_tag_space(fig)
     fig.text(0.995, 0.005, f"{kind.upper()} DATA · {source}", ha="right", va="bottom", fontsize=7,
              color=colour, alpha=0.85, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour, lw=0.6))
     return fig
@@ -171,3 +179,173 @@ def enable_interactive() -> None:
 
     pn.config.inline = True
     hv.extension("bokeh", inline=True, logo=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# Simulated imagery and its calibration against real data
+# ------------------------------------------------------------------------------------------------
+
+
+def stamp_comparison(fig: Figure, simulated: str, real: str) -> Figure:
+    """Corner tag for a figure that sets simulated data against real data."""
+    _reserve_tag_space(fig)
+    fig.text(0.995, 0.005, f"SIMULATED · {simulated}  vs  REAL · {real}", ha="right", va="bottom", fontsize=7,
+             color="#333333", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#333333", lw=0.6))
+    return fig
+
+
+def _rgb(reflectance: np.ndarray) -> np.ndarray:
+    """True-colour composite (H, W, 3) from reflectance (band, H, W), brightened for display."""
+    rgb = np.stack([reflectance[2], reflectance[1], reflectance[0]], axis=-1)
+    return np.clip(rgb * 3.5, 0, 1)
+
+
+def _clearest(cloud_fraction: np.ndarray, candidates: np.ndarray) -> int | None:
+    indices = np.nonzero(candidates)[0]
+    return int(indices[np.argmin(cloud_fraction[indices])]) if len(indices) else None
+
+
+def cause_gallery(stack, sites: dict[str, int]) -> Figure:
+    """One row per cause: before and after the slide (or reference date) in Landsat RGB, NDVI and
+    Sentinel-1 VV, the QA cloud mask of the cloudiest frame, and the scar.
+
+    ``sites`` maps a cause key to a site index of ``stack``; "before" and "after" are the clearest
+    frames on each side of the site's reference time.
+    """
+    from lslib.data.indices import ndvi
+
+    source = stack.attrs.get("source", "simulated:lslib.data.sim")
+    columns = ["RGB before", "RGB after", "NDVI before", "NDVI after", "SAR VV before", "SAR VV after",
+               "QA cloud bit (a partly cloudy frame)", "scar (truth)"]
+    fig, axes = plt.subplots(len(sites), len(columns), figsize=(2.0 * len(columns), 2.05 * len(sites)),
+                             layout="constrained", squeeze=False)
+    for row, (cause, index) in enumerate(sites.items()):
+        site = stack.isel(site=index).load()
+        reference = site["reference_time"].values
+        dates, sar_dates = site["date"].values, site["sar_date"].values
+        cloud = site["cloud_fraction"].values
+        before = _clearest(cloud, dates < reference)
+        after = _clearest(cloud, dates >= reference)
+        after = after if after is not None else len(dates) - 1
+        before = before if before is not None else 0
+        s_before = int(np.nonzero(sar_dates < reference)[0][-1]) if (sar_dates < reference).any() else 0
+        s_after = int(np.nonzero(sar_dates >= reference)[0][0]) if (sar_dates >= reference).any() else len(sar_dates) - 1
+        refl = site["reflectance"].values
+        partly = int(np.argmin(np.abs(cloud - 0.35)))  # the frame closest to a third cloudy
+        panels = [
+            (_rgb(refl[before]), None, None, dates[before]), (_rgb(refl[after]), None, None, dates[after]),
+            (ndvi(refl[before, 2], refl[before, 3]), "YlGn", (-0.1, 0.9), dates[before]),
+            (ndvi(refl[after, 2], refl[after, 3]), "YlGn", (-0.1, 0.9), dates[after]),
+            (site["sar"].values[s_before, 0], "gray", (-22, 0), sar_dates[s_before]),
+            (site["sar"].values[s_after, 0], "gray", (-22, 0), sar_dates[s_after]),
+            (((site["qa_pixel"].values[partly].astype(np.uint32) >> 3) & 1), "Blues", (0, 1), dates[partly]),
+            (site["scar_mask"].values.astype(float), "Reds", (0, 1), reference),
+        ]
+        for column, (image, cmap, limits, date) in enumerate(panels):
+            ax = axes[row, column]
+            shown = ax.imshow(image, cmap=cmap, vmin=None if limits is None else limits[0],
+                              vmax=None if limits is None else limits[1], interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(columns[column], fontsize=8)
+            ax.text(0.02, 0.03, str(np.datetime_as_string(date, unit="D")), transform=ax.transAxes, fontsize=6,
+                    color="white", bbox=dict(fc="black", alpha=0.5, pad=1, lw=0))
+            if row == len(sites) - 1 and column in (3, 5):
+                fig.colorbar(shown, ax=ax, orientation="horizontal", fraction=0.08, pad=0.04,
+                             label="NDVI (unitless)" if column == 3 else "sigma0 VV (dB)")
+        label = "slide: " + str(site["landslide"].values).lower()
+        axes[row, 0].set_ylabel(f"{cause.replace('_', ' ')}\n{site['region'].values}, {label}", fontsize=8)
+    fig.suptitle(titled(source, "one site per cause, 30 m pixels (site is 32 x 32 px = 0.96 km)"), fontsize=11)
+    return stamp(fig, source)
+
+
+def cloud_comparison_figure(samples: dict, stats: dict, simulated: str, real: str) -> Figure:
+    """Cloud-fraction distributions and example masks, simulated against the real eo-learn patch."""
+    fig = plt.figure(figsize=(12, 3.8), layout="constrained")
+    grid = fig.add_gridspec(1, 4, width_ratios=[2.2, 1, 1, 1])
+    ax = fig.add_subplot(grid[0])
+    bins = np.linspace(0, 1, 21)
+    ax.hist(samples["sim_fraction"], bins=bins, density=True, alpha=0.6, color="#b2182b", label="simulated (America)")
+    ax.hist(samples["real_fraction"], bins=bins, density=True, alpha=0.6, color="#2166ac", label="real Sentinel-2 (eo-learn)")
+    ax.set(xlabel="cloud fraction of a frame (unitless)", ylabel="density",
+           title=f"Cloud fraction per frame (KS distance {stats['cloud_ks']:.2f})")
+    ax.legend(fontsize=8)
+    partly = lambda masks: [m for m in masks if 0.2 < m.mean() < 0.6]  # noqa: E731
+    for position, (masks, name) in enumerate(((partly(samples["sim_masks"]), "simulated mask"),
+                                              (partly(samples["real_masks"]), "real mask"),
+                                              (partly(samples["real_masks"])[1:], "real mask"))):
+        axis = fig.add_subplot(grid[position + 1])
+        if masks:
+            axis.imshow(masks[0], cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
+        axis.set_xticks([])
+        axis.set_yticks([])
+        axis.set_title(f"{name} (30 m px)", fontsize=9)
+    fig.suptitle(f"SIMULATED vs REAL — clouds: lag-1 autocorrelation {stats['cloud_autocorr_sim']:.2f} "
+                 f"simulated, {stats['cloud_autocorr_real']:.2f} real", fontsize=11)
+    return stamp_comparison(fig, simulated, real)
+
+
+def ndvi_comparison_figure(samples: dict, simulated: str, real: str, n_sites: int = 6) -> Figure:
+    """NDVI through the year: real eo-learn and Mud Creek series beside simulated American sites."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained", width_ratios=[2.2, 1])
+    doy = lambda dates: (np.asarray(dates, "datetime64[D]") - np.asarray(dates, "datetime64[Y]")).astype(int)  # noqa: E731
+    axes[0].plot(doy(samples["real_dates"]), samples["real_series"], "o", color="#2166ac", ms=4,
+                 label="real: eo-learn Sentinel-2, Slovenia (median of clear pixels)")
+    axes[0].plot(doy(samples["mud_dates"]), samples["mud_series"], "s", color="#4393c3", ms=4,
+                 label="real: PrecLand Mud Creek, outside the slide")
+    for index in range(min(n_sites, len(samples["sim_series"]))):
+        axes[0].plot(doy(samples["sim_dates"][index]), samples["sim_series"][index], "o", color="#b2182b",
+                     alpha=0.55, ms=3, label="simulated American sites (no slide)" if index == 0 else None)
+    axes[0].set(xlabel="day of year", ylabel="NDVI (unitless)", xlim=(0, 366), ylim=(-0.1, 1.0),
+                title="Seasonal course of NDVI")
+    axes[0].legend(fontsize=7, loc="lower left")
+    bins = np.linspace(-0.2, 1.0, 49)
+    axes[1].hist(samples["sim_pixels"], bins=bins, density=True, alpha=0.6, color="#b2182b", label="simulated")
+    axes[1].hist(samples["real_pixels"], bins=bins, density=True, alpha=0.6, color="#2166ac", label="real (eo-learn)")
+    axes[1].set(xlabel="NDVI of clear pixels (unitless)", ylabel="density", title="NDVI of clear pixels")
+    axes[1].legend(fontsize=8)
+    fig.suptitle("SIMULATED vs REAL — vegetation", fontsize=11)
+    return stamp_comparison(fig, simulated, real)
+
+
+def rain_comparison_figure(rain: dict, simulated: str, real: str) -> Figure:
+    """Monthly rain of the simulated India sites beside the IMD normals of Pune district."""
+    fig, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
+    months = np.arange(12)
+    ax.bar(months - 0.2, rain["imd_mm"], width=0.4, color="#2166ac", label="real: IMD district normal, Pune")
+    ax.bar(months + 0.2, rain["sim_mm"], width=0.4, color="#b2182b", label="simulated India sites (mean)")
+    ax.set_xticks(months, [m.title() for m in rain["months"]])
+    ax.set(ylabel="rain (mm per month)", title=f"SIMULATED vs REAL — monthly rain (annual ratio "
+                                                f"{rain['rain_annual_ratio']:.2f}, correlation {rain['rain_monthly_corr']:.3f})")
+    ax.legend(fontsize=8)
+    return stamp_comparison(fig, simulated, real)
+
+
+def cause_share_figure(shares: pd.DataFrame, simulated: str, real: str) -> Figure:
+    """Share of each cause among slides per region: simulated beside the NASA GLC."""
+    regions = list(dict.fromkeys(shares["region"]))
+    fig, axes = plt.subplots(1, len(regions), figsize=(13, 3.4), layout="constrained", sharey=True)
+    for ax, region in zip(np.atleast_1d(axes), regions):
+        part = shares[shares["region"] == region]
+        positions = np.arange(len(part))
+        ax.bar(positions - 0.2, part["glc_share"] * 100, width=0.4, color="#2166ac", label="real: NASA GLC triggers")
+        ax.bar(positions + 0.2, part["simulated_share"] * 100, width=0.4, color="#b2182b", label="simulated slides")
+        ax.set_xticks(positions, [c.replace("_", "\n") for c in part["cause"]], fontsize=7)
+        ax.set_title(region)
+    np.atleast_1d(axes)[0].set_ylabel("share of slides (%)")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.suptitle("SIMULATED vs REAL — causes: the simulator oversamples the rare causes on purpose", fontsize=11)
+    return stamp_comparison(fig, simulated, real)
+
+
+def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], aurocs: dict[str, float], source: str,
+               title: str) -> Figure:
+    """ROC curves of several scores, with their AUROC in the legend."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.6), layout="constrained")
+    for name, (fpr, tpr) in curves.items():
+        ax.plot(fpr, tpr, lw=1.6, label=f"{name.replace('_', ' ')} (AUROC {aurocs[name]:.2f})")
+    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="chance")
+    ax.set(xlabel="false-positive rate", ylabel="true-positive rate", title=titled(source, title), aspect="equal")
+    ax.legend(fontsize=8, loc="lower right")
+    return stamp(fig, source)

@@ -1,0 +1,188 @@
+"""Calibration of the simulator against real data, each comparison reduced to a number.
+
+* Clouds: the per-frame cloud fraction and the lag-1 spatial autocorrelation of cloud masks,
+  against the real eo-learn Sentinel-2 patch (Slovenia, ``mask/CLM.npy``).
+* Vegetation: the NDVI range and seasonal amplitude, against the same patch and the PrecLand
+  Mud Creek series (outside the slide).
+* Rain: the monthly climatology of the simulated India sites, against the IMD district normals of
+  Pune.
+* Causes: the share of each cause per region, against the NASA GLC triggers.
+
+Real files come through :func:`lslib.data.registry.fetch`.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from lslib.causes import CAUSE_KEYS
+from lslib.data.indices import ndvi_stack
+from lslib.data.qa import cloud_fraction as qa_cloud_fraction
+from lslib.data.registry import fetch
+from lslib.metrics import ks_distance, lag1_autocorrelation
+
+__all__ = ["eolearn_patch", "cloud_samples", "cloud_statistics", "ndvi_samples", "ndvi_statistics", "rain_climatology", "cause_shares",
+           "mud_creek_series", "pune_normals"]
+
+_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+
+
+def eolearn_patch() -> dict[str, np.ndarray]:
+    """The real eo-learn Sentinel-2 patch: ``ndvi`` and ``cloud`` (time, y, x), ``valid``, ``dates``."""
+    ndvi = np.load(fetch("eolearn_s2_patch/data/NDVI.npy"))[..., 0]
+    cloud = np.load(fetch("eolearn_s2_patch/mask/CLM.npy"))[..., 0].astype(bool)
+    valid = np.load(fetch("eolearn_s2_patch/mask/IS_DATA.npy"))[..., 0].astype(bool)
+    with open(fetch("eolearn_s2_patch/timestamps.json"), encoding="utf-8") as handle:
+        dates = pd.to_datetime(json.load(handle)).values
+    return {"ndvi": ndvi, "cloud": cloud, "valid": valid, "dates": dates}
+
+
+def _to_30m(masks: np.ndarray) -> np.ndarray:
+    """Aggregate 10 m Sentinel-2 masks to the 30 m Landsat grid (3 x 3 blocks, majority)."""
+    rows, cols = (masks.shape[1] // 3) * 3, (masks.shape[2] // 3) * 3
+    blocks = masks[:, :rows, :cols].reshape(len(masks), rows // 3, 3, cols // 3, 3)
+    return blocks.mean(axis=(2, 4)) >= 0.5
+
+
+def _partly_cloudy_autocorrelation(masks: np.ndarray, low: float = 0.05, high: float = 0.95) -> float:
+    fractions = masks.reshape(len(masks), -1).mean(axis=1)
+    values = [lag1_autocorrelation(m.astype(float)) for m, f in zip(masks, fractions) if low < f < high]
+    return float(np.nanmean(values)) if values else float("nan")
+
+
+def cloud_samples(stack: xr.Dataset, region: str | None = None) -> dict[str, np.ndarray]:
+    """Per-frame cloud fractions and cloud masks, simulated (one region or all) and real (eo-learn, 30 m)."""
+    real = eolearn_patch()
+    subset = stack if region is None else stack.isel(site=np.nonzero(stack["region"].values == region)[0])
+    qa = subset["qa_pixel"].values
+    return {
+        "sim_fraction": qa_cloud_fraction(qa).ravel(),
+        "real_fraction": real["cloud"].reshape(len(real["cloud"]), -1).mean(axis=1),
+        "sim_masks": ((qa.astype(np.uint32) >> 3) & 1).astype(bool).reshape(-1, *qa.shape[-2:]),
+        "real_masks": _to_30m(real["cloud"]),
+    }
+
+
+def cloud_statistics(stack: xr.Dataset, region: str | None = None) -> dict[str, float]:
+    """Cloud fraction distribution and cloud-mask autocorrelation, simulated against real.
+
+    Returns ``cloud_ks`` (KS distance between the per-frame cloud fractions), the shares of frames
+    more than half cloudy and under 5 % cloudy in each, and the mean lag-1 autocorrelation of
+    partly cloudy masks in each (the real 10 m masks aggregated to 30 m first, so both are measured
+    at the Landsat pixel size).
+    """
+    samples = cloud_samples(stack, region)
+    sim, real = samples["sim_fraction"], samples["real_fraction"]
+    return {
+        "cloud_ks": ks_distance(sim, real),
+        "cloud_share_over_half_sim": float((sim > 0.5).mean()),
+        "cloud_share_over_half_real": float((real > 0.5).mean()),
+        "cloud_share_under_5pct_sim": float((sim < 0.05).mean()),
+        "cloud_share_under_5pct_real": float((real < 0.05).mean()),
+        "cloud_autocorr_sim": _partly_cloudy_autocorrelation(samples["sim_masks"]),
+        "cloud_autocorr_real": _partly_cloudy_autocorrelation(samples["real_masks"]),
+    }
+
+
+def mud_creek_series() -> pd.DataFrame:
+    """PrecLand Sentinel-2 index series of Mud Creek, inside (``_in``) and outside (``_out``) the slide."""
+    frame = pd.read_excel(fetch("precland/samples/mud_creek_index_series.xlsx"))
+    frame["Date"] = pd.to_datetime(frame["Date"])
+    return frame.set_index("Date")
+
+
+def _amplitude(series: np.ndarray) -> float:
+    finite = series[np.isfinite(series)]
+    return float(np.percentile(finite, 95) - np.percentile(finite, 5)) if len(finite) > 2 else float("nan")
+
+
+def ndvi_samples(stack: xr.Dataset, region: str = "america") -> dict[str, object]:
+    """Clear-pixel NDVI: real eo-learn pixels and per-date medians, Mud Creek (outside the slide),
+    and per-frame site medians of the simulated sites of ``region`` that did not slide."""
+    real = eolearn_patch()
+    clear = real["valid"] & ~real["cloud"]
+    real_series = np.array([np.median(frame[mask]) if mask.mean() > 0.5 else np.nan
+                            for frame, mask in zip(real["ndvi"], clear)])
+    keep = (stack["region"].values == region) & ~stack["landslide"].values
+    subset = stack.isel(site=np.nonzero(keep)[0])
+    ndvi = ndvi_stack(subset).values  # (site, time, y, x), NaN where masked
+    flat = ndvi.reshape(ndvi.shape[0], ndvi.shape[1], -1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        clear_share = np.isfinite(flat).mean(axis=-1)
+        site_series = np.where(clear_share > 0.5, np.nanmedian(flat, axis=-1), np.nan)
+    mud = mud_creek_series()["NDVI_out"]
+    return {"real_pixels": real["ndvi"][clear], "real_dates": real["dates"], "real_series": real_series,
+            "mud_dates": mud.index.values, "mud_series": mud.to_numpy(dtype=float),
+            "sim_pixels": ndvi[np.isfinite(ndvi)], "sim_dates": subset["date"].values, "sim_series": site_series}
+
+
+def ndvi_statistics(stack: xr.Dataset, region: str = "america") -> dict[str, float]:
+    """NDVI range (5th-95th percentile of clear pixels) and seasonal amplitude (5th-95th percentile
+    of a site's per-frame medians), simulated ``region`` against the real eo-learn and Mud Creek series."""
+    samples = ndvi_samples(stack, region)
+    sim_amplitude = float(np.nanmedian([_amplitude(s) for s in samples["sim_series"]]))
+    real_amplitude = _amplitude(samples["real_series"])
+    return {
+        "ndvi_p05_sim": float(np.percentile(samples["sim_pixels"], 5)),
+        "ndvi_p95_sim": float(np.percentile(samples["sim_pixels"], 95)),
+        "ndvi_p05_real": float(np.percentile(samples["real_pixels"], 5)),
+        "ndvi_p95_real": float(np.percentile(samples["real_pixels"], 95)),
+        "ndvi_amplitude_sim": sim_amplitude,
+        "ndvi_amplitude_eolearn": real_amplitude,
+        "ndvi_amplitude_mud_creek": _amplitude(samples["mud_series"]),
+        "ndvi_amplitude_ratio_eolearn": sim_amplitude / real_amplitude,
+    }
+
+
+def pune_normals() -> pd.Series:
+    """IMD district normal monthly rainfall of Pune, mm (JAN..DEC)."""
+    normals = pd.read_csv(fetch("imd_rainfall/imd_district_rainfall_normals.csv"))
+    row = normals[(normals["STATE_UT_NAME"].str.upper() == "MAHARASHTRA") & (normals["DISTRICT"].str.upper() == "PUNE")]
+    if len(row) != 1:
+        raise ValueError("The IMD normals file has no single Pune (Maharashtra) row")
+    return row.iloc[0][_MONTHS].astype(float)
+
+
+def rain_climatology(stack: xr.Dataset, region: str = "india") -> dict[str, object]:
+    """Monthly rain of the simulated ``region`` against the Pune normals.
+
+    Returns the two monthly series (mm/month), the ratio of annual totals and the Pearson
+    correlation of the monthly pattern.
+    """
+    subset = stack["rain_daily"].isel(site=np.nonzero(stack["region"].values == region)[0])
+    days = pd.DatetimeIndex(stack["day"].values)
+    daily = subset.values.mean(axis=0)
+    monthly = pd.Series(daily, index=days).groupby(days.month).mean() * pd.Series(
+        days.days_in_month, index=days).groupby(days.month).first()
+    monthly = monthly.reindex(range(1, 13))
+    normals = pune_normals()
+    sim = monthly.to_numpy()
+    real = normals.to_numpy()
+    valid = np.isfinite(sim)
+    return {
+        "months": _MONTHS,
+        "sim_mm": sim.tolist(),
+        "imd_mm": real.tolist(),
+        "rain_annual_ratio": float(np.nansum(sim) / real[valid].sum()),
+        "rain_monthly_corr": float(np.corrcoef(sim[valid], real[valid])[0, 1]),
+    }
+
+
+def cause_shares(stack: xr.Dataset, glc: pd.DataFrame) -> pd.DataFrame:
+    """Share of each cause among slides, per region: simulated beside the NASA GLC (catalogued triggers)."""
+    rows = []
+    for region in ("america", "china", "india"):
+        sim = stack.isel(site=np.nonzero((stack["region"].values == region) & stack["landslide"].values)[0])
+        sim_counts = pd.Series([CAUSE_KEYS[c] for c in sim["cause"].values]).value_counts()
+        real = glc[(glc["region"] == region) & (glc["cause"] != "other_unknown")]["cause"].value_counts()
+        for cause in CAUSE_KEYS[:-1]:
+            rows.append({"region": region, "cause": cause,
+                         "simulated_share": float(sim_counts.get(cause, 0) / max(sim_counts.sum(), 1)),
+                         "glc_share": float(real.get(cause, 0) / max(real.sum(), 1))})
+    return pd.DataFrame(rows)

@@ -1,0 +1,53 @@
+"""Calibration of the simulator against the real files in the mirror."""
+
+import numpy as np
+import pytest
+
+from lslib.data import calibration
+from lslib.data.catalog import load_glc
+from lslib.data.sim import simulate
+
+
+@pytest.fixture(scope="module")
+def stack(mirror):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LSLIB_DATA_MIRROR", str(mirror))
+        yield simulate(n_sites=36, n_times=12, size=32, seed=4)
+
+
+@pytest.fixture(autouse=True)
+def _mirror(mirror, monkeypatch):
+    monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
+
+
+def test_real_cloud_statistics_are_those_documented():
+    patch = calibration.eolearn_patch()
+    fraction = patch["cloud"].reshape(68, -1).mean(axis=1)
+    assert (fraction > 0.5).mean() == pytest.approx(0.40, abs=0.01)
+    assert (fraction < 0.05).mean() == pytest.approx(0.44, abs=0.01)
+
+
+def test_simulated_clouds_are_close_to_real_ones(stack):
+    stats = calibration.cloud_statistics(stack, region="america")
+    assert stats["cloud_ks"] < 0.35
+    assert abs(stats["cloud_share_under_5pct_sim"] - stats["cloud_share_under_5pct_real"]) < 0.2
+    assert 0.6 < stats["cloud_autocorr_sim"] <= 1.0 and 0.8 < stats["cloud_autocorr_real"] < 0.95
+
+
+def test_rain_follows_the_imd_normals_of_pune(stack):
+    rain = calibration.rain_climatology(stack, region="india")
+    assert rain["imd_mm"][6] == 312.9
+    assert 0.7 < rain["rain_annual_ratio"] < 1.4 and rain["rain_monthly_corr"] > 0.9
+
+
+def test_ndvi_statistics_are_finite_and_ordered(stack):
+    stats = calibration.ndvi_statistics(stack, region="america")
+    assert all(np.isfinite(v) for v in stats.values())
+    assert stats["ndvi_p05_sim"] < stats["ndvi_p95_sim"] and 0.6 < stats["ndvi_p95_real"] < 0.9
+
+
+def test_cause_shares_set_the_simulator_against_the_catalog(stack):
+    shares = calibration.cause_shares(stack, load_glc())
+    india_rain = shares[(shares["region"] == "india") & (shares["cause"] == "heavy_rainfall")]
+    assert float(india_rain["glc_share"].iloc[0]) > 0.9
+    assert np.allclose(shares.groupby("region")["glc_share"].sum(), 1.0)
