@@ -159,6 +159,9 @@ def test_the_stack_follows_the_schema_and_labels_are_consistent(stack):
     assert (stack["reference_time"].values[slid] == stack["event_time"].values[slid]).all()
     assert set(stack["region"].values) == {"america", "china", "india"}
     assert stack["fs_min"].attrs["role"] == "oracle"
+    quake = stack["scenario"].values == "earthquake"
+    assert (stack["pga_g"].values[quake] > 0).all() and (stack["pga_g"].values[~quake] == 0).all()
+    assert not np.isnat(stack["quake_time"].values[quake]).any() and np.isnat(stack["quake_time"].values[~quake]).all()
 
 
 def test_landslide_pixels_sit_on_steeper_slopes_than_the_background(stack):

@@ -45,7 +45,7 @@ __all__ = ["simulate", "simulated_stack", "simulate_site", "example_sites", "REG
 
 SOURCE = "simulated:lslib.data.sim"
 _SITE_SCALARS = ("lat", "lon", "region", "country", "epsg", "easting", "northing", "landslide", "event_time",
-                 "reference_time", "cause", "scenario")
+                 "reference_time", "cause", "scenario", "pga_g", "quake_time")
 
 
 def validate_parameters(regions: Sequence[str], n_sites: int, n_times: int, size: int,
@@ -118,7 +118,7 @@ def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[s
         "fs_unstable_px": (("site", "day"), stack("fs_unstable_px"), {
             "units": "pixels", "role": "oracle", "long_name": "pixels with factor of safety below 1 (never a model input)"}),
     }
-    units = {"lat": "degrees_north", "lon": "degrees_east", "easting": "m", "northing": "m"}
+    units = {"lat": "degrees_north", "lon": "degrees_east", "easting": "m", "northing": "m", "pga_g": "g"}
     for key in _SITE_SCALARS:
         values = np.array([s[key] for s in sites])
         if key in ("region", "country", "scenario"):
@@ -126,6 +126,9 @@ def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[s
         attrs_ = {"units": units[key]} if key in units else {}
         if key == "scenario":
             attrs_["long_name"] = "land-change scenario applied (not the label: see cause)"
+        if key in ("pga_g", "quake_time"):
+            attrs_["long_name"] = {"pga_g": "peak ground acceleration of the site's earthquake (0: none)",
+                                   "quake_time": "date of the site's earthquake (NaT: none)"}[key]
         data[key] = (("site",), values, attrs_)
     coords = {
         "site": np.arange(len(sites)),

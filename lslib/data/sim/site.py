@@ -255,6 +255,9 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
         "fs_min": fs_min.astype(np.float32),
         "fs_unstable_px": physics["unstable_px"],
         "scenario": kind,
+        "pga_g": float(scenario.details.get("pga_g", 0.0)),
+        "quake_time": (days[scenario.details["quake_day"]].to_datetime64() if "quake_day" in scenario.details
+                       else np.datetime64("NaT", "ns")),
     }
     return arrays, truth
 
