@@ -34,3 +34,14 @@ def test_a_malformed_profile_is_refused(tmp_path):
     bad.write_text("timeout_s: -1\n")
     with pytest.raises(ValueError, match="timeout_s must be a positive number"):
         load_profile(bad)
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_chapters_share_the_chapter_one_stack(name):
+    """Chapters that read the simulated stack ask for the one chapter 1 makes, so it is simulated once."""
+    profile = load_profile(name)
+    first = profile.parameters_for("01_data_acquisition")
+    keys = ("n_sites", "n_times", "size", "seed")
+    for chapter, values in profile.chapters.items():
+        if "n_sites" in values:
+            assert {k: values[k] for k in keys} == {k: first[k] for k in keys}, chapter

@@ -1,0 +1,174 @@
+"""The training loop of the study: one ``fit`` for every model, which never looks inside them.
+
+A model takes part by implementing ``training_step(batch) -> dict[str, Tensor]``: the key ``loss`` is
+optimised, every other scalar is logged (pix2pix's ``loss_names`` convention). ``fit`` seeds
+everything, moves batches to the device (CUDA when present), shows a progress bar, evaluates on
+the validation loader, writes ``config.json`` once per run, and checkpoints the last and best epochs.
+
+Examples
+--------
+>>> seed_everything(0); a = torch.rand(2)
+>>> seed_everything(0); bool(torch.equal(a, torch.rand(2)))
+True
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["TrainConfig", "History", "fit", "evaluate", "seed_everything", "resolve_device", "save_checkpoint",
+           "load_checkpoint"]
+
+
+@dataclass
+class TrainConfig:
+    """Settings of :func:`fit`; the run directory gets them as ``config.json``."""
+
+    epochs: int = 10
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "auto"  # "auto": CUDA when available, else CPU
+    grad_clip: float | None = 5.0
+    checkpoint_dir: str | None = None
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+
+
+@dataclass
+class History:
+    """Per-epoch means of every logged loss, for training and validation."""
+
+    train: dict[str, list[float]] = field(default_factory=dict)
+    val: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int | None = None
+
+    def last(self, split: str = "val") -> dict[str, float]:
+        values = getattr(self, split)
+        return {name: series[-1] for name, series in values.items()}
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA when it is available, otherwise the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _to(batch: dict[str, Any], device: torch.device) -> dict[str, Any]:
+    return {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
+def _scalars(losses: dict[str, torch.Tensor]) -> dict[str, float]:
+    return {k: float(v.detach()) for k, v in losses.items() if isinstance(v, torch.Tensor) and v.dim() == 0}
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: Iterable[dict[str, torch.Tensor]], device: torch.device | str = "cpu") -> dict[str, float]:
+    """Mean of every scalar loss of ``model.training_step`` over ``loader``, in evaluation mode."""
+    device = torch.device(device)
+    model.eval()
+    totals: dict[str, float] = {}
+    count = 0
+    for batch in loader:
+        batch = _to(batch, device)
+        size = len(next(iter(batch.values())))
+        for name, value in _scalars(model.training_step(batch)).items():
+            totals[name] = totals.get(name, 0.0) + value * size
+        count += size
+    return {name: value / max(count, 1) for name, value in totals.items()}
+
+
+def save_checkpoint(model: nn.Module, path: Path | str, **extra: Any) -> Path:
+    """Save the weights and the model's config (``model.config_dict()`` when it has one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = model.config_dict() if hasattr(model, "config_dict") else {}
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    torch.save({"state_dict": model.state_dict(), "config": config, **extra}, temporary)
+    temporary.replace(path)
+    return path
+
+
+def load_checkpoint(model: nn.Module, path: Path | str, device: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load weights saved by :func:`save_checkpoint` into ``model``; return the whole checkpoint."""
+    checkpoint = torch.load(Path(path), map_location=device, weights_only=False)
+    model.load_state_dict(checkpoint["state_dict"])
+    return checkpoint
+
+
+def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]], config: TrainConfig) -> History:
+    """Train ``model`` with Adam on ``loaders["train"]``; validate on ``loaders["val"]`` if given.
+
+    Returns
+    -------
+    History
+        Per-epoch means of every scalar the model logs; ``best_epoch`` by validation loss.
+    """
+    from tqdm.auto import tqdm
+
+    seed_everything(config.seed)
+    device = resolve_device(config.device)
+    model.to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    history = History()
+    directory = Path(config.checkpoint_dir) if config.checkpoint_dir else None
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        model_config = model.config_dict() if hasattr(model, "config_dict") else {}
+        (directory / "config.json").write_text(json.dumps({"model": model_config, "train": asdict(config),
+                                                           "model_class": type(model).__name__}, indent=2))
+    best = float("inf")
+    epochs = tqdm(range(config.epochs), desc=f"training {type(model).__name__}", disable=not config.progress)
+    for epoch in epochs:
+        model.train()
+        totals: dict[str, float] = {}
+        count = 0
+        for batch in loaders["train"]:
+            batch = _to(batch, device)
+            losses = model.training_step(batch)
+            optimiser.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            if config.grad_clip:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimiser.step()
+            size = len(next(iter(batch.values())))
+            for name, value in _scalars(losses).items():
+                totals[name] = totals.get(name, 0.0) + value * size
+            count += size
+        for name, value in totals.items():
+            history.train.setdefault(name, []).append(value / max(count, 1))
+        if "val" in loaders:
+            for name, value in evaluate(model, loaders["val"], device).items():
+                history.val.setdefault(name, []).append(value)
+        current = history.val.get("loss", history.train["loss"])[-1]
+        epochs.set_postfix(loss=f"{history.train['loss'][-1]:.3g}", val=f"{current:.3g}")
+        if directory is not None:
+            save_checkpoint(model, directory / "last.pt", epoch=epoch, history=asdict(history))
+        if current < best:
+            best, history.best_epoch = current, epoch
+            if directory is not None:
+                save_checkpoint(model, directory / "best.pt", epoch=epoch)
+    return history
