@@ -22,7 +22,7 @@ def test_a_valid_stack_passes(stack):
     (lambda ds: ds.assign(qa_pixel=ds["qa_pixel"].astype("int32")), "'qa_pixel' must be uint16"),
     (lambda ds: ds.assign_coords(band=["b1", "b2", "b3", "b4", "b5", "b6"]), "band coordinate is"),
     (lambda ds: ds.assign(dem=ds["dem"].transpose("site", "x", "y")), r"'dem' has dims \('site', 'x', 'y'\)"),
-    (lambda ds: ds.assign(cause=ds["cause"] + 7), "'cause' holds values outside 0..6"),
+    (lambda ds: ds.assign(cause=ds["cause"] + 7), "'cause' holds values outside -1..6"),
     (lambda ds: ds.assign_coords(x=ds["x"] * 2), r"x spacing is \[60.0\] m, expected 30.0 m"),
     (lambda ds: ds.drop_attrs(), "attribute 'source' is missing"),
 ])

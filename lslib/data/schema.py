@@ -37,7 +37,7 @@ Variables (units in ``attrs["units"]``)
     ``landslide (site)``, bool; ``event_time (site)``; ``reference_time (site)``;
     ``cause (site)``, int; ``scar_mask (site, y, x)``, bool
         Labels. ``cause`` indexes :class:`lslib.causes.Cause` (``thriving_forest`` for sites
-        without a slide). ``reference_time`` is the event time of a slide and a matched date for
+        without a slide, -1 for a real event whose catalogued trigger maps to no cause). ``reference_time`` is the event time of a slide and a matched date for
         sites without one, so forecasting windows can end before it for both.
 
 Oracle variables (``attrs["role"] == "oracle"``, e.g. ``fs_min``) are kept for analysis and are
@@ -167,8 +167,8 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
                 _problem(problems, f"{axis} spacing is {steps.tolist()} m, expected {PIXEL_SIZE_M} m")
     if "cause" in ds.variables and ds["cause"].size:
         values = np.asarray(ds["cause"].values)
-        if values.min() < 0 or values.max() >= N_CAUSES:
-            _problem(problems, f"'cause' holds values outside 0..{N_CAUSES - 1}")
+        if values.min() < -1 or values.max() >= N_CAUSES:
+            _problem(problems, f"'cause' holds values outside -1..{N_CAUSES - 1} (-1: unknown)")
     if "epsg" in ds.variables and ds["epsg"].size:
         epsg = np.asarray(ds["epsg"].values)
         if not np.all(((epsg > 32600) & (epsg <= 32660)) | ((epsg > 32700) & (epsg <= 32760))):

@@ -1,0 +1,506 @@
+"""Real Landsat 8 and Sentinel-1 time series from STAC APIs, in the study's one layout.
+
+:func:`search` finds items over a :class:`Site` with pystac-client (Microsoft Planetary Computer by
+default, Earth Search as an alternative), filters cloud cover on the server when the API supports
+the ``query`` extension and on the client otherwise, and keeps one item per acquisition day.
+:func:`load` reads them with odc-stac onto the site's 30 m UTM grid as dask arrays, applies each
+asset's ``raster:bands`` scale and offset (odc-stac does not), masks pixels with the Collection 2
+QA_PIXEL bits, converts Sentinel-1 RTC from linear gamma0 to dB, and returns a stack that
+:func:`lslib.data.schema.validate` accepts, with its provenance (API, collections, item ids, query)
+in the attributes. :func:`acquire` does both and caches the result as Zarr, keyed by the query.
+
+Signing of Planetary Computer asset URLs goes through the ``planetary-computer`` package when it is
+installed. Only chapter 1 calls this module; later chapters read the stored stack.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from lslib.causes import OTHER_UNKNOWN, Cause
+from lslib.data.qa import cloud_fraction, invalid_mask
+from lslib.data.schema import LANDSAT_BANDS, PIXEL_SIZE_M, SAR_POLS, SCHEMA_VERSION, site_grid, utm_epsg, validate
+from lslib.errors import DataUnavailable
+
+__all__ = ["Site", "search", "load", "acquire", "acquire_events", "chapter_imagery", "showcase_events", "stack_sites", "EmptySearch", "PLANETARY_COMPUTER", "EARTH_SEARCH", "LANDSAT",
+           "SENTINEL1", "ENDPOINTS"]
+
+PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
+EARTH_SEARCH = "https://earth-search.aws.element84.com/v1"
+ENDPOINTS = {"planetary-computer": PLANETARY_COMPUTER, "earth-search": EARTH_SEARCH}
+LANDSAT = "landsat-c2-l2"
+SENTINEL1 = "sentinel-1-rtc"
+#: Earth Search names the same products differently.
+_EARTH_SEARCH_COLLECTIONS = {LANDSAT: "landsat-c2-l2", SENTINEL1: "sentinel-1-grd"}
+
+
+class EmptySearch(DataUnavailable):
+    """A STAC search returned no item; the message names the query."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A square area of interest around a point, on its UTM zone's 30 m grid.
+
+    Attributes
+    ----------
+    name : str
+        Identifier (e.g. ``glc-6186``).
+    lat, lon : float
+        Centre, degrees.
+    size : int
+        Pixels per side (30 m each).
+    region, country : str
+        Study region and country.
+    event_time : numpy.datetime64 or None
+        Date of the catalogued slide (None for a site without one).
+    reference_time : numpy.datetime64 or None
+        The event time, or a matched date for a site without a slide.
+    cause : int
+        :class:`lslib.causes.Cause` value, or -1 when the catalogued trigger maps to no cause.
+    """
+
+    name: str
+    lat: float
+    lon: float
+    size: int = 32
+    region: str = "other"
+    country: str = ""
+    event_time: Any = None
+    reference_time: Any = None
+    cause: int = -1
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        utm_epsg(self.lat, self.lon)  # raises for coordinates that are not degrees
+        if not isinstance(self.size, (int, np.integer)) or self.size < 2:
+            raise ValueError(f"Site {self.name!r}: size must be a whole number of 30 m pixels >= 2, got {self.size!r}")
+
+    @property
+    def epsg(self) -> int:
+        return utm_epsg(self.lat, self.lon)
+
+    @property
+    def centre_utm(self) -> tuple[float, float]:
+        """Easting and northing of the centre, snapped so that pixel edges fall on the 30 m grid."""
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{self.epsg}", always_xy=True).transform(self.lon, self.lat)
+        half = (self.size % 2) * PIXEL_SIZE_M / 2  # odd sizes centre on a pixel centre, even sizes on an edge
+        return round((x - half) / PIXEL_SIZE_M) * PIXEL_SIZE_M + half, round((y - half) / PIXEL_SIZE_M) * PIXEL_SIZE_M + half
+
+    def bounds_utm(self) -> tuple[float, float, float, float]:
+        x, y = self.centre_utm
+        half = self.size * PIXEL_SIZE_M / 2
+        return x - half, y - half, x + half, y + half
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The site's bounding box in degrees (west, south, east, north) for a STAC search."""
+        from pyproj import Transformer
+
+        west, south, east, north = self.bounds_utm()
+        to_lonlat = Transformer.from_crs(f"EPSG:{self.epsg}", "EPSG:4326", always_xy=True)
+        xs, ys = to_lonlat.transform([west, east, west, east], [south, south, north, north])
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @staticmethod
+    def from_metres(name: str, lat: float, lon: float, width_m: float, **kwargs: Any) -> "Site":
+        """A site whose side is given in metres; values that look like degrees are refused."""
+        if width_m < 2 * PIXEL_SIZE_M:
+            raise ValueError(f"Site {name!r}: width {width_m!r} looks like degrees, not metres; a site is at least "
+                             f"{2 * PIXEL_SIZE_M:.0f} m wide (e.g. 960 for 32 pixels)")
+        return Site(name=name, lat=lat, lon=lon, size=int(round(width_m / PIXEL_SIZE_M)), **kwargs)
+
+
+def _client(api_url: str, retries: int, timeout: float):
+    import pystac_client
+    from pystac_client.stac_api_io import StacApiIO
+    from urllib3 import Retry
+
+    modifier = None
+    if api_url.rstrip("/") == PLANETARY_COMPUTER:
+        try:
+            import planetary_computer
+
+            modifier = planetary_computer.sign_inplace
+        except ImportError:
+            modifier = None
+    retry = Retry(total=retries, backoff_factor=0.2, status_forcelist=[429, 500, 502, 503, 504],
+                  allowed_methods=None)
+    io = StacApiIO(max_retries=retry, timeout=timeout)
+    return pystac_client.Client.open(api_url, modifier=modifier, stac_io=io)
+
+
+def _acquisition_day(item) -> str:
+    when = item.datetime or pd.Timestamp(item.properties.get("start_datetime")).to_pydatetime()
+    return pd.Timestamp(when).strftime("%Y-%m-%d")
+
+
+def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDSAT,),
+           api_url: str = PLANETARY_COMPUTER, max_cloud: float | None = None, platform: str | None = None,
+           retries: int = 3, timeout: float = 30.0) -> list:
+    """Items of ``collections`` over ``site`` between ``start`` and ``end`` (ISO dates), one per day.
+
+    Parameters
+    ----------
+    site : Site
+        The area of interest.
+    start, end : str
+        Inclusive date range.
+    collections : sequence of str
+        STAC collections, e.g. ``("landsat-c2-l2",)`` or ``("sentinel-1-rtc",)``.
+    api_url : str
+        A STAC API root (:data:`PLANETARY_COMPUTER`, :data:`EARTH_SEARCH`, or a local one).
+    max_cloud : float, optional
+        Largest ``eo:cloud_cover`` (percent) to keep.
+    platform : str, optional
+        Keep only this platform (e.g. ``landsat-8``).
+    retries, timeout : int, float
+        HTTP retries and timeout (seconds) of each request.
+
+    Returns
+    -------
+    list of pystac.Item
+        Sorted by acquisition time; of several items on the same day (overlapping paths), the least
+        cloudy is kept.
+
+    Raises
+    ------
+    EmptySearch
+        Nothing matched; the message names the query.
+    DataUnavailable
+        The API could not be reached after the retries.
+    """
+    collections = list(collections)
+    if api_url.rstrip("/") == EARTH_SEARCH:
+        collections = [_EARTH_SEARCH_COLLECTIONS.get(c, c) for c in collections]
+    query_text = (f"api={api_url} collections={collections} bbox={tuple(round(v, 5) for v in site.bbox())} "
+                  f"datetime={start}/{end} max_cloud={max_cloud} platform={platform}")
+    try:
+        client = _client(api_url, retries, timeout)
+        server_filters = client.conforms_to("QUERY") if hasattr(client, "conforms_to") else False
+    except Exception as error:  # connection refused, DNS, timeouts, bad JSON ...
+        raise DataUnavailable(f"STAC API unreachable ({type(error).__name__}: {error}) for {query_text}") from error
+    query: dict[str, Any] = {}
+    if max_cloud is not None and server_filters:
+        query["eo:cloud_cover"] = {"lt": max_cloud}
+    try:
+        found = list(client.search(collections=collections, bbox=site.bbox(), datetime=f"{start}/{end}",
+                                   query=query or None, max_items=None).items())
+    except Exception as error:
+        raise DataUnavailable(f"STAC search failed ({type(error).__name__}: {error}) for {query_text}") from error
+    if max_cloud is not None:  # always also on the client: servers without the query extension ignore it
+        found = [i for i in found if i.properties.get("eo:cloud_cover") is None or i.properties["eo:cloud_cover"] < max_cloud]
+    if platform is not None:
+        found = [i for i in found if i.properties.get("platform") == platform]
+    best: dict[tuple[str, str], Any] = {}
+    for item in found:
+        key = (item.collection_id or "", _acquisition_day(item))
+        cloud = item.properties.get("eo:cloud_cover", 0.0)
+        if key not in best or cloud < best[key].properties.get("eo:cloud_cover", 0.0):
+            best[key] = item
+    items = sorted(best.values(), key=lambda i: (_acquisition_day(i), i.id))
+    if not items:
+        raise EmptySearch(f"STAC search found no item: {query_text}")
+    return items
+
+
+def _scaled(data: xr.DataArray, item_assets: list[dict]) -> xr.DataArray:
+    """Apply ``raster:bands`` scale, offset and nodata of the asset (odc-stac leaves DN as they are)."""
+    raster = (item_assets[0].get("raster:bands") or [{}])[0] if item_assets else {}
+    scale, offset = float(raster.get("scale", 1.0)), float(raster.get("offset", 0.0))
+    nodata = raster.get("nodata", data.attrs.get("nodata"))
+    values = data.astype("float32")
+    if nodata is not None:
+        values = values.where(data != nodata)
+    return values * scale + offset
+
+
+def _asset_meta(items: list, key: str) -> list[dict]:
+    return [item.assets[key].extra_fields for item in items if key in item.assets]
+
+
+def _check_assets(items: list, keys: list[str]) -> None:
+    """Open the header of every asset, so that a corrupt or missing file is named before any pixel is read."""
+    import rasterio
+
+    for item in items:
+        for key in keys:
+            if key not in item.assets:
+                raise DataUnavailable(f"Item {item.id!r} has no asset {key!r} (it has {sorted(item.assets)})")
+            href = item.assets[key].href
+            try:
+                with rasterio.open(href):
+                    pass
+            except Exception as error:
+                raise DataUnavailable(f"Asset {key!r} of item {item.id!r} cannot be read from {href}: "
+                                      f"{type(error).__name__}: {error}") from error
+
+
+def _load_collection(items: list, bands: list[str], site: Site, chunks: dict[str, int]) -> xr.Dataset:
+    import odc.stac
+    from odc.geo.geobox import GeoBox
+
+    _check_assets(items, bands)
+
+    geobox = GeoBox.from_bbox(site.bounds_utm(), crs=f"EPSG:{site.epsg}", resolution=PIXEL_SIZE_M)
+    try:
+        return odc.stac.load(items, bands=bands, geobox=geobox, chunks=chunks, groupby="solar_day",
+                             fail_on_error=True)
+    except Exception as error:
+        raise DataUnavailable(f"Reading the assets {bands} of {len(items)} items over {site.name!r} failed "
+                              f"({type(error).__name__}: {error})") from error
+
+
+def load(items: Sequence, site: Site, resolution: float = 30.0, *, mask_clouds: bool = True,
+         chunks: dict[str, int] | None = None, rain: pd.DataFrame | None = None,
+         provenance: dict[str, Any] | None = None) -> xr.Dataset:
+    """Load Landsat C2 L2 and Sentinel-1 RTC items over ``site`` into the study's layout (one site).
+
+    Parameters
+    ----------
+    items : sequence of pystac.Item
+        Landsat (``landsat-c2-l2``) and/or Sentinel-1 (``sentinel-1-rtc``) items, e.g. from :func:`search`.
+    site : Site
+        Where to load; its UTM zone and 30 m grid define the output grid.
+    resolution : float
+        Metres per pixel; the study's layout is 30 m.
+    mask_clouds : bool
+        Set reflectance to NaN where QA_PIXEL flags fill, dilated cloud, cirrus, cloud, shadow or snow.
+    chunks : dict, optional
+        Dask chunks (default one chunk per acquisition).
+    rain : pandas.DataFrame, optional
+        Daily ``precipitation_mm`` and ``temperature_c`` indexed by date (see :mod:`lslib.data.weather`);
+        without it, weather variables are NaN.
+    provenance : dict, optional
+        Extra provenance (the API and the query) stored in ``attrs["provenance"]``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Validated stack with one site; reflectance is dask-backed until computed.
+    """
+    if resolution != PIXEL_SIZE_M:
+        raise ValueError(f"The study's layout is on a {PIXEL_SIZE_M:.0f} m grid; resolution={resolution} is not supported")
+    chunks = chunks or {"time": 1, "x": site.size, "y": site.size}
+    landsat = [i for i in items if (i.collection_id or "").startswith("landsat")]
+    sentinel = [i for i in items if (i.collection_id or "").startswith("sentinel-1")]
+    if not landsat:
+        raise DataUnavailable(f"No Landsat item to load over {site.name!r}")
+    optical = _load_collection(landsat, list(LANDSAT_BANDS) + ["qa_pixel"], site, chunks)
+    bands = [_scaled(optical[b], _asset_meta(landsat, b)) for b in LANDSAT_BANDS]
+    reflectance = xr.concat(bands, dim="band").assign_coords(band=list(LANDSAT_BANDS)).transpose("time", "band", "y", "x")
+    qa = optical["qa_pixel"].fillna(1).astype("uint16") if optical["qa_pixel"].dtype.kind == "f" else optical["qa_pixel"].astype("uint16")
+    qa = qa.where(qa != 0, 1)  # nodata written as 0 by the reader means fill
+    if mask_clouds:
+        reflectance = reflectance.where(~xr.apply_ufunc(invalid_mask, qa, dask="allowed"))
+    y_offsets, x_offsets = site_grid(site.size)
+    east, north = site.centre_utm
+    if sentinel:
+        radar = _load_collection(sentinel, list(SAR_POLS), site, chunks)
+        linear = xr.concat([_scaled(radar[p], _asset_meta(sentinel, p)) for p in SAR_POLS], dim="pol")
+        sar = 10.0 * np.log10(linear.where(linear > 0))
+        sar = sar.assign_coords(pol=list(SAR_POLS)).transpose("time", "pol", "y", "x").rename(time="sar_time")
+        sar_dates = sar["sar_time"].values
+    else:
+        sar = xr.DataArray(np.full((0, 2, site.size, site.size), np.nan, np.float32), dims=("sar_time", "pol", "y", "x"),
+                           coords={"pol": list(SAR_POLS)})
+        sar_dates = np.array([], dtype="datetime64[ns]")
+    dates = optical["time"].values
+    fraction = xr.apply_ufunc(cloud_fraction, qa, input_core_dims=[["y", "x"]], dask="parallelized",
+                              output_dtypes=[float]).astype("float32")
+    weather = _weather(rain, dates)
+    site_dim = lambda a: a.drop_vars([c for c in a.coords if c not in a.dims or c in ("x", "y", "time", "sar_time")], errors="ignore").expand_dims(site=[0])  # noqa: E731
+    data = {
+        "reflectance": site_dim(reflectance.assign_coords(y=y_offsets, x=x_offsets)).assign_attrs(units="1"),
+        "qa_pixel": site_dim(qa.assign_coords(y=y_offsets, x=x_offsets)),
+        "cloud_fraction": site_dim(fraction).assign_attrs(units="1"),
+        "sar": site_dim(sar.assign_coords(y=y_offsets, x=x_offsets)).astype("float32").assign_attrs(units="dB"),
+    }
+    ds = xr.Dataset(data)
+    ds["date"] = (("site", "time"), dates[None].astype("datetime64[ns]"))
+    ds["sar_date"] = (("site", "sar_time"), sar_dates[None].astype("datetime64[ns]"))
+    for name, units in (("rain_1d", "mm"), ("rain_7d", "mm"), ("rain_30d", "mm"), ("temperature", "degC")):
+        ds[name] = (("site", "time"), weather[name][None].astype("float32"), {"units": units})
+    days = weather["days"]
+    ds = ds.assign_coords(day=days)
+    ds["rain_daily"] = (("site", "day"), weather["daily"][None].astype("float32"), {"units": "mm/day"})
+    nan_map = np.full((1, site.size, site.size), np.nan, np.float32)
+    ds["dem"] = (("site", "y", "x"), nan_map, {"units": "m", "comment": "not acquired (no DEM collection loaded)"})
+    ds["slope"] = (("site", "y", "x"), nan_map.copy(), {"units": "degrees", "comment": "not acquired"})
+    ds["scar_mask"] = (("site", "y", "x"), np.zeros((1, site.size, site.size), bool),
+                       {"comment": "unknown for catalogued events: all False"})
+    event = np.datetime64(site.event_time, "ns") if site.event_time is not None else np.datetime64("NaT", "ns")
+    reference = np.datetime64(site.reference_time or site.event_time or dates[-1], "ns")
+    scalars = {"lat": (site.lat, "degrees_north"), "lon": (site.lon, "degrees_east"), "region": (site.region, None),
+               "country": (site.country, None), "epsg": (site.epsg, None), "easting": (east, "m"),
+               "northing": (north, "m"), "landslide": (site.event_time is not None, None), "event_time": (event, None),
+               "reference_time": (reference, None), "cause": (int(site.cause), None)}
+    for name, (value, units) in scalars.items():
+        ds[name] = (("site",), np.array([value]), {"units": units} if units else {})
+    ds = ds.assign_coords(y=("y", y_offsets, {"units": "m"}), x=("x", x_offsets, {"units": "m"}))
+    collections = sorted({i.collection_id for i in items})
+    record = {"collections": collections, "items": [i.id for i in items], **(provenance or {})}
+    ds.attrs.update(source="stac:" + ",".join(collections), provenance=json.dumps(record, default=str),
+                    schema_version=SCHEMA_VERSION, title=f"Landsat 8 and Sentinel-1 over {site.name} (real, STAC)")
+    return validate(ds)
+
+
+def _weather(rain: pd.DataFrame | None, dates: np.ndarray) -> dict[str, np.ndarray]:
+    if rain is None or rain.empty:
+        days = pd.date_range(pd.Timestamp(dates[0]).normalize() - pd.Timedelta(days=30), pd.Timestamp(dates[-1]).normalize())
+        nan = np.full(len(dates), np.nan)
+        return {"days": days.values, "daily": np.full(len(days), np.nan), "rain_1d": nan, "rain_7d": nan,
+                "rain_30d": nan, "temperature": nan}
+    daily = rain["precipitation_mm"].astype(float)
+    index = pd.DatetimeIndex(daily.index)
+    on = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
+    totals = {w: daily.rolling(w, min_periods=1).sum() for w in (1, 7, 30)}
+    pick = lambda series: series.reindex(on).to_numpy(dtype=float)  # noqa: E731
+    temperature = rain["temperature_c"].astype(float) if "temperature_c" in rain else pd.Series(np.nan, index=index)
+    return {"days": index.values, "daily": daily.to_numpy(), "rain_1d": pick(totals[1]), "rain_7d": pick(totals[7]),
+            "rain_30d": pick(totals[30]), "temperature": pick(temperature)}
+
+
+def acquire(site: Site, start: str, end: str, *, api_url: str = PLANETARY_COMPUTER, max_cloud: float | None = None,
+            platform: str | None = "landsat-8", sentinel1: bool = True, rain: pd.DataFrame | None = None,
+            cache_dir: str = "data", scheduler: str | None = None) -> tuple[xr.Dataset, bool]:
+    """Search, load and cache one site; the store is keyed by the query, so a second call makes no request.
+
+    ``scheduler`` is an optional ``dask.distributed`` scheduler address: the pixels are then read by
+    that cluster's workers instead of this process's threads.
+
+    Returns
+    -------
+    (stack, hit)
+        The stored stack (lazily opened) and whether it came from the cache.
+    """
+    from lslib.data.store import cached
+
+    query = {"site": site.name, "lat": site.lat, "lon": site.lon, "size": site.size, "start": start, "end": end,
+             "api": api_url, "max_cloud": max_cloud, "platform": platform, "sentinel1": sentinel1}
+
+    def build() -> xr.Dataset:
+        items = search(site, start, end, [LANDSAT], api_url=api_url, max_cloud=max_cloud, platform=platform)
+        if sentinel1:
+            try:
+                items += search(site, start, end, [SENTINEL1], api_url=api_url)
+            except EmptySearch:
+                pass  # Landsat alone still makes a stack; the SAR dimension is then empty
+        started = time.perf_counter()
+        lazy = load(items, site, rain=rain, provenance={"api": api_url, "query": query})
+        if scheduler is not None:
+            from dask.distributed import Client  # optional dependency, needed only for a cluster
+
+            with Client(scheduler):
+                stack = lazy.compute()
+        else:
+            stack = lazy.compute()
+        stack.attrs["load_seconds"] = round(time.perf_counter() - started, 3)
+        return stack
+
+    stack, _, hit = cached(f"stac-{site.name}", query, build, cache_dir)
+    return stack, hit
+
+
+def cause_of_trigger(cause_key: str) -> int:
+    """The :class:`Cause` value of a catalog cause key, or -1 for ``other_unknown``."""
+    return -1 if cause_key == OTHER_UNKNOWN else int(Cause.from_key(cause_key))
+
+
+def stack_sites(stacks: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Join single-site stacks (each on its own dates and UTM zone) along ``site``.
+
+    Sites with fewer frames are padded at the end: date NaT, QA fill (1), reflectance and SAR NaN.
+    """
+    if not stacks:
+        raise ValueError("No stack to join")
+    n_time = max(s.sizes["time"] for s in stacks)
+    n_sar = max(s.sizes["sar_time"] for s in stacks)
+    days = np.unique(np.concatenate([s["day"].values for s in stacks]))
+    padded = []
+    for stack in stacks:
+        stack = stack.drop_vars(["time", "sar_time"], errors="ignore")
+        stack = stack.pad(time=(0, n_time - stack.sizes["time"]), sar_time=(0, n_sar - stack.sizes["sar_time"]))
+        stack["qa_pixel"] = stack["qa_pixel"].fillna(1).astype("uint16")
+        stack = stack.reindex(day=days)
+        padded.append(stack)
+    joined = xr.concat(padded, dim="site", combine_attrs="drop_conflicts", data_vars="all", coords="minimal",
+                       compat="override", join="override")
+    joined = joined.assign_coords(site=np.arange(len(stacks)))
+    joined["landslide"] = joined["landslide"].astype(bool)
+    joined["scar_mask"] = joined["scar_mask"].astype(bool)
+    joined["epsg"] = joined["epsg"].astype(int)
+    joined["cause"] = joined["cause"].astype(int)
+    joined.attrs["source"] = stacks[0].attrs["source"]
+    joined.attrs["provenance"] = json.dumps([json.loads(s.attrs["provenance"]) for s in stacks])
+    joined.attrs["schema_version"] = SCHEMA_VERSION
+    return validate(joined)
+
+
+def showcase_events(glc, per_region: int = 1, since: str = "2014-01-01") -> list[int]:
+    """Malin (event 6186) plus, per study region, the deadliest events located to 1 km since ``since``
+    (Landsat 8 era), for chapter 1's real-imagery section."""
+    chosen = [6186]
+    recent = glc[(glc["date"] >= since) & (glc["location_accuracy_km"] <= 1.0)]
+    for region in ("america", "china", "india"):
+        candidates = recent[recent["region"] == region].sort_values(["fatalities", "date"], ascending=[False, True])
+        chosen += [int(e) for e in candidates.index if int(e) not in chosen][:per_region]
+    return chosen
+
+
+def acquire_events(glc, event_ids: Sequence[int], *, api_url: str = PLANETARY_COMPUTER, weather_url: str | None = None,
+                   days_before: int = 365, days_after: int = 60, size: int = 32, cache_dir: str = "data",
+                   echo=print) -> tuple[xr.Dataset, list[str]]:
+    """Acquire Landsat 8 + Sentinel-1 (+ daily weather) around catalogued events and join them.
+
+    Sites whose search finds nothing are skipped and reported; weather that cannot be had leaves
+    the weather variables NaN. Returns the joined stack and the notes on what was skipped.
+    """
+    from lslib.data.rainfall import OPEN_METEO_ARCHIVE, daily_weather
+    from lslib.data.sites import sites_from_events, time_window
+
+    api_url = ENDPOINTS.get(api_url, api_url)
+    stacks, notes = [], []
+    for site in sites_from_events(glc, list(event_ids), size=size):
+        start, end = time_window(site.event_time, days_before, days_after)
+        rain = None
+        try:
+            rain = daily_weather(site.lat, site.lon, start, end, url=weather_url or OPEN_METEO_ARCHIVE,
+                                 cache_dir=f"{cache_dir}/weather")
+        except DataUnavailable as error:
+            notes.append(f"{site.name}: no daily weather ({error})")
+        try:
+            stack, hit = acquire(site, start, end, api_url=api_url, rain=rain, cache_dir=cache_dir)
+        except EmptySearch as error:
+            notes.append(f"{site.name}: skipped, {error}")
+            continue
+        echo(f"{site.name} ({site.region}, {start} to {end}): {stack.sizes['time']} Landsat and "
+             f"{stack.sizes['sar_time']} Sentinel-1 frames{' (cache)' if hit else ''}")
+        stacks.append(stack.load())
+    if not stacks:
+        raise DataUnavailable("No catalogued event could be acquired: " + "; ".join(notes))
+    return stack_sites(stacks), notes
+
+
+def chapter_imagery(source: str, simulated: xr.Dataset, glc, *, event_ids: Sequence[int] = (), output: str = "data/real_stack.zarr",
+                    **acquisition: Any) -> tuple[xr.Dataset, list[str]]:
+    """Chapter 1's imagery: the simulated sites, or (``source="stac"``) real imagery around catalogued
+    events written to ``output``; when real imagery cannot be had, the simulated sites and a note why."""
+    from lslib.data.store import write_atomic
+
+    if source != "stac":
+        return simulated, []
+    try:
+        real, notes = acquire_events(glc, list(event_ids) or showcase_events(glc), **acquisition)
+    except DataUnavailable as error:
+        return simulated, [f"Real imagery could not be acquired, so the simulated sites are shown instead: {error}"]
+    write_atomic(real, output)
+    return real, notes
