@@ -349,3 +349,56 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], aurocs: dict[st
     ax.set(xlabel="false-positive rate", ylabel="true-positive rate", title=titled(source, title), aspect="equal")
     ax.legend(fontsize=8, loc="lower right")
     return stamp(fig, source)
+
+
+def coverage_figure(stack) -> Figure:
+    """Per site: when Landsat 8 saw it (colour: cloud fraction) and when Sentinel-1 did, through time.
+
+    June to September is shaded for Indian sites: the monsoon, when Landsat is mostly blind.
+    """
+    source = stack.attrs.get("source", "simulated:lslib.data.sim")
+    n = stack.sizes["site"]
+    fig, ax = plt.subplots(figsize=(12, 0.55 * n + 1.6), layout="constrained")
+    cmap = plt.get_cmap("Blues")
+    monsoon_labelled = False
+    for row in range(n):
+        site = stack.isel(site=row)
+        dates, cloud = site["date"].values, site["cloud_fraction"].values
+        valid = ~np.isnat(dates)
+        shown = ax.scatter(dates[valid], np.full(valid.sum(), row + 0.12), c=cloud[valid], cmap=cmap, vmin=0, vmax=1,
+                           marker="s", s=30, edgecolor="#333333", linewidth=0.3)
+        sar = site["sar_date"].values
+        sar = sar[~np.isnat(sar)]
+        ax.scatter(sar, np.full(len(sar), row - 0.18), marker="^", s=18, color="#b35806")
+        if str(site["region"].values) == "india" and valid.any():
+            first, last = dates[valid].min(), dates[valid].max()
+            for year in pd.DatetimeIndex(dates[valid]).year.unique():
+                start = max(np.datetime64(f"{year}-06-01"), first)
+                end = min(np.datetime64(f"{year}-09-30"), last)
+                if start < end:
+                    ax.fill_betweenx([row - 0.42, row + 0.42], start, end, color="#d9f0d3", zorder=0,
+                                     label="monsoon (June-September)" if not monsoon_labelled else None)
+                    monsoon_labelled = True
+        event = site["event_time"].values
+        if not np.isnat(event):
+            ax.plot([event, event], [row - 0.4, row + 0.4], color="#d7301f", lw=2)
+    ax.set_yticks(range(n), [f"{stack['region'].values[i]} {i}" for i in range(n)], fontsize=8)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlabel("acquisition date")
+    ax.scatter([], [], marker="s", color=cmap(0.6), label="Landsat 8 (colour: cloud fraction)")
+    ax.scatter([], [], marker="^", color="#b35806", label="Sentinel-1")
+    ax.plot([], [], color="#d7301f", lw=2, label="catalogued slide")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=4, frameon=False)
+    fig.colorbar(shown, ax=ax, label="Landsat cloud fraction (unitless)", fraction=0.03)
+    ax.set_title(titled(source, "what each sensor saw: Landsat is blind under cloud, Sentinel-1 is not"))
+    return stamp(fig, source)
+
+
+def admonition(text: str, kind: str = "warning"):
+    """A visible notice (rendered like a MyST admonition) for a notebook output."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    title = {"warning": "Warning", "note": "Note"}.get(kind, kind.title())
+    return HTML(f'<div class="admonition {kind}"><p class="admonition-title">{title}</p><p>{escape(text)}</p></div>')
