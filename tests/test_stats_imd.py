@@ -1,0 +1,47 @@
+"""Trend statistics against known cases, and the IMD rainfall records of Malin's monsoon."""
+
+import numpy as np
+import pytest
+
+from lslib.data.imd import district_normals, month_anomalies
+from lslib.stats import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
+
+
+def test_theil_sen_resists_outliers_and_mann_kendall_known_values():
+    t = np.arange(20.0)
+    y = 0.5 * t + 3
+    y[5] = 100.0  # one outlier
+    assert theil_sen(t, y)[0] == pytest.approx(0.5)
+    assert mann_kendall(t)["tau"] == 1.0 and mann_kendall(t[::-1])["tau"] == -1.0
+    flat = mann_kendall(np.ones(10))
+    assert flat["s"] == 0 and flat["p"] == 1.0
+    assert mann_kendall(np.arange(30.0))["p"] < 1e-6
+
+
+def test_bootstrap_interval_covers_the_true_slope():
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 600, 40))
+    y = -0.0005 * t + rng.normal(0, 0.02, 40)
+    low, high = bootstrap_slope_ci(t, y, n_boot=500)
+    assert low < -0.0005 < high and high < 0
+
+
+def test_the_permutation_test_separates_trend_from_season():
+    rng = np.random.default_rng(1)
+    t = np.sort(rng.uniform(0, 600, 30))
+    doy = t % 365.25
+    seasonal = 0.2 * np.cos(2 * np.pi * doy / 365.25) + rng.normal(0, 0.02, 30)
+    assert seasonal_permutation_test(t, doy, seasonal, n_perm=500)["p"] > 0.05
+    trending = seasonal - 0.0006 * t
+    assert seasonal_permutation_test(t, doy, trending, n_perm=500)["p"] < 0.01
+
+
+def test_malins_monsoon_in_the_imd_records(mirror, monkeypatch):
+    monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
+    table = month_anomalies("Madhya Maharashtra", 2014)
+    assert table.loc["JUL", "rain_mm"] == 277.9 and table.loc["JUN", "rain_mm"] == 44.0
+    assert 60 < table.loc["JUL", "percentile"] < 68  # about the 64th percentile of 1901-2015 Julys
+    assert table.loc["JUN", "anomaly_mm"] < 0  # a dry June before the July rains
+    assert district_normals("Maharashtra", "Pune")["JUL"] == 312.9
+    with pytest.raises(ValueError, match="Unknown IMD subdivision 'Atlantis'"):
+        month_anomalies("Atlantis", 2014)
