@@ -27,6 +27,7 @@ import rioxarray  # noqa: F401  (registers .rio)
 import xarray as xr
 from pyproj import Transformer
 
+from lslib.data.registry import fetch
 from lslib.data.schema import LANDSAT_BANDS
 
 CLEAR, CLOUD = 21824, 22280
@@ -111,9 +112,11 @@ def write_catalogue(folder: Path, shared_data: Path, base_url: str, centre: tupl
     """Write Landsat COGs (30 m) and Sentinel-1 COGs (10 m) around ``centre`` (UTM metres) and an
     item collection for them; return the items file."""
     folder.mkdir(parents=True, exist_ok=True)
-    templates = {
-        "landsat": json.loads((shared_data / "stac_items/planetary_computer_landsat-c2-l2_items.json").read_text())[0],
-        "sentinel": json.loads((shared_data / "stac_items/planetary_computer_sentinel-1-rtc_items.json").read_text())[0],
+    templates = {  # the real items, read through the registry (checksummed) from the mirror
+        "landsat": json.loads(fetch("stac_items/planetary_computer_landsat-c2-l2_items.json", mirror=shared_data,
+                                    download=False).read_text())[0],
+        "sentinel": json.loads(fetch("stac_items/planetary_computer_sentinel-1-rtc_items.json", mirror=shared_data,
+                                     download=False).read_text())[0],
     }
     x0 = round((centre[0] - size_px * 15) / 30) * 30
     y0 = round((centre[1] + size_px * 15) / 30) * 30
