@@ -96,7 +96,7 @@ def _simulate_chunk(indices: list[int], regions: list[str], kinds: list[str], n_
 
 def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[str, Any]) -> xr.Dataset:
     y, x = site_grid(size)
-    n_days = calendar(n_times)
+    n_days = len(sites[0]["rain_daily"]) if sites else calendar(n_times)
     stack = lambda key: np.stack([s[key] for s in sites])  # noqa: E731
     data = {
         "reflectance": (("site", "time", "band", "y", "x"), stack("reflectance"), {"units": "1", "long_name": "surface reflectance"}),

@@ -95,7 +95,7 @@ def _ramp(day: int, start: float, duration: float) -> float:
 
 
 def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days: int, window: tuple[int, int],
-                   rng: np.random.Generator) -> Scenario:
+                   rng: np.random.Generator, overrides: dict | None = None) -> Scenario:
     """Draw the scenario ``kind`` (a cause key) for one site.
 
     Parameters
@@ -110,7 +110,11 @@ def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days
         Length of the simulated period, days.
     window : (int, int)
         First and last Landsat frame days; triggers fall in its second half.
+    overrides : dict, optional
+        Fixed values for a case study instead of random ones (deforestation: ``start_day``,
+        ``duration_days``, ``final_share``, ``forest_share``).
     """
+    overrides = overrides or {}
     shape = dem.shape
     first, last = window
     middle = (first + last) // 2
@@ -119,6 +123,7 @@ def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days
     forest_share = {"thriving_forest": rng.uniform(0.9, 1.0), "heavy_rainfall": rng.uniform(0.45, 0.95),
                     "deforestation": rng.uniform(0.85, 1.0), "earthquake": rng.uniform(0.5, 0.95),
                     "volcanic_eruption": rng.uniform(0.7, 1.0)}.get(kind, rng.uniform(0.6, 0.95))
+    forest_share = overrides.get("forest_share", forest_share)
     cover = initial_cover(dem, forest_share, rng, water=rng.random() < 0.2,
                           urban_share=rng.uniform(0.02, 0.06) if rng.random() < 0.2 else 0.0)
     initial = LandState(
@@ -138,9 +143,9 @@ def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days
         scenario.storm = storm
         scenario.details.update(storm_day=start, storm_mm=float(total))
     elif kind == "deforestation":
-        start = rng.uniform(first - 30, first + 60)
-        duration = rng.uniform(30, 80)
-        final_share = rng.uniform(0.6, 0.95)
+        start = overrides.get("start_day", rng.uniform(first - 30, first + 60))
+        duration = overrides.get("duration_days", rng.uniform(30, 80))
+        final_share = overrides.get("final_share", rng.uniform(0.6, 0.95))
         field_ = fractal_noise(shape, 2.6, rng) + 1.5 * (slope - slope.mean()) / (slope.std() + 1e-9)
         order = np.argsort(np.argsort(-field_.ravel())).reshape(shape) / field_.size  # 0 = first cut
         cut_day = np.where(land & (cover == Cover.FOREST) & (order < final_share),

@@ -9,7 +9,7 @@ the slide to a cause by counterfactuals, then renders the Landsat 8 and Sentinel
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from lslib.data.sim.landcover import Cover
 from lslib.data.sim.regions import Region
 from lslib.data.sim.scenarios import FACTOR_CAUSE, LandState, build_scenario
 
-__all__ = ["simulate_site", "calendar", "LANDSAT_REVISIT_DAYS", "SENTINEL1_REVISIT_DAYS", "MIN_SLIDE_PX"]
+__all__ = ["simulate_site", "SiteHistory", "calendar", "LANDSAT_REVISIT_DAYS", "SENTINEL1_REVISIT_DAYS", "MIN_SLIDE_PX"]
 
 LANDSAT_REVISIT_DAYS = 16
 SENTINEL1_REVISIT_DAYS = 12
@@ -37,6 +37,36 @@ RUNOUT_STOP_DEG = 12.0
 WET_YEAR_FACTOR = 1.3  # the landscape stands in a year 30 % wetter than the climatological peak
 EQUILIBRIUM_MARGIN = (1.02, 1.32)  # range of the sites' factor of safety in that wet year
 _BASE_ELEVATION = {"escarpment": (500.0, 900.0), "valley": (1200.0, 2400.0), "coastal_range": (50.0, 500.0)}
+
+
+@dataclass
+class SiteHistory:
+    """A site with a known history (a case study) instead of a random one.
+
+    Attributes
+    ----------
+    lat, lon : float
+        The site's centre, degrees.
+    place : str
+        Its name.
+    frame_dates : list of str
+        Landsat acquisition dates (ISO), in order.
+    monthly_rain_mm : dict, optional
+        ``{(year, month): mm}``: simulated daily rain of those months is rescaled to these totals.
+    storm : (str, float, int), optional
+        ``(last day, total mm, days)`` of a local storm added on top.
+    clear_dates : list of str
+        Acquisitions drawn cloud-free (the scenes a published figure used).
+    """
+
+    lat: float
+    lon: float
+    place: str
+    frame_dates: list[str]
+    monthly_rain_mm: dict | None = None
+    storm: tuple[str, float, int] | None = None
+    clear_dates: list[str] = field(default_factory=list)
+    scenario_overrides: dict = field(default_factory=dict)  # see lslib.data.sim.scenarios.build_scenario
 
 
 def calendar(n_times: int) -> int:
@@ -108,7 +138,8 @@ def _with_scar(state: LandState, scar: np.ndarray | None, event_day: int | None,
 
 
 def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int, start: pd.Timestamp,
-                  seed: int, clouds: bool = True, max_attempts: int = 6) -> tuple[dict, dict]:
+                  seed: int, clouds: bool = True, max_attempts: int = 6,
+                  history: SiteHistory | None = None) -> tuple[dict, dict]:
     """Simulate site ``index`` of a stack.
 
     Parameters
@@ -133,6 +164,9 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
     max_attempts : int
         Sites whose slide would happen before the fifth frame are redrawn with gentler terrain,
         as a study would pick sites whose event falls inside the observation window.
+    history : SiteHistory, optional
+        A case study's place, acquisition dates, monthly rain and storm (``n_times`` is then the
+        number of its dates).
 
     Returns
     -------
@@ -144,13 +178,19 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
     """
     rng = np.random.default_rng([seed, index])
     n_days = calendar(n_times)
-    days = pd.date_range(start, periods=n_days, freq="D")
     centre_lat, centre_lon, place = region.centres[int(rng.integers(len(region.centres)))]
     lat = float(np.clip(centre_lat + rng.uniform(-region.spread_deg, region.spread_deg), -80, 84))
     lon = float(centre_lon + rng.uniform(-region.spread_deg, region.spread_deg))
+    frame_days = _frame_days(n_times, n_days, rng)
+    if history is not None:
+        lat, lon, place = history.lat, history.lon, history.place
+        frame_days = np.array([(pd.Timestamp(d) - start).days for d in history.frame_dates])
+        if len(frame_days) != n_times or frame_days.min() < SPINUP_DAYS:
+            raise ValueError(f"history needs {n_times} frame dates, the first at least {SPINUP_DAYS} days after {start.date()}")
+        n_days = int(frame_days[-1]) + 2 * LANDSAT_REVISIT_DAYS
+    days = pd.date_range(start, periods=n_days, freq="D")
     epsg = utm_epsg(lat, lon)
     easting, northing = _to_utm(epsg).transform(lon, lat)
-    frame_days = _frame_days(n_times, n_days, rng)
     window = (int(frame_days[0]), int(frame_days[-1]))
     sar_days = frame_days[-1] - SENTINEL1_REVISIT_DAYS * np.arange(int(round(n_times * 16 / 12)))[::-1] \
         - int(rng.integers(0, 6))
@@ -165,8 +205,11 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
         dem = terrain.make_dem(size, region.landform, relief * 0.8**attempt, base_elevation, attempt_rng)
         slope0, aspect0 = terrain.slope_aspect(dem)
         wet_topo = terrain.topographic_wetness(dem)
-        scenario = build_scenario(kind, dem, slope0, region, n_days, window, attempt_rng)
+        scenario = build_scenario(kind, dem, slope0, region, n_days, window, attempt_rng,
+                                  overrides=history.scenario_overrides if history is not None else None)
         rain = weather.daily_rain(days, region.rain_mm, region.wet_day_prob, attempt_rng)
+        if history is not None:
+            rain = _apply_history_rain(rain, days, history)
         if scenario.storm is not None:
             rain = rain + scenario.storm
         api = weather.antecedent_index(rain)
@@ -206,7 +249,8 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
         surface = sensors.surface_reflectance(state.cover, green, sample_index, sensors.hillshade(slope, aspect),
                                               attempt_rng)
         water = state.cover == Cover.WATER
-        if clouds:
+        clear_day = history is not None and days[day].strftime("%Y-%m-%d") in history.clear_dates
+        if clouds and not clear_day:
             fraction = sensors.cloud_fraction_draw(days[day].month, region, attempt_rng)
             shift = (int(attempt_rng.integers(2, 6)), -int(attempt_rng.integers(2, 6)))
             top, qa[frame] = sensors.add_clouds(surface, fraction, water, attempt_rng, shift)
@@ -275,6 +319,22 @@ def _settle(initial: LandState, slope: np.ndarray, wet_topo: np.ndarray, api_cli
     initial.soil_cohesion_kpa = stability.equilibrium_cohesion(
         slope, stability.soil_depth(slope), reference, roots, initial.friction_deg, margin,
         minimum_kpa=initial.soil_cohesion_kpa)
+
+
+def _apply_history_rain(rain: np.ndarray, days: pd.DatetimeIndex, history: SiteHistory) -> np.ndarray:
+    """Rescale months to the recorded totals, then add the recorded storm."""
+    rain = rain.copy()
+    for (year, month), total in (history.monthly_rain_mm or {}).items():
+        inside = (days.year == year) & (days.month == month)
+        if inside.any():
+            current = rain[inside].sum()
+            rain[inside] = rain[inside] * (total / current) if current > 0 else total / inside.sum()
+    if history.storm is not None:
+        last, total, length = history.storm
+        end = days.get_loc(pd.Timestamp(last))
+        weights = np.linspace(1.0, 2.0, length)
+        rain[end - length + 1:end + 1] += total * weights / weights.sum()
+    return rain
 
 
 def _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_days, last_day) -> dict:
