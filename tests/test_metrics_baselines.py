@@ -78,3 +78,32 @@ def test_a_window_never_includes_the_reference_frame():
                      "reference_time": (("site",), np.array(["2017-01-17"], dtype="datetime64[ns]"))})
     assert frames_before_reference(ds).tolist() == [[True, False, False]]
     assert frames_before_reference(ds, lead_days=20).tolist() == [[False, False, False]]
+
+
+def test_probability_metrics_known_values():
+    from lslib.metrics import auprc, best_threshold, brier, expected_calibration_error, f1_at
+
+    labels = np.array([0, 0, 1, 1, 1])
+    assert auprc(labels, [0.1, 0.2, 0.9, 0.8, 0.7]) == 1.0
+    assert auprc([1, 0, 1], [0.9, 0.8, 0.7]) == pytest.approx((1 + 2 / 3) / 2)
+    assert brier([1, 0], [0.8, 0.2]) == pytest.approx(0.04)
+    assert f1_at(labels, [0.1, 0.2, 0.9, 0.8, 0.7], 0.5) == 1.0 and f1_at(labels, np.zeros(5), 0.5) == 0.0
+    assert best_threshold(labels, [0.1, 0.2, 0.9, 0.8, 0.7]) == 0.7
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 20000)
+    calibrated = rng.uniform(0, 1, 20000) < p
+    assert expected_calibration_error(calibrated, p) < 0.02
+    assert expected_calibration_error(calibrated, p ** 3) > 0.1
+
+
+def test_bootstrap_interval_and_temperature_scaling():
+    from lslib.metrics import bootstrap_ci, fit_temperature
+
+    rng = np.random.default_rng(1)
+    labels = rng.random(400) < 0.4
+    scores = labels + rng.normal(0, 1.0, 400)
+    value, low, high = bootstrap_ci(auroc, labels, scores, n_boot=300)
+    assert low < value < high and high - low < 0.15
+    true_logits = rng.normal(0, 2, 5000)
+    outcomes = rng.random(5000) < 1 / (1 + np.exp(-true_logits))
+    assert fit_temperature(true_logits * 3, outcomes) == pytest.approx(3.0, rel=0.15)  # overconfident by 3
