@@ -17,7 +17,7 @@ from lslib.data.sim.site import SiteHistory, simulate_site
 from lslib.stats import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
 
 __all__ = ["MALIN_SEED_DATES", "MALIN_EVENT", "malin_frame_dates", "imd_totals", "simulate_malin", "nearest_clear",
-           "big_sur_rain", "scar_aoi",
+           "big_sur_rain", "scar_aoi", "real_or_note",
            "area_series", "mudcreek_trend", "eolearn_cloud_bias"]
 
 MALIN_SEED_DATES = ("2013-12-14", "2014-06-08", "2015-01-08")
@@ -42,7 +42,7 @@ def imd_totals(subdivision: str, first: str, last: str) -> dict[tuple[int, int],
     return totals
 
 
-def simulate_malin(monthly_rain_mm: dict, seed: int = 0, size: int = 32, storm_mm: float = 250.0,
+def simulate_malin(monthly_rain_mm: dict | None, seed: int = 0, size: int = 32, storm_mm: float = 250.0,
                    tries: int = 300) -> tuple[xr.Dataset, dict]:
     """A simulated Malin: the India region's physics on a forested slope at Malin's coordinates, a third
     of it cleared from January to March 2014, the 2013-2015 monsoons scaled to the IMD monthly totals, a local storm ending on 2014-07-30, and the
@@ -187,3 +187,13 @@ def scar_aoi(stack: xr.Dataset, site: int = 0, margin: int = 2) -> np.ndarray:
         middle = scar.shape[0] // 2
         aoi[middle - 5:middle + 5, middle - 5:middle + 5] = True
     return aoi
+
+
+def real_or_note(load, what: str):
+    """``(load(), None)``, or ``(None, a sentence for a visible admonition)`` when real data are unavailable."""
+    from lslib.errors import ChecksumError, DataUnavailable
+
+    try:
+        return load(), None
+    except (DataUnavailable, ChecksumError) as error:
+        return None, f"{what} could not be read, so this part is skipped: {error}"

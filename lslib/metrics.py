@@ -94,10 +94,16 @@ def auprc(labels, scores) -> float:
     scores = np.asarray(scores, dtype=float)
     if not labels.any():
         raise ValueError("AUPRC needs at least one positive")
-    order = np.argsort(-scores, kind="stable")
-    hits = labels[order]
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float((precision * hits).sum() / hits.sum())
+    thresholds = np.unique(scores)[::-1]  # tied scores form one threshold, whatever their order
+    positives = labels.sum()
+    area, previous_recall = 0.0, 0.0
+    for threshold in thresholds:
+        predicted = scores >= threshold
+        true_positives = (predicted & labels).sum()
+        recall = true_positives / positives
+        area += (recall - previous_recall) * true_positives / predicted.sum()
+        previous_recall = recall
+    return float(area)
 
 
 def brier(labels, probabilities) -> float:

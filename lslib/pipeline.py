@@ -248,7 +248,9 @@ def resolve_parameters(
                 values[name] = value
         resolved[chapter.name] = values
     for name in overrides:
-        if name not in claimed:
+        if name in (injected or {}):
+            problems.append(f"--param {name!r} is set by the pipeline (from --profile), not by --param")
+        elif name not in claimed:
             names = ", ".join(c.name for c in chapters)
             problems.append(f"--param {name!r} is not a parameter of any selected chapter ({names})")
     if problems:
@@ -504,7 +506,8 @@ def run(
 
     report_path = run_dir / "report.json"
     commit = git_commit(project.root)
-    previous = {c["name"]: c for c in _load_report(report_path).get("chapters", [])}
+    # A run of selected chapters updates the last report; a run of the whole book starts a new one.
+    previous = {c["name"]: c for c in _load_report(report_path).get("chapters", [])} if only else {}
     report: dict[str, Any] = {
         "profile": loaded.name,
         "git_commit": commit,

@@ -27,10 +27,11 @@ def location_map(lat: float, lon: float, label: str, source: str) -> Figure:
     world.drawstates(linewidth=0.2, color="#999999")
     world.drawparallels(np.arange(8, 25, 4), labels=[1, 0, 0, 0], fontsize=7, linewidth=0.2)
     world.drawmeridians(np.arange(68, 83, 4), labels=[0, 0, 0, 1], fontsize=7, linewidth=0.2)
-    for name, (y, x), marker in ((label, (lat, lon), "*"), ("Pune", (18.52, 73.86), "o"), ("Mumbai", (19.08, 72.88), "o")):
+    for name, (y, x), marker, offset in ((label, (lat, lon), "*", (8, 4)), ("Pune", (18.52, 73.86), "o", (6, -10)),
+                                         ("Mumbai", (19.08, 72.88), "o", (-42, -3))):
         px, py = world(x, y)
         world.plot(px, py, marker, color="#d7301f" if marker == "*" else "#333333", ms=14 if marker == "*" else 4)
-        ax.annotate(name, (px, py), xytext=(6, 4), textcoords="offset points", fontsize=8)
+        ax.annotate(name, (px, py), xytext=offset, textcoords="offset points", fontsize=8)
     ax.set_title(titled(source, f"{label}, {lat:.3f} N {lon:.4f} E"), fontsize=10)
     return stamp(fig, source)
 

@@ -118,8 +118,8 @@ def write_catalogue(folder: Path, shared_data: Path, base_url: str, centre: tupl
         "sentinel": json.loads(fetch("stac_items/planetary_computer_sentinel-1-rtc_items.json", mirror=shared_data,
                                      download=False).read_text())[0],
     }
-    x0 = round((centre[0] - size_px * 15) / 30) * 30
-    y0 = round((centre[1] + size_px * 15) / 30) * 30
+    x0 = centre[0] - size_px * 15  # a real Landsat-style origin (30 k + 15 m) when the centre is a site's
+    y0 = centre[1] + size_px * 15
     width = size_px * 30.0
     bbox, geometry = _footprint(x0, y0, width, width, epsg)
     features = []

@@ -60,3 +60,17 @@ def test_real_clouds_bias_a_naive_mean():
     assert bias["cloudy_fraction"] == pytest.approx(27 / 68)
     assert bias["naive_mean_bias"] < -0.05  # clouds look like bare ground
     assert np.nanmedian(bias["clear_series"]) > np.nanmedian(bias["raw_series"])
+
+
+def test_the_chapter_runs_without_the_mirror_and_says_so(project, tmp_path, monkeypatch):
+    """No mirror and no network: visible notices, the simulated Malin, and no half-rendered chapter."""
+    from lslib import pipeline
+
+    monkeypatch.delenv("LSLIB_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("LSLIB_CACHE_DIR", str(tmp_path / "empty-cache"))
+    report = pipeline.run(project, "smoke", only=["02"], run_dir=tmp_path / "run", echo=lambda *_: None)
+    (chapter,) = report["chapters"]
+    assert chapter["status"] == "ok"
+    text = (tmp_path / "run" / "02_case_studies.ipynb").read_text()
+    assert "could not be read, so this part is skipped" in text
+    assert "malin_ndvi_gap_before_slide" in chapter["metrics"]

@@ -107,3 +107,9 @@ def test_bootstrap_interval_and_temperature_scaling():
     true_logits = rng.normal(0, 2, 5000)
     outcomes = rng.random(5000) < 1 / (1 + np.exp(-true_logits))
     assert fit_temperature(true_logits * 3, outcomes) == pytest.approx(3.0, rel=0.15)  # overconfident by 3
+
+
+def test_auprc_does_not_depend_on_the_order_of_tied_scores():
+    from lslib.metrics import auprc
+
+    assert auprc([1, 0], [0.5, 0.5]) == auprc([0, 1], [0.5, 0.5]) == 0.5

@@ -151,3 +151,9 @@ def test_parse_param(text, expected):
 def test_parse_param_needs_an_equals_sign():
     with pytest.raises(ParameterError, match="KEY=VALUE"):
         pipeline.parse_param("epochs")
+
+
+def test_parameters_the_pipeline_sets_cannot_be_overridden(book):
+    with pytest.raises(ParameterError, match="'profile' is set by the pipeline"):
+        pipeline.resolve_parameters(book.chapters()[:1], load_profile(book.root / "test.yaml"),
+                                    {"profile": "full"}, injected={"profile": "test"})

@@ -190,3 +190,34 @@ def test_same_seed_same_arrays_and_workers_do_not_matter():
 def test_bad_parameters_fail_before_any_work(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate(**{"n_sites": 2, "n_times": 4, "size": 16, **kwargs})
+
+
+def test_disturbances_keep_the_day_they_started():
+    """The land is rebuilt for every day asked: a road's clearing date must not move with that day."""
+    from lslib.data.sim import terrain
+    from lslib.data.sim.scenarios import build_scenario
+
+    for attempt in range(20):
+        rng = np.random.default_rng(attempt)
+        dem = terrain.make_dem(32, "valley", 300.0, 1500.0, rng)
+        slope, _ = terrain.slope_aspect(dem)
+        scenario = build_scenario("construction", dem, slope, REGIONS["china"], 500, (150, 400), rng)
+        if scenario.details.get("design") == "road":
+            break
+    late, later = scenario.state(450), scenario.state(490)
+    touched = np.isfinite(late.cleared_day)
+    assert touched.any()
+    np.testing.assert_array_equal(late.cleared_day[touched], later.cleared_day[touched])
+    assert (late.cleared_day[touched] <= 450 - 30).all()
+
+
+def test_sar_channels_skip_padded_frames():
+    from lslib.data.patches import frame_patches
+
+    stack = simulate(regions=["india"], n_sites=2, n_times=6, size=16, seed=1)
+    padded = stack.copy(deep=True)
+    padded["sar_date"][:, -1] = np.datetime64("NaT", "ns")
+    padded["sar"][:, -1] = np.nan
+    patches = frame_patches(padded, with_sar=True, max_cloud=1.0)
+    assert np.isfinite(patches["image"]).all()
+    assert (patches["image"][:, 6:] != 0).any()  # real SAR from the nearest dated frame, not padding

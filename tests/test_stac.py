@@ -21,7 +21,8 @@ from tests.stac_servers import Scene, free_port, rustac_executable, serve, write
 MALIN = stac.Site(name="malin", lat=19.162, lon=73.6873, size=32, region="india", country="India",
                   event_time=np.datetime64("2014-07-30"), cause=3)
 SCENES = [Scene("2014-03-02", 5.0), Scene("2014-03-18", 60.0, cloudy_quadrant=True), Scene("2014-04-03", 95.0),
-          Scene("2014-04-19", 2.0), Scene("2014-04-19", 30.0, hour="05:11:00", path="p148")]  # same day, two paths
+          Scene("2014-04-19", 2.0), Scene("2014-04-19", 30.0, hour="05:11:00", path="p148"),  # same day, two paths
+          Scene("2013-12-14", 1.0), Scene("2014-06-08", 3.0), Scene("2015-01-08", 2.0)]  # the seed's Figure 1 dates
 S1_DATES = ["2014-03-10", "2014-03-22", "2014-04-15"]
 
 
@@ -92,7 +93,7 @@ def test_the_grid_is_the_sites_utm_grid(servers):
     assert site.rio.crs.to_epsg() == 32643
     west, south, east, north = MALIN.bounds_utm()
     assert float(site.x.min()) == west + 15 and float(site.y.max()) == north - 15
-    assert west % 30 == 0 and north % 30 == 0
+    assert west % 30 == 15 and north % 30 == 15  # Landsat C2 pixel edges, e.g. a scene origin of 520185 m
 
 
 def test_acquire_caches_and_a_second_call_makes_no_request(servers, tmp_path, monkeypatch):
@@ -221,6 +222,17 @@ def test_chapter_one_runs_on_real_imagery_from_the_loopback_api(servers, project
     (chapter,) = report["chapters"]
     assert chapter["status"] == "ok"
     assert chapter["metrics"]["imagery_source"] == "stac:landsat-c2-l2,sentinel-1-rtc"
-    assert chapter["metrics"]["imagery_landsat_frames"] == 4 and chapter["metrics"]["imagery_sentinel1_frames"] == 3
+    assert chapter["metrics"]["imagery_landsat_frames"] == 6 and chapter["metrics"]["imagery_sentinel1_frames"] == 3
     real = open_store(run_dir / "data" / "real_stack.zarr").load()
     assert real.sizes["site"] == 1 and bool(real["landslide"][0]) and float(real["rain_30d"][0, 0]) == 90.0
+
+
+def test_chapter_two_draws_figure_one_from_the_loopback_api(servers, project, mirror, tmp_path, monkeypatch):
+    from lslib import pipeline
+
+    monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
+    report = pipeline.run(project, "smoke", only=["02"], run_dir=tmp_path / "run", echo=lambda *_: None,
+                          overrides={"source": "stac", "stac_api": servers[0]})
+    (chapter,) = report["chapters"]
+    assert chapter["status"] == "ok"
+    assert chapter["metrics"]["malin_imagery_source"].startswith("stac:landsat-c2-l2")  # real, not the fallback

@@ -71,11 +71,13 @@ def frame_patches(stack: xr.Dataset, *, sites: np.ndarray | None = None, max_clo
         if with_sar:
             sar_dates = subset["sar_date"].values[site_index]  # (N, S)
             dates = subset["date"].values[site_index, frame_index][:, None]
-            nearest = np.argmin(np.abs(sar_dates - dates), axis=1)
+            gap = np.abs((sar_dates - dates) / np.timedelta64(1, "D"))
+            nearest = np.argmin(np.where(np.isnat(sar_dates), np.inf, gap), axis=1)  # padded frames are NaT
             sar = subset["sar"].values[site_index, nearest]
             sar_mean = np.asarray(stack.attrs["norm_sar_mean"], np.float32)[None, :, None, None]
             sar_std = np.asarray(stack.attrs["norm_sar_std"], np.float32)[None, :, None, None]
             image = np.concatenate([image, (sar - sar_mean) / sar_std], axis=1)
+    usable = usable * np.isfinite(image).all(axis=1)  # a pixel missing in any channel is not usable
     image = np.where(np.isfinite(image), image, 0.0) * usable[:, None]
     dates = subset["date"].values[site_index, frame_index]
     return {

@@ -37,8 +37,9 @@ EARTH_SEARCH = "https://earth-search.aws.element84.com/v1"
 ENDPOINTS = {"planetary-computer": PLANETARY_COMPUTER, "earth-search": EARTH_SEARCH}
 LANDSAT = "landsat-c2-l2"
 SENTINEL1 = "sentinel-1-rtc"
+LANDSAT_GRID_OFFSET_M = 15.0
 #: Earth Search names the same products differently.
-_EARTH_SEARCH_COLLECTIONS = {LANDSAT: "landsat-c2-l2", SENTINEL1: "sentinel-1-grd"}
+_EARTH_SEARCH_COLLECTIONS = {LANDSAT: "landsat-c2-l2"}
 
 
 class EmptySearch(DataUnavailable):
@@ -89,12 +90,15 @@ class Site:
 
     @property
     def centre_utm(self) -> tuple[float, float]:
-        """Easting and northing of the centre, snapped so that pixel edges fall on the 30 m grid."""
+        """Easting and northing of the centre, snapped so that pixel edges fall on Landsat's 30 m grid."""
         from pyproj import Transformer
 
         x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{self.epsg}", always_xy=True).transform(self.lon, self.lat)
-        half = (self.size % 2) * PIXEL_SIZE_M / 2  # odd sizes centre on a pixel centre, even sizes on an edge
-        return round((x - half) / PIXEL_SIZE_M) * PIXEL_SIZE_M + half, round((y - half) / PIXEL_SIZE_M) * PIXEL_SIZE_M + half
+        # Landsat Collection 2 pixel edges lie at 30 k + 15 m in UTM (e.g. a scene origin of 520185 m);
+        # odd sizes centre on a pixel centre, even sizes on a pixel edge of that grid.
+        offset = LANDSAT_GRID_OFFSET_M + (self.size % 2) * PIXEL_SIZE_M / 2
+        snap = lambda v: round((v - offset) / PIXEL_SIZE_M) * PIXEL_SIZE_M + offset  # noqa: E731
+        return snap(x), snap(y)
 
     def bounds_utm(self) -> tuple[float, float, float, float]:
         x, y = self.centre_utm
@@ -180,6 +184,9 @@ def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDS
     """
     collections = list(collections)
     if api_url.rstrip("/") == EARTH_SEARCH:
+        if SENTINEL1 in collections:
+            raise ValueError("Earth Search serves Sentinel-1 only as GRD (uncalibrated), not RTC gamma0: "
+                             "use the Planetary Computer for Sentinel-1")
         collections = [_EARTH_SEARCH_COLLECTIONS.get(c, c) for c in collections]
     query_text = (f"api={api_url} collections={collections} bbox={tuple(round(v, 5) for v in site.bbox())} "
                   f"datetime={start}/{end} max_cloud={max_cloud} platform={platform}")
@@ -198,13 +205,13 @@ def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDS
         raise DataUnavailable(f"STAC search failed ({type(error).__name__}: {error}) for {query_text}") from error
     if max_cloud is not None:  # always also on the client: servers without the query extension ignore it
         found = [i for i in found if i.properties.get("eo:cloud_cover") is None or i.properties["eo:cloud_cover"] < max_cloud]
+    cloud_of = lambda item: item.properties.get("eo:cloud_cover") if item.properties.get("eo:cloud_cover") is not None else 100.0  # noqa: E731
     if platform is not None:
         found = [i for i in found if i.properties.get("platform") == platform]
     best: dict[tuple[str, str], Any] = {}
     for item in found:
         key = (item.collection_id or "", _acquisition_day(item))
-        cloud = item.properties.get("eo:cloud_cover", 0.0)
-        if key not in best or cloud < best[key].properties.get("eo:cloud_cover", 0.0):
+        if key not in best or cloud_of(item) < cloud_of(best[key]):
             best[key] = item
     items = sorted(best.values(), key=lambda i: (_acquisition_day(i), i.id))
     if not items:
@@ -250,7 +257,8 @@ def _load_collection(items: list, bands: list[str], site: Site, chunks: dict[str
 
     _check_assets(items, bands)
 
-    geobox = GeoBox.from_bbox(site.bounds_utm(), crs=f"EPSG:{site.epsg}", resolution=PIXEL_SIZE_M)
+    # tight: keep the site's own edges (on Landsat's 30 k + 15 m grid) instead of snapping them to 30 k
+    geobox = GeoBox.from_bbox(site.bounds_utm(), crs=f"EPSG:{site.epsg}", resolution=PIXEL_SIZE_M, tight=True)
     try:
         return odc.stac.load(items, bands=bands, geobox=geobox, chunks=chunks, groupby="solar_day",
                              fail_on_error=True)
@@ -362,7 +370,7 @@ def _weather(rain: pd.DataFrame | None, dates: np.ndarray) -> dict[str, np.ndarr
     daily = rain["precipitation_mm"].astype(float)
     index = pd.DatetimeIndex(daily.index)
     on = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
-    totals = {w: daily.rolling(w, min_periods=1).sum() for w in (1, 7, 30)}
+    totals = {w: daily.rolling(w, min_periods=w).sum() for w in (1, 7, 30)}  # NaN until w days are known
     pick = lambda series: series.reindex(on).to_numpy(dtype=float)  # noqa: E731
     temperature = rain["temperature_c"].astype(float) if "temperature_c" in rain else pd.Series(np.nan, index=index)
     return {"days": index.values, "daily": daily.to_numpy(), "rain_1d": pick(totals[1]), "rain_7d": pick(totals[7]),
@@ -389,7 +397,7 @@ def acquire(site: Site, start: str, end: str, *, api_url: str = PLANETARY_COMPUT
 
     def build() -> xr.Dataset:
         items = search(site, start, end, [LANDSAT], api_url=api_url, max_cloud=max_cloud, platform=platform)
-        if sentinel1:
+        if sentinel1 and api_url.rstrip("/") != EARTH_SEARCH:
             try:
                 items += search(site, start, end, [SENTINEL1], api_url=api_url)
             except EmptySearch:
@@ -472,8 +480,9 @@ def acquire_events(glc, event_ids: Sequence[int], *, api_url: str = PLANETARY_CO
     for site in sites_from_events(glc, list(event_ids), size=size):
         start, end = time_window(site.event_time, days_before, days_after)
         rain = None
-        try:
-            rain = daily_weather(site.lat, site.lon, start, end, url=weather_url or OPEN_METEO_ARCHIVE,
+        try:  # 30 days more than the imagery, so the first frames have their antecedent totals
+            weather_start = (pd.Timestamp(start) - pd.Timedelta(days=30)).strftime("%Y-%m-%d")
+            rain = daily_weather(site.lat, site.lon, weather_start, end, url=weather_url or OPEN_METEO_ARCHIVE,
                                  cache_dir=f"{cache_dir}/weather")
         except DataUnavailable as error:
             notes.append(f"{site.name}: no daily weather ({error})")

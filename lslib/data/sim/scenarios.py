@@ -193,8 +193,7 @@ def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days
             heap = spoil_distance <= heap_radius
             state.dem[heap] += spoil_height * progress * (1 - (spoil_distance[heap] / (heap_radius + 1e-9)) ** 2)
             disturbed = pit | heap
-            new = disturbed & np.isnan(state.changed_day)
-            state.changed_day[new] = day
+            state.changed_day[disturbed] = start  # state() rebuilds from the initial land: date from the start
             state.cover[disturbed] = Cover.SPOIL
             state.soil_cohesion_kpa[disturbed] = 0.0  # loose, unconsolidated material
             state.friction_deg[disturbed] = np.minimum(state.friction_deg[disturbed], 31.0)
@@ -221,9 +220,9 @@ def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days
             above_level = road & (state.dem > level)
             state.dem[above_level] -= (state.dem[above_level] - level) * progress  # a bench along the contour
             state.dem[above] -= cut_depth * progress  # the steepened cut face above it
-            touched = (road | above) & np.isnan(state.changed_day)
-            state.changed_day[touched] = day
-            state.cleared_day[touched & (self_initial.cover == Cover.FOREST)] = day  # roots decay, not vanish
+            touched = road | above  # state() rebuilds from the initial land, so date changes from the start
+            state.changed_day[touched] = start
+            state.cleared_day[touched & (self_initial.cover == Cover.FOREST)] = start  # roots decay, not vanish
             state.cover[road | above] = Cover.BARE
             return state
 
