@@ -95,7 +95,7 @@ def test_clear_errors_for_wrong_bands_and_nans():
         model(bad)
     with pytest.raises(ValueError, match="size must be a power of two"):
         VAEConfig(size=24)
-    with pytest.raises(ValueError, match="Unknown model 'gan'; valid models are vae"):
+    with pytest.raises(ValueError, match="Unknown model 'gan'; valid models are vae, predictor"):
         build_model("gan")
     with pytest.raises(ValueError, match="channels but the VAE expects"):
         train_vae(_tiny(channels=2), _tiny(channels=2), VAEConfig(in_channels=3, size=16), TrainConfig(epochs=1))

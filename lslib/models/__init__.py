@@ -9,11 +9,12 @@ from typing import Any
 
 __all__ = ["build_model", "MODEL_NAMES"]
 
-MODEL_NAMES = ("vae",)
+MODEL_NAMES = ("vae", "predictor")
 
 
 def build_model(name: str, **config: Any):
-    """A model by name: ``vae`` (:class:`lslib.models.vae.ConvVAE`).
+    """A model by name: ``vae`` (:class:`lslib.models.vae.ConvVAE`) or ``predictor``
+    (:class:`lslib.models.predictor.SpatioTemporalPredictor`).
 
     Raises
     ------
@@ -24,4 +25,8 @@ def build_model(name: str, **config: Any):
         from lslib.models.vae import ConvVAE, VAEConfig
 
         return ConvVAE(VAEConfig(**config))
+    if name == "predictor":
+        from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+
+        return SpatioTemporalPredictor(PredictorConfig(**config))
     raise ValueError(f"Unknown model {name!r}; valid models are {', '.join(MODEL_NAMES)}")
