@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["ndvi_drop_score", "fs_oracle_score"]
+__all__ = ["ndvi_drop_score", "fs_oracle_score", "random_forest_baseline"]
 
 
 def ndvi_drop_score(ndvi: np.ndarray, usable: np.ndarray, recent: int = 3, drop: float = 0.2,
@@ -92,3 +92,13 @@ def fs_oracle_score(fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, ref
         lowest = np.nanmin(fs_min_daily[site, lo:hi]) if np.isfinite(fs_min_daily[site, lo:hi]).any() else 10.0
         scores[site] = area + 1.0 / (1.0 + max(float(lowest), 0.0))
     return scores
+
+
+def random_forest_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, n_trees: int = 300):
+    """A random forest on hand features (scikit-learn), fitted; ``predict_proba(x)[:, 1]`` gives probabilities."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    if len(np.unique(train_y)) < 2:
+        raise ValueError("The random forest needs both classes in its training labels")
+    forest = RandomForestClassifier(n_estimators=n_trees, min_samples_leaf=3, random_state=seed, n_jobs=1)
+    return forest.fit(train_x, train_y)
