@@ -51,3 +51,8 @@ def test_cause_shares_set_the_simulator_against_the_catalog(stack):
     india_rain = shares[(shares["region"] == "india") & (shares["cause"] == "heavy_rainfall")]
     assert float(india_rain["glc_share"].iloc[0]) > 0.9
     assert np.allclose(shares.groupby("region")["glc_share"].sum(), 1.0)
+
+
+def test_statistics_from_samples_equal_statistics_from_the_stack(stack):
+    samples = calibration.cloud_samples(stack, "america")
+    assert calibration.cloud_statistics(stack, samples=samples) == calibration.cloud_statistics(stack, "america")

@@ -68,7 +68,7 @@ def cloud_samples(stack: xr.Dataset, region: str | None = None) -> dict[str, np.
     }
 
 
-def cloud_statistics(stack: xr.Dataset, region: str | None = None) -> dict[str, float]:
+def cloud_statistics(stack: xr.Dataset, region: str | None = None, samples: dict | None = None) -> dict[str, float]:
     """Cloud fraction distribution and cloud-mask autocorrelation, simulated against real.
 
     Returns ``cloud_ks`` (KS distance between the per-frame cloud fractions), the shares of frames
@@ -76,7 +76,7 @@ def cloud_statistics(stack: xr.Dataset, region: str | None = None) -> dict[str, 
     partly cloudy masks in each (the real 10 m masks aggregated to 30 m first, so both are measured
     at the Landsat pixel size).
     """
-    samples = cloud_samples(stack, region)
+    samples = samples or cloud_samples(stack, region)  # pass the figure's samples to read the data once
     sim, real = samples["sim_fraction"], samples["real_fraction"]
     return {
         "cloud_ks": ks_distance(sim, real),
@@ -122,10 +122,10 @@ def ndvi_samples(stack: xr.Dataset, region: str = "america") -> dict[str, object
             "sim_pixels": ndvi[np.isfinite(ndvi)], "sim_dates": subset["date"].values, "sim_series": site_series}
 
 
-def ndvi_statistics(stack: xr.Dataset, region: str = "america") -> dict[str, float]:
+def ndvi_statistics(stack: xr.Dataset, region: str = "america", samples: dict | None = None) -> dict[str, float]:
     """NDVI range (5th-95th percentile of clear pixels) and seasonal amplitude (5th-95th percentile
     of a site's per-frame medians), simulated ``region`` against the real eo-learn and Mud Creek series."""
-    samples = ndvi_samples(stack, region)
+    samples = samples or ndvi_samples(stack, region)  # pass the figure's samples to compute them once
     sim_amplitude = float(np.nanmedian([_amplitude(s) for s in samples["sim_series"]]))
     real_amplitude = _amplitude(samples["real_series"])
     return {
