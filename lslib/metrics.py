@@ -12,7 +12,8 @@ import numpy as np
 from scipy import stats
 
 __all__ = ["auroc", "roc_curve", "auprc", "brier", "reliability", "expected_calibration_error", "f1_at", "best_threshold",
-           "bootstrap_ci", "fit_temperature", "ks_distance", "lag1_autocorrelation"]
+           "bootstrap_ci", "fit_temperature", "ks_distance", "lag1_autocorrelation", "bootstrap_resamples",
+           "paired_bootstrap", "ece_floor", "confusion_matrix", "per_class_recall", "mean_rank_correlation"]
 
 
 def auroc(labels, scores) -> float:
@@ -94,16 +95,12 @@ def auprc(labels, scores) -> float:
     scores = np.asarray(scores, dtype=float)
     if not labels.any():
         raise ValueError("AUPRC needs at least one positive")
-    thresholds = np.unique(scores)[::-1]  # tied scores form one threshold, whatever their order
-    positives = labels.sum()
-    area, previous_recall = 0.0, 0.0
-    for threshold in thresholds:
-        predicted = scores >= threshold
-        true_positives = (predicted & labels).sum()
-        recall = true_positives / positives
-        area += (recall - previous_recall) * true_positives / predicted.sum()
-        previous_recall = recall
-    return float(area)
+    # One step per distinct score, from the highest down: tied scores form one threshold, whatever their order.
+    distinct, step = np.unique(-scores, return_inverse=True)
+    true_positives = np.cumsum(np.bincount(step, weights=labels, minlength=len(distinct)))
+    predicted = np.cumsum(np.bincount(step, minlength=len(distinct)))
+    recall = true_positives / labels.sum()
+    return float(np.sum(np.diff(recall, prepend=0.0) * true_positives / predicted))
 
 
 def brier(labels, probabilities) -> float:
@@ -200,3 +197,137 @@ def fit_temperature(logits, labels) -> float:
         return float(np.mean(np.logaddexp(0, z) - labels * z))
 
     return float(np.exp(minimize_scalar(nll, bounds=(-4, 4), method="bounded").x))
+
+
+def bootstrap_resamples(n: int, groups=None, n_boot: int = 1000, seed: int = 0) -> list[np.ndarray]:
+    """Index arrays of ``n_boot`` bootstrap resamples of ``n`` cases, shared by every model compared.
+
+    With ``groups`` (for example the site of each forecasting window) whole groups are drawn with
+    replacement (a cluster bootstrap), so that windows of one site, which are not independent, never
+    narrow the interval as if they were.
+
+    Examples
+    --------
+    >>> picks = bootstrap_resamples(6, groups=[0, 0, 1, 1, 2, 2], n_boot=50, seed=0)
+    >>> all(len(set(p.tolist()) & {0, 1}) in (0, 2) for p in picks)  # a site's windows travel together
+    True
+    """
+    rng = np.random.default_rng(seed)
+    if groups is None:
+        return [rng.integers(0, n, n) for _ in range(n_boot)]
+    groups = np.asarray(groups)
+    if len(groups) != n:
+        raise ValueError(f"groups has {len(groups)} entries for {n} cases")
+    unique, inverse = np.unique(groups, return_inverse=True)
+    members = [np.nonzero(inverse == g)[0] for g in range(len(unique))]
+    return [np.concatenate([members[g] for g in rng.integers(0, len(unique), len(unique))]) for _ in range(n_boot)]
+
+
+def paired_bootstrap(metric, labels, scores: dict[str, np.ndarray], resamples: list[np.ndarray],
+                     reference: str | None = None, level: float = 0.95) -> dict[str, dict[str, float]]:
+    """Each model's metric with a percentile interval, all on the *same* resamples; with ``reference``
+    also each model's difference to it (``diff``, ``diff_low``, ``diff_high``), paired per resample.
+
+    Resamples where the metric is undefined (a class missing) are skipped for every model alike.
+
+    Examples
+    --------
+    >>> labels = np.array([0, 1] * 50); good = labels + 0.1 * np.arange(100) % 0.3; bad = np.arange(100) % 7
+    >>> table = paired_bootstrap(auroc, labels, {"good": good, "bad": bad}, bootstrap_resamples(100, n_boot=200),
+    ...                          reference="bad")
+    >>> table["good"]["value"] == 1.0 and table["good"]["diff_low"] > 0
+    True
+    """
+    labels = np.asarray(labels)
+    names = list(scores)
+    draws = {name: [] for name in names}
+    for pick in resamples:
+        try:
+            values = {name: metric(labels[pick], np.asarray(scores[name])[pick]) for name in names}
+        except ValueError:
+            continue
+        for name in names:
+            draws[name].append(values[name])
+    tail = 50 * (1 - level)
+    table: dict[str, dict[str, float]] = {}
+    for name in names:
+        value = float(metric(labels, np.asarray(scores[name])))
+        low, high = np.percentile(draws[name], [tail, 100 - tail])
+        row = {"value": value, "low": float(low), "high": float(high)}
+        if reference is not None:
+            differences = np.asarray(draws[name]) - np.asarray(draws[reference])
+            row["diff"] = value - float(metric(labels, np.asarray(scores[reference])))
+            row["diff_low"], row["diff_high"] = (float(v) for v in np.percentile(differences, [tail, 100 - tail]))
+        table[name] = row
+    return table
+
+
+def ece_floor(probabilities, n_bins: int = 10, n_draws: int = 1000, seed: int = 0, quantile: float = 0.9) -> float:
+    """The ECE a *perfectly calibrated* model would show by chance with these predicted probabilities.
+
+    Labels are drawn from Bernoulli(p) ``n_draws`` times and the ECE recomputed with the same bins;
+    the ``quantile`` of those values is the noise floor (an ECE below it cannot be told apart from
+    perfect calibration at this sample size).
+
+    Examples
+    --------
+    >>> few, many = ece_floor(np.full(100, 0.3)), ece_floor(np.full(10000, 0.3))
+    >>> bool(few > many > 0)
+    True
+    """
+    probabilities = np.clip(np.asarray(probabilities, dtype=float), 0, 1)
+    rng = np.random.default_rng(seed)
+    values = [expected_calibration_error(rng.random(len(probabilities)) < probabilities, probabilities, n_bins)
+              for _ in range(n_draws)]
+    return float(np.quantile(values, quantile))
+
+
+def confusion_matrix(true, predicted, n_classes: int) -> np.ndarray:
+    """``(n_classes, n_classes)`` counts: row = true class, column = predicted class.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], 3).tolist()
+    [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    """
+    true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
+    if true.size and (min(true.min(), predicted.min()) < 0 or max(true.max(), predicted.max()) >= n_classes):
+        raise ValueError(f"class labels must lie in [0, {n_classes})")
+    return np.bincount(true * n_classes + predicted, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def per_class_recall(matrix: np.ndarray) -> np.ndarray:
+    """Recall of each class from a confusion matrix (NaN for a class that never occurs).
+
+    Examples
+    --------
+    >>> per_class_recall(np.array([[1, 1], [0, 0]])).tolist()
+    [0.5, nan]
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    support = matrix.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(support > 0, np.diag(matrix) / support, np.nan)
+
+
+def mean_rank_correlation(weights, values, valid, min_spread: float = 0.05) -> tuple[float, int]:
+    """Mean Spearman correlation, within each sample, between ``weights`` and ``values`` over the valid
+    entries, e.g. attention against the cloud fraction of each frame; samples whose values vary by
+    less than ``min_spread`` (all frames about equally cloudy) or that have fewer than 3 valid
+    entries are skipped. Returns ``(mean, n_samples_used)``.
+
+    Examples
+    --------
+    >>> w = np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]]); c = np.array([[0.0, 0.4, 0.9], [0.0, 0.4, 0.9]])
+    >>> mean_rank_correlation(w, c, np.ones((2, 3), bool))
+    (0.0, 2)
+    """
+    weights, values, valid = np.asarray(weights, float), np.asarray(values, float), np.asarray(valid, bool)
+    correlations = []
+    for w, v, keep in zip(weights, values, valid):
+        if keep.sum() < 3 or np.ptp(v[keep]) < min_spread:
+            continue
+        rho = stats.spearmanr(w[keep], v[keep])[0]
+        if np.isfinite(rho):
+            correlations.append(rho)
+    return (float(np.mean(correlations)) if correlations else float("nan")), len(correlations)

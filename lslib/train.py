@@ -40,6 +40,7 @@ class TrainConfig:
     grad_clip: float | None = 5.0
     checkpoint_dir: str | None = None
     progress: bool = True
+    restore_best: bool = False  # end with the weights of the epoch with the lowest validation loss
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -141,6 +142,7 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
         (directory / "config.json").write_text(json.dumps({"model": model_config, "train": asdict(config),
                                                            "model_class": type(model).__name__}, indent=2))
     best = float("inf")
+    best_state: dict[str, torch.Tensor] | None = None
     epochs = tqdm(range(config.epochs), desc=f"training {type(model).__name__}", disable=not config.progress)
     for epoch in epochs:
         model.train()
@@ -169,6 +171,10 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
             save_checkpoint(model, directory / "last.pt", epoch=epoch, history=asdict(history))
         if current < best:
             best, history.best_epoch = current, epoch
+            if config.restore_best:
+                best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}
             if directory is not None:
                 save_checkpoint(model, directory / "best.pt", epoch=epoch)
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history

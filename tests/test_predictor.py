@@ -21,7 +21,7 @@ def _batch(b=4, t=6, s=5, size=16, seed=0):
 def test_shapes_with_irregular_dates_and_padding():
     model = SpatioTemporalPredictor(PredictorConfig(size=16))
     out = model(_batch())
-    assert out["logit"].shape == (4,) and out["cause_logits"].shape == (4, 7) and out["attention"].shape == (4, 6)
+    assert out["logit"].shape == (4,) and out["cause_probs"].shape == (4, 7) and out["attention"].shape == (4, 6)
 
 
 def test_attention_sums_to_one_over_valid_frames_and_ignores_padding():

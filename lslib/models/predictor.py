@@ -10,7 +10,8 @@ encodes the per-frame weather sequence and its output is fused with the image fe
 Shapes (B sites, T Landsat frames, S Sentinel-1 frames, H x W pixels):
 ``image`` (B, T, C, H, W) with C = bands + 1 cloud-mask channel; ``time`` (B, T) days;
 ``valid`` (B, T) bool; ``sar`` (B, S, 2, H, W); ``sar_time`` (B, S); ``sar_valid`` (B, S);
-``meta`` (B, T, M). Outputs: ``logit`` (B,), ``cause_logits`` (B, n_causes), ``attention`` (B, T).
+``meta`` (B, T, M). Outputs: ``logit`` (B,), ``trigger_logits`` (B, n_causes - 1) for the six triggers,
+``cause_probs`` (B, n_causes), the distribution over all seven causes, and ``attention`` (B, T).
 
 Examples
 --------
@@ -18,7 +19,7 @@ Examples
 >>> batch = {"image": torch.zeros(2, 5, 7, 16, 16), "time": torch.arange(5.0).repeat(2, 1) * 16,
 ...          "valid": torch.ones(2, 5, dtype=torch.bool), "meta": torch.zeros(2, 5, 8)}
 >>> out = model(batch)
->>> tuple(out["logit"].shape), tuple(out["cause_logits"].shape), tuple(out["attention"].shape)
+>>> tuple(out["logit"].shape), tuple(out["cause_probs"].shape), tuple(out["attention"].shape)
 ((2,), (2, 7), (2, 5))
 """
 
@@ -31,9 +32,12 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from lslib.causes import N_CAUSES
+from lslib.causes import N_CAUSES, Cause
 
-__all__ = ["PredictorConfig", "SpatioTemporalPredictor", "day_encoding", "masked_attention"]
+if Cause.THRIVING_FOREST != N_CAUSES - 1:  # cause_distribution puts "no landslide" last
+    raise ImportError("lslib.causes must keep THRIVING_FOREST as the last cause")
+
+__all__ = ["PredictorConfig", "SpatioTemporalPredictor", "cause_distribution", "day_encoding", "masked_attention"]
 
 
 @dataclass
@@ -64,6 +68,20 @@ class PredictorConfig:
             raise ValueError(f"size must be >= 8 pixels, got {self.size}")
 
 
+def cause_distribution(logit: Tensor, trigger_logits: Tensor) -> Tensor:
+    """The distribution over the seven causes: P(slide) times P(trigger | slide) for the six
+    triggers, and 1 - P(slide) for the last class, no landslide (thriving forest).
+
+    Examples
+    --------
+    >>> probs = cause_distribution(torch.zeros(1), torch.zeros(1, 6))
+    >>> [round(float(p), 3) for p in probs[0]]
+    [0.083, 0.083, 0.083, 0.083, 0.083, 0.083, 0.5]
+    """
+    slide = torch.sigmoid(logit).unsqueeze(-1)
+    return torch.cat([slide * torch.softmax(trigger_logits, dim=-1), 1.0 - slide], dim=-1)
+
+
 def day_encoding(days: Tensor, dim: int, period: float = 1000.0) -> Tensor:
     """Sinusoidal encoding ``(..., dim)`` of acquisition times in days (not frame indices).
 
@@ -77,45 +95,65 @@ def day_encoding(days: Tensor, dim: int, period: float = 1000.0) -> Tensor:
     return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
 
 
-def masked_attention(scores: Tensor, valid: Tensor) -> Tensor:
+def masked_attention(scores: Tensor, valid: Tensor, allow_empty: bool = False) -> Tensor:
     """Softmax over the last axis restricted to ``valid`` entries: padding gets exactly 0.
+
+    With ``allow_empty`` a row without any valid entry gets all-zero weights (a window without a
+    Sentinel-1 acquisition); otherwise such a row is an error.
 
     Raises
     ------
     ValueError
-        A row has no valid entry.
+        A row has no valid entry (and ``allow_empty`` is False).
     """
-    if not valid.any(dim=-1).all():
+    empty = ~valid.any(dim=-1, keepdim=True)
+    if empty.any() and not allow_empty:
         raise ValueError("Every sample needs at least one valid frame (a window with no usable frame)")
-    scores = scores.masked_fill(~valid, float("-inf"))
+    scores = scores.masked_fill(~valid, float("-inf")).masked_fill(empty, 0.0)
     return torch.softmax(scores, dim=-1).masked_fill(~valid, 0.0)
 
 
 def _encoder(in_channels: int, width: int) -> nn.Sequential:
+    """Per-frame CNN: a 4 x 4 patch embedding (120 m cells), two 3 x 3 convolutions, global average."""
     return nn.Sequential(
-        nn.Conv2d(in_channels, width // 2, 3, stride=2, padding=1), nn.GELU(),
-        nn.Conv2d(width // 2, width, 3, stride=2, padding=1), nn.GELU(),
-        nn.Conv2d(width, width, 3, padding=1), nn.GELU(),
+        nn.Conv2d(in_channels, width // 2, 4, stride=4), nn.GELU(),
+        nn.Conv2d(width // 2, width, 3, padding=1), nn.GELU(),
+        nn.Conv2d(width, width, 3, stride=2, padding=1), nn.GELU(),
         nn.AdaptiveAvgPool2d(1), nn.Flatten(),
     )
 
 
 class _TemporalPool(nn.Module):
-    """Attention (learned query over day-encoded frames) or mean pooling over valid frames."""
+    """Attention (learned query over day-encoded frames) or mean pooling over valid frames.
 
-    def __init__(self, width: int, pooling: str) -> None:
+    The keys see each frame's features and its date (relative to the latest valid frame). For
+    Landsat the score also gets ``clear_weight * log(clear share + 0.05)``: a prior that a frame's
+    evidence grows with its clear pixels (the soft form of dropping cloudy dates, as time-series
+    pipelines do). ``clear_weight`` starts at 1 and is learned, so training can keep, strengthen or
+    undo the prior; the chapter reports its final value.
+    """
+
+    def __init__(self, width: int, pooling: str, allow_empty: bool = False, with_cloud: bool = False) -> None:
         super().__init__()
         self.pooling = pooling
+        self.allow_empty = allow_empty
+        self.with_cloud = with_cloud
         self.query = nn.Parameter(torch.randn(width) / math.sqrt(width))
         self.key = nn.Linear(width, width)
+        self.clear_weight = nn.Parameter(torch.ones(())) if with_cloud else None
 
-    def forward(self, features: Tensor, days: Tensor, valid: Tensor) -> tuple[Tensor, Tensor]:
-        encoded = features + day_encoding(days - days.max(dim=1, keepdim=True).values, features.shape[-1])
+    def forward(self, features: Tensor, days: Tensor, valid: Tensor,
+                cloud: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        latest = days.masked_fill(~valid, float("-inf")).max(dim=1, keepdim=True).values
+        latest = torch.where(torch.isfinite(latest), latest, torch.zeros_like(latest))
+        encoded = features + day_encoding((days - latest).masked_fill(~valid, 0.0), features.shape[-1])
         if self.pooling == "mean":
             weights = valid.float() / valid.float().sum(dim=1, keepdim=True).clamp(min=1.0)
         else:
             scores = self.key(encoded) @ self.query / math.sqrt(features.shape[-1])
-            weights = masked_attention(scores, valid)
+            if self.clear_weight is not None:
+                scores = scores + self.clear_weight * torch.log(1.0 - cloud + 0.05)
+            weights = masked_attention(scores, valid, self.allow_empty)
         return (weights.unsqueeze(-1) * encoded).sum(dim=1), weights
 
 
@@ -129,14 +167,14 @@ class SpatioTemporalPredictor(nn.Module):
         self.config = config
         w = config.width
         self.optical = _encoder(config.bands + 1, w)
-        self.optical_pool = _TemporalPool(w, config.pooling)
+        self.optical_pool = _TemporalPool(w, config.pooling, with_cloud=True)
         self.radar = _encoder(2, w) if config.use_sar else None
-        self.radar_pool = _TemporalPool(w, config.pooling) if config.use_sar else None
+        self.radar_pool = _TemporalPool(w, config.pooling, allow_empty=True) if config.use_sar else None
         self.meta = nn.LSTM(config.meta_features, w, batch_first=True) if config.use_meta else None
         fused = w * (1 + int(config.use_sar) + int(config.use_meta))
         self.trunk = nn.Sequential(nn.Linear(fused, w), nn.GELU(), nn.Dropout(config.dropout))
         self.landslide_head = nn.Linear(w, 1)
-        self.cause_head = nn.Linear(w, config.n_causes)
+        self.cause_head = nn.Linear(w, config.n_causes - 1)  # the triggers; the last class is "no landslide"
 
     def _check(self, batch: dict[str, Tensor]) -> None:
         image = batch["image"]
@@ -149,6 +187,8 @@ class SpatioTemporalPredictor(nn.Module):
         missing = [key for key in needed if key not in batch]
         if missing:
             raise ValueError(f"The batch lacks {missing} (it has {sorted(batch)})")
+        if "valid" in batch and not batch["valid"].any(dim=1).all():
+            raise ValueError("Every sample needs at least one valid frame (a window with no usable frame)")
         for key in ("image", "time", "meta", "sar", "sar_time"):
             if key in batch and not torch.isfinite(batch[key]).all():
                 raise ValueError(f"{key!r} contains NaN or infinite values")
@@ -160,7 +200,8 @@ class SpatioTemporalPredictor(nn.Module):
     def forward(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         self._check(batch)
         valid = batch.get("valid", torch.ones(batch["image"].shape[:2], dtype=torch.bool, device=batch["image"].device))
-        optical, attention = self.optical_pool(self._frames(self.optical, batch["image"]), batch["time"], valid)
+        cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))  # masked share of each frame, from the mask channel
+        optical, attention = self.optical_pool(self._frames(self.optical, batch["image"]), batch["time"], valid, cloud)
         parts = [optical]
         if self.radar is not None:
             sar_valid = batch.get("sar_valid", torch.ones(batch["sar"].shape[:2], dtype=torch.bool, device=optical.device))
@@ -171,13 +212,21 @@ class SpatioTemporalPredictor(nn.Module):
             last = (valid.long().cumsum(dim=1).argmax(dim=1))  # index of the last valid frame
             parts.append(sequence[torch.arange(len(last)), last])
         hidden = self.trunk(torch.cat(parts, dim=-1))
-        return {"logit": self.landslide_head(hidden).squeeze(-1), "cause_logits": self.cause_head(hidden),
+        logit = self.landslide_head(hidden).squeeze(-1)
+        trigger_logits = self.cause_head(hidden)
+        return {"logit": logit, "trigger_logits": trigger_logits, "cause_probs": cause_distribution(logit, trigger_logits),
                 "attention": attention}
 
     def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Binary cross-entropy of the landslide head plus ``cause_weight`` times the cross-entropy of
+        the trigger head on the windows that did slide (the cause of a slide that never happened is
+        not a target)."""
         out = self(batch)
-        landslide = F.binary_cross_entropy_with_logits(out["logit"], batch["label"].float())
-        cause = F.cross_entropy(out["cause_logits"], batch["cause"].long())
+        label = batch["label"].float()
+        landslide = F.binary_cross_entropy_with_logits(out["logit"], label)
+        slid = label > 0.5
+        cause = F.cross_entropy(out["trigger_logits"][slid], batch["cause"].long()[slid]) if slid.any() \
+            else out["trigger_logits"].sum() * 0.0
         return {"loss": landslide + self.config.cause_weight * cause, "landslide": landslide, "cause": cause}
 
     def config_dict(self) -> dict:
