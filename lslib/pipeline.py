@@ -364,6 +364,45 @@ class _KernelWatch(threading.Thread):
         self.join(timeout=5)
 
 
+def collapse_carriage_returns(text: str) -> str:
+    r"""What a terminal would show: on each line, only the text after its last carriage return.
+
+    Examples
+    --------
+    >>> collapse_carriage_returns("epoch 1/3\repoch 2/3\repoch 3/3\ndone\n")
+    'epoch 3/3\ndone\n'
+    """
+    lines = []
+    for line in text.split("\n"):
+        parts = [part for part in line.split("\r") if part.strip()]
+        lines.append(parts[-1] if parts else "")
+    return "\n".join(lines)
+
+
+def tidy_progress_output(notebook_path: Path) -> None:
+    """Merge consecutive stream outputs of each cell and keep only the last state of progress bars,
+    so a trained model shows one finished bar in the book instead of one line per update."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        merged: list = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
+                    and previous.name == output.name):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = collapse_carriage_returns(output.text)
+        cell.outputs = merged
+    nbformat.write(notebook, notebook_path)
+
+
 def _failing_cell(notebook_path: Path) -> str:
     """Describe the cell papermill marked as failed in a partial output notebook."""
     try:
@@ -423,6 +462,8 @@ def _execute_chapter(
         watch.stop()
     if watch.timed_out and status == "ok":  # the kernel died between cells
         status, error = "timeout", f"ran past the {timeout_s:.0f} s timeout and was stopped"
+    if status == "ok":
+        tidy_progress_output(output)
     return status, time.monotonic() - started, watch.peak_bytes / 2**20, error
 
 

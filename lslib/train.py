@@ -41,6 +41,7 @@ class TrainConfig:
     checkpoint_dir: str | None = None
     progress: bool = True
     restore_best: bool = False  # end with the weights of the epoch with the lowest validation loss
+    name: str | None = None  # shown on the progress bar (default: the model's class)
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -128,7 +129,7 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
     History
         Per-epoch means of every scalar the model logs; ``best_epoch`` by validation loss.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     seed_everything(config.seed)
     device = resolve_device(config.device)
@@ -143,7 +144,7 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
                                                            "model_class": type(model).__name__}, indent=2))
     best = float("inf")
     best_state: dict[str, torch.Tensor] | None = None
-    epochs = tqdm(range(config.epochs), desc=f"training {type(model).__name__}", disable=not config.progress)
+    epochs = tqdm(range(config.epochs), desc=f"training {config.name or type(model).__name__}", disable=not config.progress)
     for epoch in epochs:
         model.train()
         totals: dict[str, float] = {}

@@ -115,26 +115,26 @@ def test_auprc_does_not_depend_on_the_order_of_tied_scores():
     assert auprc([1, 0], [0.5, 0.5]) == auprc([0, 1], [0.5, 0.5]) == 0.5
 
 
-def test_forecast_windows_end_before_the_event_and_leaks_are_refused():
+def test_leaks_are_refused_and_the_random_forest_is_reproducible():
+    from lslib.data.dataset import LandslideDataset
     from lslib.data.sim import simulate
-    from lslib.data.tasks import assert_no_leak, forecast_window, hand_features
+    from lslib.data.tasks import assert_no_leak
+    from lslib.forecast import window_hand_features
     from lslib.models.baselines import random_forest_baseline
 
     stack = simulate(n_sites=12, n_times=8, size=16, seed=3)
-    for site in range(12):
-        window = forecast_window(stack, site)
-        assert (stack["date"].values[site, window] < stack["reference_time"].values[site]).all()
-        shorter = forecast_window(stack, site, lead_frames=1)
-        assert len(shorter) == len(window) - 1 and (shorter == window[:-1]).all()
     with pytest.raises(ValueError, match="would leak the outcome"):
         assert_no_leak(stack["date"].values[0], stack["reference_time"].values[0])
-    with pytest.raises(ValueError, match="no frame before its reference time"):
-        forecast_window(stack, 0, lead_frames=99)
-    features = hand_features(stack)
-    assert features.shape == (12, 7) and np.isfinite(features).all()
-    labels = stack["landslide"].values.astype(int)
+    windows = LandslideDataset(stack, split=None, leads=(1,))
+    windows._encoded["reference_time"] = windows._encoded["date"][:, 0].copy()  # an event before the window ends
+    with pytest.raises(ValueError, match="would leak the outcome"):
+        windows[0]
+    windows = LandslideDataset(stack, split=None, leads=(1,))
+    features = window_hand_features(stack, windows)
+    labels = windows.window_table()["label"].astype(int)
+    assert features.shape == (len(windows), 8) and np.isfinite(features).all() and 0 < labels.sum() < len(labels)
     forest = random_forest_baseline(features, labels, seed=0)
     again = random_forest_baseline(features, labels, seed=0)
     np.testing.assert_array_equal(forest.predict_proba(features), again.predict_proba(features))
     with pytest.raises(ValueError, match="both classes"):
-        random_forest_baseline(features, np.zeros(12))
+        random_forest_baseline(features, np.zeros(len(labels)))

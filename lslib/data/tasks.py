@@ -17,8 +17,7 @@ from lslib.data.splits import split_sites
 from lslib.metrics import auroc, roc_curve
 from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
 
-__all__ = ["frames_before_reference", "reference_day_index", "difficulty", "forecast_window", "assert_no_leak",
-           "hand_features"]
+__all__ = ["frames_before_reference", "reference_day_index", "difficulty", "assert_no_leak"]
 
 
 def frames_before_reference(stack: xr.Dataset, lead_days: float = 0.0) -> np.ndarray:
@@ -74,50 +73,9 @@ def difficulty(stack: xr.Dataset, held_out: bool = True, seed: int = 0) -> dict[
     return result
 
 
-def forecast_window(stack: xr.Dataset, site: int, lead_frames: int = 0, max_frames: int | None = None) -> np.ndarray:
-    """Indices of the frames a forecaster may see for ``site``: acquired before its reference time,
-    minus the last ``lead_frames`` of those (to forecast further ahead), at most ``max_frames`` of them.
-
-    Raises
-    ------
-    ValueError
-        No frame is left (the window would be empty).
-    """
-    dates = stack["date"].values[site]
-    before = np.nonzero((dates < stack["reference_time"].values[site]) & ~np.isnat(dates))[0]
-    if lead_frames:
-        before = before[:-lead_frames] if lead_frames < len(before) else before[:0]
-    if max_frames is not None:
-        before = before[-max_frames:]
-    if len(before) == 0:
-        raise ValueError(f"Site {site}: no frame before its reference time with a lead of {lead_frames} frames")
-    assert_no_leak(dates[before], stack["reference_time"].values[site])
-    return before
-
-
 def assert_no_leak(window_dates: np.ndarray, reference_time) -> None:
     """Refuse a window with a frame acquired on or after the reference (event) time: it would leak the outcome."""
     late = np.asarray(window_dates) >= np.datetime64(reference_time, "ns")
     if late.any():
         raise ValueError(f"The window ends after the event ({str(np.asarray(window_dates)[late][0])[:10]} >= "
                          f"{str(np.datetime64(reference_time, 'D'))}): frames on or after it would leak the outcome")
-
-
-def hand_features(stack: xr.Dataset, lead_frames: int = 0) -> np.ndarray:
-    """Per-site hand features for a random-forest baseline (Ghorbanzadeh et al. 2019 in spirit):
-    NDVI mean, minimum and drop over the window (clear pixels), mean and 90th-percentile slope, and the
-    rain of the 7 and 30 days before the window's last frame. Shape ``(site, 7)``."""
-    ndvi = ndvi_stack(stack).values  # (site, time, y, x) with NaN where masked
-    rows = []
-    for site in range(stack.sizes["site"]):
-        window = forecast_window(stack, site, lead_frames)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            series = np.nanmedian(ndvi[site, window].reshape(len(window), -1), axis=1)
-        series = np.where(np.isfinite(series), series, np.nanmean(series) if np.isfinite(series).any() else 0.5)
-        slope = stack["slope"].values[site]
-        last = window[-1]
-        rows.append([series.mean(), series.min(), series[: max(1, len(series) // 2)].mean() - series[-2:].mean(),
-                     slope.mean(), np.percentile(slope, 90), stack["rain_7d"].values[site, last],
-                     stack["rain_30d"].values[site, last]])
-    return np.nan_to_num(np.asarray(rows, dtype=float))

@@ -1,0 +1,300 @@
+"""Chapter 4's workflow around the predictor: forecasting windows, an ensemble with temperature
+scaling, baselines and ablations on the same held-out windows, and paired evaluation.
+
+Kept here so the notebook only tells the story. Every model is scored on the same test windows
+(all sites of the test split, at every lead) and every interval comes from the same cluster
+bootstrap over *sites*, so differences between models are paired.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import xarray as xr
+from torch.utils.data import DataLoader
+
+from lslib import metrics
+from lslib.causes import N_CAUSES
+from lslib.data.augment import SyntheticClouds
+from lslib.data.dataset import LandslideDataset
+from lslib.data.indices import ndvi_stack
+from lslib.models.baselines import ndvi_drop_score, random_forest_baseline
+from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+from lslib.train import History, TrainConfig, fit
+
+__all__ = ["SPLIT_FRACTIONS", "ABLATIONS", "window_datasets", "train_member", "predict", "combine", "calibrate",
+           "window_hand_features", "window_ndvi_scores", "score_table", "lead_table", "cause_report",
+           "train_models", "cloud_robustness", "drop_difference", "interval_table", "confidence_table"]
+
+SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "mean pooling": {"pooling": "mean"},
+    "no metadata": {"use_meta": False},
+    "no SAR": {"use_sar": False},
+}
+
+
+def window_datasets(stack: xr.Dataset, max_lead: int, max_frames: int, max_sar_frames: int, seed: int,
+                    train_clouds: float = 0.3) -> dict[str, LandslideDataset]:
+    """Forecasting windows (leads 1..``max_lead`` revisits) of the train, val and test sites.
+
+    The training windows get fresh synthetic clouds on a ``train_clouds`` share of their frames
+    each epoch (cloud augmentation); validation and test windows are left as observed.
+    """
+    if max_lead < 1:
+        raise ValueError(f"max_lead must be >= 1 revisit, got {max_lead}")
+    common = {"leads": tuple(range(1, max_lead + 1)), "max_frames": max_frames, "max_sar_frames": max_sar_frames,
+              "fractions": SPLIT_FRACTIONS, "seed": seed}
+    augment = SyntheticClouds(train_clouds, seed=seed + 1, per_sample=False) if train_clouds > 0 else None
+    return {"train": LandslideDataset(stack, split="train", transforms=augment, **common),
+            "val": LandslideDataset(stack, split="val", **common),
+            "test": LandslideDataset(stack, split="test", **common)}
+
+
+def train_member(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
+                 batch_size: int = 64) -> tuple[SpatioTemporalPredictor, History, float]:
+    """Train one predictor (weights of its best validation epoch); returns it, its history and seconds."""
+    started = time.perf_counter()
+    torch.manual_seed(train_config.seed)
+    model = SpatioTemporalPredictor(model_config)
+    generator = torch.Generator().manual_seed(train_config.seed)
+    loaders = {"train": DataLoader(datasets["train"], batch_size=batch_size, shuffle=True, generator=generator),
+               "val": DataLoader(datasets["val"], batch_size=256)}
+    history = fit(model, loaders, replace(train_config, restore_best=True))
+    return model.eval(), history, time.perf_counter() - started
+
+
+@torch.no_grad()
+def predict(model: SpatioTemporalPredictor, dataset, batch_size: int = 256) -> dict[str, np.ndarray]:
+    """Per window of ``dataset`` (a window-mode :class:`LandslideDataset` or a list of its samples):
+    ``logit``, ``cause_probs`` (7), ``attention``, ``cloud``, ``valid``, ``label``, ``cause``, ``site``
+    and ``lead``."""
+    device = next(model.parameters()).device
+    model.eval()
+    parts: dict[str, list[np.ndarray]] = {}
+    for batch in DataLoader(dataset, batch_size=batch_size):
+        out = model({k: v.to(device) for k, v in batch.items()})
+        values = {"logit": out["logit"], "cause_probs": out["cause_probs"], "attention": out["attention"],
+                  **{k: batch[k] for k in ("cloud", "valid", "label", "cause", "site", "lead")}}
+        for key, value in values.items():
+            parts.setdefault(key, []).append(value.cpu().numpy())
+    return {key: np.concatenate(value) for key, value in parts.items()}
+
+
+def combine(members: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """A deep ensemble: mean probability (and its logit), the members' spread (standard deviation of
+    their probabilities, the confidence the chapter reports), mean cause distribution and attention."""
+    probabilities = np.stack([1.0 / (1.0 + np.exp(-m["logit"])) for m in members])
+    mean = probabilities.mean(axis=0).clip(1e-6, 1 - 1e-6)
+    out = dict(members[0])
+    out.update(logit=np.log(mean / (1 - mean)), spread=probabilities.std(axis=0),
+               cause_probs=np.mean([m["cause_probs"] for m in members], axis=0),
+               attention=np.mean([m["attention"] for m in members], axis=0))
+    return out
+
+
+def calibrate(val: dict[str, np.ndarray], *others: dict[str, np.ndarray]) -> tuple[float, list[np.ndarray]]:
+    """Temperature scaling fitted on the validation windows; returns T and the calibrated
+    probabilities of ``val`` and of each of ``others``."""
+    temperature = metrics.fit_temperature(val["logit"], val["label"])
+    return temperature, [1.0 / (1.0 + np.exp(-p["logit"] / temperature)) for p in (val, *others)]
+
+
+def _window_frames(dataset: LandslideDataset, index: int) -> tuple[int, np.ndarray]:
+    position, _, last = (int(v) for v in dataset.windows[index])
+    dates = dataset.stack["date"].values[dataset.sites[position]]
+    frames = np.arange(max(0, last - dataset.max_frames + 1), last + 1)
+    return int(dataset.sites[position]), frames[~np.isnat(dates[frames])]
+
+
+def window_hand_features(stack: xr.Dataset, dataset: LandslideDataset) -> np.ndarray:
+    """Hand features of every window of ``dataset`` (the frames the predictor sees), for the random
+    forest (Ghorbanzadeh et al. 2019 in spirit): NDVI mean, minimum and drop over the window (clear
+    pixels), the largest share of bare pixels (NDVI < 0.3) in a frame, mean and 90th-percentile slope
+    (degrees), and the rain of the 7 and 30 days (mm) before the window's last frame. Shape ``(n, 8)``."""
+    ndvi = ndvi_stack(stack).values
+    slope = stack["slope"].values
+    rain_7d, rain_30d = stack["rain_7d"].values, stack["rain_30d"].values
+    rows = []
+    for index in range(len(dataset)):
+        site, frames = _window_frames(dataset, index)
+        pixels = ndvi[site, frames].reshape(len(frames), -1)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            series = np.nanmedian(pixels, axis=1)
+            bare = np.nanmean(np.where(np.isfinite(pixels), pixels < 0.3, np.nan), axis=1)
+        series = np.where(np.isfinite(series), series, np.nanmean(series) if np.isfinite(series).any() else 0.5)
+        half = max(1, len(series) // 2)
+        rows.append([series.mean(), series.min(), series[:half].mean() - series[-2:].mean(),
+                     np.nanmax(bare) if np.isfinite(bare).any() else 0.0, slope[site].mean(),
+                     np.percentile(slope[site], 90), rain_7d[site, frames[-1]], rain_30d[site, frames[-1]]])
+    return np.nan_to_num(np.asarray(rows, dtype=float))
+
+
+def window_ndvi_scores(stack: xr.Dataset, dataset: LandslideDataset) -> np.ndarray:
+    """The NDVI-drop threshold baseline (:func:`lslib.models.baselines.ndvi_drop_score`) per window."""
+    ndvi = ndvi_stack(stack).values
+    scores = np.empty(len(dataset))
+    for index in range(len(dataset)):
+        site, frames = _window_frames(dataset, index)
+        scores[index] = ndvi_drop_score(ndvi[site, frames][None], np.ones((1, len(frames)), bool))[0]
+    return scores
+
+
+def train_models(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
+                 n_members: int, batch_size: int = 64) -> dict[str, Any]:
+    """The attention ensemble (members seeded ``seed``, ``seed + 1`` ...) and one model per ablation
+    (seeded like member 1, so each ablation differs from it by one switch only).
+
+    Returns
+    -------
+    dict
+        ``members`` (list of models), ``ablations`` (name -> model), ``histories`` (name -> History)
+        and ``seconds`` (name -> training time).
+    """
+    if n_members < 1:
+        raise ValueError(f"n_members must be >= 1, got {n_members}")
+    out: dict[str, Any] = {"members": [], "ablations": {}, "histories": {}, "seconds": {}}
+    for k in range(n_members):
+        name = f"attention member {k + 1}"
+        model, history, seconds = train_member(datasets, model_config,
+                                               replace(train_config, seed=train_config.seed + k, name=name), batch_size)
+        out["members"].append(model)
+        out["histories"][name], out["seconds"][name] = history, seconds
+    for name, switches in ABLATIONS.items():
+        model, history, seconds = train_member(datasets, replace(model_config, **switches),
+                                               replace(train_config, name=name), batch_size)
+        out["ablations"][name] = model
+        out["histories"][name], out["seconds"][name] = history, seconds
+    return out
+
+
+def score_table(labels: np.ndarray, scores: dict[str, np.ndarray], thresholds: dict[str, float],
+                resamples: list[np.ndarray], reference: str, probabilistic: set[str], n_bins: int = 10) -> pd.DataFrame:
+    """AUROC, AUPRC, F1 at the validation threshold, Brier and ECE per model with 95% intervals, all on
+    the same resamples, plus each model's AUROC difference to ``reference`` with its paired interval.
+    Brier and ECE are left empty for scores that are not probabilities."""
+    table = pd.DataFrame(index=list(scores))
+    paired = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference)
+    for name, row in paired.items():
+        table.loc[name, ["AUROC", "AUROC low", "AUROC high"]] = row["value"], row["low"], row["high"]
+        table.loc[name, [f"ΔAUROC vs {reference}", "Δ low", "Δ high"]] = row["diff"], row["diff_low"], row["diff_high"]
+    for column, metric, names in (("AUPRC", metrics.auprc, list(scores)),
+                                  ("Brier", metrics.brier, [n for n in scores if n in probabilistic]),
+                                  ("ECE", lambda y, p: metrics.expected_calibration_error(y, p, n_bins),
+                                   [n for n in scores if n in probabilistic])):
+        for name, row in metrics.paired_bootstrap(metric, labels, {n: scores[n] for n in names}, resamples).items():
+            table.loc[name, [column, f"{column} low", f"{column} high"]] = row["value"], row["low"], row["high"]
+    for name in scores:
+        f1 = metrics.paired_bootstrap(lambda y, s, t=thresholds[name]: metrics.f1_at(y, s, t), labels,
+                                      {name: scores[name]}, resamples)[name]
+        table.loc[name, ["F1", "F1 low", "F1 high"]] = f1["value"], f1["low"], f1["high"]
+    return table
+
+
+def lead_table(labels: np.ndarray, leads: np.ndarray, sites: np.ndarray, scores: dict[str, np.ndarray],
+               n_boot: int = 300, seed: int = 0) -> pd.DataFrame:
+    """AUROC per model and lead (revisits before the event) with a site-cluster bootstrap interval."""
+    rows = []
+    for lead in np.unique(leads):
+        pick = leads == lead
+        resamples = metrics.bootstrap_resamples(int(pick.sum()), sites[pick], n_boot, seed)
+        for name, row in metrics.paired_bootstrap(metrics.auroc, labels[pick],
+                                                  {n: s[pick] for n, s in scores.items()}, resamples).items():
+            rows.append({"model": name, "lead": int(lead), "n": int(pick.sum()), "AUROC": row["value"],
+                         "low": row["low"], "high": row["high"]})
+    return pd.DataFrame(rows)
+
+
+def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.ndarray,
+                 train_causes: np.ndarray, resamples: list[np.ndarray]) -> dict[str, Any]:
+    """Which trigger, for the windows that did slide: accuracy of the most probable of the six triggers
+    (with a bootstrap interval), the accuracy of always answering the most common trigger of the
+    training slides, the 6 x 6 confusion matrix and the recall of each trigger."""
+    slid = labels > 0.5
+    n_triggers = N_CAUSES - 1
+    predicted = cause_probs[:, :n_triggers].argmax(axis=1)
+    majority = int(np.bincount(train_causes, minlength=n_triggers).argmax())
+
+    def accuracy(y: np.ndarray, correct: np.ndarray) -> float:
+        keep = y > 0.5
+        if not keep.any():
+            raise ValueError("no slide in this resample")
+        return float(correct[keep].mean())
+
+    correct = (predicted == true_cause).astype(float)
+    value = metrics.paired_bootstrap(accuracy, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)["attention"]
+    matrix = metrics.confusion_matrix(true_cause[slid], predicted[slid], n_triggers)
+    return {"accuracy": value["value"], "low": value["low"], "high": value["high"],
+            "majority_accuracy": float((true_cause[slid] == majority).mean()), "majority_cause": majority,
+            "matrix": matrix, "recall": metrics.per_class_recall(matrix), "n": int(slid.sum())}
+
+
+def cloud_robustness(models: dict[str, Any], datasets: dict[str, LandslideDataset], seed: int,
+                     frame_fraction: float = 0.5) -> tuple[list[dict[str, torch.Tensor]], dict[str, dict[str, np.ndarray]]]:
+    """The test windows with synthetic clouds on ``frame_fraction`` of their frames (drawn once, so
+    every model sees the very same clouds) and each model's predictions on them. ``models`` maps a
+    name to a model or to a list of ensemble members."""
+    test = datasets["test"]
+    clouds = SyntheticClouds(frame_fraction, seed=seed + 2)
+    clouded = [clouds(test[index]) for index in range(len(test))]
+    out = {}
+    for name, model in models.items():
+        members = model if isinstance(model, list) else [model]
+        out[name] = combine([predict(member, clouded) for member in members])
+    return clouded, out
+
+
+def drop_difference(labels: np.ndarray, clear: dict[str, np.ndarray], cloudy: dict[str, np.ndarray], first: str,
+                    second: str, resamples: list[np.ndarray]) -> dict[str, float]:
+    """Paired comparison of two models' cloud drops: (drop of ``first``) - (drop of ``second``), where a
+    drop is AUROC on the observed test windows minus AUROC on the clouded ones, with a 95% interval
+    over the same resamples. Negative: ``first`` loses less to clouds."""
+    def difference(pick: np.ndarray) -> float:
+        y = labels[pick]
+        return (metrics.auroc(y, clear[first][pick]) - metrics.auroc(y, cloudy[first][pick])) - \
+            (metrics.auroc(y, clear[second][pick]) - metrics.auroc(y, cloudy[second][pick]))
+
+    draws = []
+    for pick in resamples:
+        try:
+            draws.append(difference(pick))
+        except ValueError:
+            continue
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {"diff": difference(np.arange(len(labels))), "low": float(low), "high": float(high)}
+
+
+def interval_table(table: pd.DataFrame, metrics_: tuple[str, ...] = ("AUROC", "AUPRC", "F1", "Brier", "ECE"),
+                   digits: int = 3) -> pd.DataFrame:
+    """The score table for reading: one ``value [low, high]`` string per metric and model, plus the
+    paired difference to the reference model (empty where a metric does not apply)."""
+    out = pd.DataFrame(index=table.index)
+    difference = next((c for c in table.columns if c.startswith("ΔAUROC")), None)
+    for name, low, high in [(m, f"{m} low", f"{m} high") for m in metrics_] + \
+            ([(difference, "Δ low", "Δ high")] if difference else []):
+        if name not in table:
+            continue
+        out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" if np.isfinite(v) else ""
+                     for v, lo, hi in table[[name, low, high]].to_numpy(float)]
+    return out
+
+
+def confidence_table(spread: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, n_groups: int = 4) -> pd.DataFrame:
+    """Is the ensemble's spread a useful confidence? Test windows in ``n_groups`` equal groups from
+    the lowest spread (most confident) to the highest, with their Brier score and accuracy at 0.5."""
+    order = np.argsort(spread, kind="stable")
+    rows = []
+    for rank, members in enumerate(np.array_split(order, n_groups)):
+        label = "most confident" if rank == 0 else "least confident" if rank == n_groups - 1 else "middle"
+        rows.append({"group": f"{rank + 1} ({label})",
+                     "windows": len(members), "mean spread": float(spread[members].mean()),
+                     "Brier": metrics.brier(labels[members], probabilities[members]),
+                     "accuracy at 0.5": float(((probabilities[members] >= 0.5) == (labels[members] > 0.5)).mean())})
+    return pd.DataFrame(rows).set_index("group")
