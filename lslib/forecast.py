@@ -30,7 +30,8 @@ from lslib.train import History, TrainConfig, fit
 
 __all__ = ["SPLIT_FRACTIONS", "ABLATIONS", "window_datasets", "train_member", "predict", "combine", "calibrate",
            "window_hand_features", "window_ndvi_scores", "score_table", "lead_table", "cause_report",
-           "train_models", "cloud_robustness", "drop_difference", "interval_table", "confidence_table"]
+           "train_models", "cloud_robustness", "drop_difference", "interval_table", "confidence_table",
+           "tuned_forest", "ablation_table"]
 
 SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
 ABLATIONS: dict[str, dict[str, Any]] = {
@@ -61,6 +62,9 @@ def train_member(datasets: dict[str, LandslideDataset], model_config: PredictorC
                  batch_size: int = 64) -> tuple[SpatioTemporalPredictor, History, float]:
     """Train one predictor (weights of its best validation epoch); returns it, its history and seconds."""
     started = time.perf_counter()
+    augment = datasets["train"].transforms
+    if isinstance(augment, SyntheticClouds) and not augment.per_sample:
+        augment.reset(train_config.seed + 1)  # the same seed sees the same training clouds
     torch.manual_seed(train_config.seed)
     model = SpatioTemporalPredictor(model_config)
     generator = torch.Generator().manual_seed(train_config.seed)
@@ -137,6 +141,30 @@ def window_hand_features(stack: xr.Dataset, dataset: LandslideDataset) -> np.nda
     return np.nan_to_num(np.asarray(rows, dtype=float))
 
 
+def tuned_forest(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, seed: int,
+                 leaves: tuple[int, ...] = (3, 10, 30, 100)):
+    """The random-forest baseline with its leaf size chosen on the validation windows (by AUROC), so
+    it is not a forest that memorised its training sites. Returns (forest, chosen leaf size,
+    validation AUROC per leaf size)."""
+    scores = {}
+    forests = {}
+    for leaf in leaves:
+        forests[leaf] = random_forest_baseline(train_x, train_y, seed=seed, min_samples_leaf=leaf)
+        scores[leaf] = metrics.auroc(val_y, forests[leaf].predict_proba(val_x)[:, 1])
+    best = max(scores, key=scores.get)
+    return forests[best], best, scores
+
+
+def ablation_table(labels: np.ndarray, scores: dict[str, np.ndarray], resamples: list[np.ndarray],
+                   reference: str) -> pd.DataFrame:
+    """Each ablation's AUROC and its paired difference to ``reference`` (the full model trained with
+    the same seed), with 95% intervals over the same resamples."""
+    rows = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference)
+    table = pd.DataFrame(rows).T[["value", "low", "high", "diff", "diff_low", "diff_high"]]
+    table.columns = ["AUROC", "AUROC low", "AUROC high", f"Δ vs {reference}", "Δ low", "Δ high"]
+    return table
+
+
 def window_ndvi_scores(stack: xr.Dataset, dataset: LandslideDataset) -> np.ndarray:
     """The NDVI-drop threshold baseline (:func:`lslib.models.baselines.ndvi_drop_score`) per window."""
     ndvi = ndvi_stack(stack).values
@@ -177,20 +205,23 @@ def train_models(datasets: dict[str, LandslideDataset], model_config: PredictorC
 
 def score_table(labels: np.ndarray, scores: dict[str, np.ndarray], thresholds: dict[str, float],
                 resamples: list[np.ndarray], reference: str, probabilistic: set[str], n_bins: int = 10) -> pd.DataFrame:
-    """AUROC, AUPRC, F1 at the validation threshold, Brier and ECE per model with 95% intervals, all on
-    the same resamples, plus each model's AUROC difference to ``reference`` with its paired interval.
-    Brier and ECE are left empty for scores that are not probabilities."""
+    """AUROC, AUPRC, F1 at the validation threshold and Brier per model with 95% intervals, all on the
+    same resamples, the ECE (without an interval: the percentile bootstrap of a binned ECE is biased
+    upwards; compare it with :func:`lslib.metrics.ece_floor` instead), and each model's AUROC
+    difference to ``reference`` with its paired interval. Brier and ECE are left empty for scores
+    that are not probabilities."""
     table = pd.DataFrame(index=list(scores))
     paired = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference)
     for name, row in paired.items():
         table.loc[name, ["AUROC", "AUROC low", "AUROC high"]] = row["value"], row["low"], row["high"]
         table.loc[name, [f"ΔAUROC vs {reference}", "Δ low", "Δ high"]] = row["diff"], row["diff_low"], row["diff_high"]
     for column, metric, names in (("AUPRC", metrics.auprc, list(scores)),
-                                  ("Brier", metrics.brier, [n for n in scores if n in probabilistic]),
-                                  ("ECE", lambda y, p: metrics.expected_calibration_error(y, p, n_bins),
-                                   [n for n in scores if n in probabilistic])):
+                                  ("Brier", metrics.brier, [n for n in scores if n in probabilistic])):
         for name, row in metrics.paired_bootstrap(metric, labels, {n: scores[n] for n in names}, resamples).items():
             table.loc[name, [column, f"{column} low", f"{column} high"]] = row["value"], row["low"], row["high"]
+    for name in scores:  # no interval: the bootstrap of a binned ECE is biased upwards
+        table.loc[name, "ECE"] = metrics.expected_calibration_error(labels, scores[name], n_bins) \
+            if name in probabilistic else np.nan
     for name in scores:
         f1 = metrics.paired_bootstrap(lambda y, s, t=thresholds[name]: metrics.f1_at(y, s, t), labels,
                                       {name: scores[name]}, resamples)[name]
@@ -281,7 +312,11 @@ def interval_table(table: pd.DataFrame, metrics_: tuple[str, ...] = ("AUROC", "A
             ([(difference, "Δ low", "Δ high")] if difference else []):
         if name not in table:
             continue
-        out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" if np.isfinite(v) else ""
+        if low not in table:
+            out[name] = [f"{v:.{digits}f}" if np.isfinite(v) else "" for v in table[name].to_numpy(float)]
+            continue
+        out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" if np.isfinite(v) and lo != hi else
+                     (f"{v:.{digits}f}" if np.isfinite(v) and name != difference else "")
                      for v, lo, hi in table[[name, low, high]].to_numpy(float)]
     return out
 

@@ -248,6 +248,9 @@ def paired_bootstrap(metric, labels, scores: dict[str, np.ndarray], resamples: l
             continue
         for name in names:
             draws[name].append(values[name])
+    if not draws[names[0]]:
+        raise ValueError(f"The metric is undefined on every one of the {len(resamples)} resamples "
+                         "(a class is missing from all of them): too few cases to bootstrap")
     tail = 50 * (1 - level)
     table: dict[str, dict[str, float]] = {}
     for name in names:
@@ -262,22 +265,34 @@ def paired_bootstrap(metric, labels, scores: dict[str, np.ndarray], resamples: l
     return table
 
 
-def ece_floor(probabilities, n_bins: int = 10, n_draws: int = 1000, seed: int = 0, quantile: float = 0.9) -> float:
+def ece_floor(probabilities, n_bins: int = 10, n_draws: int = 1000, seed: int = 0, quantile: float = 0.9,
+              groups=None) -> float:
     """The ECE a *perfectly calibrated* model would show by chance with these predicted probabilities.
 
     Labels are drawn from Bernoulli(p) ``n_draws`` times and the ECE recomputed with the same bins;
     the ``quantile`` of those values is the noise floor (an ECE below it cannot be told apart from
-    perfect calibration at this sample size).
+    perfect calibration at this sample size). With ``groups`` (the site of each forecasting window)
+    the cases of a group share one outcome, as the windows of one site do: one uniform number per
+    group is compared with each case's p, so each case is still Bernoulli(p) but the group's cases
+    move together, and the floor reflects the number of groups, not of cases.
 
     Examples
     --------
     >>> few, many = ece_floor(np.full(100, 0.3)), ece_floor(np.full(10000, 0.3))
     >>> bool(few > many > 0)
     True
+    >>> shared = ece_floor(np.full(600, 0.3), groups=np.repeat(np.arange(100), 6))
+    >>> bool(shared > ece_floor(np.full(600, 0.3)))
+    True
     """
     probabilities = np.clip(np.asarray(probabilities, dtype=float), 0, 1)
     rng = np.random.default_rng(seed)
-    values = [expected_calibration_error(rng.random(len(probabilities)) < probabilities, probabilities, n_bins)
+    if groups is None:
+        inverse, n_groups = np.arange(len(probabilities)), len(probabilities)
+    else:
+        _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+        n_groups = int(inverse.max()) + 1 if len(inverse) else 0
+    values = [expected_calibration_error(rng.random(n_groups)[inverse] < probabilities, probabilities, n_bins)
               for _ in range(n_draws)]
     return float(np.quantile(values, quantile))
 

@@ -184,3 +184,29 @@ def test_interval_and_confidence_tables_read_the_numbers_they_are_given():
     groups = forecast.confidence_table(spread, labels, probabilities, n_groups=2)
     assert groups["windows"].tolist() == [2, 2] and groups["Brier"].tolist() == [0.0, 1.0]
     assert groups["accuracy at 0.5"].tolist() == [1.0, 0.0] and groups.index[0].endswith("(most confident)")
+
+
+def test_the_forest_leaf_size_is_chosen_on_validation_and_ablations_are_paired():
+    rng = np.random.default_rng(0)
+    site_signal = rng.normal(size=60)
+    sites = np.repeat(np.arange(60), 4)
+    x = np.column_stack([site_signal[sites], rng.normal(size=len(sites))])  # a site-constant feature
+    y = (site_signal[sites] + rng.normal(0, 1.0, 60)[sites] > 0).astype(int)
+    train, val = sites < 40, sites >= 40
+    forest, leaf, scores = forecast.tuned_forest(x[train], y[train], x[val], y[val], seed=0, leaves=(1, 50))
+    assert set(scores) == {1, 50} and leaf == max(scores, key=scores.get)
+    assert forest.get_params()["min_samples_leaf"] == leaf
+    labels = np.tile([0, 1], 50)
+    full = labels + rng.normal(0, 0.5, 100)
+    table = forecast.ablation_table(labels, {"full": full, "worse": full - 0.8 * labels}, metrics.bootstrap_resamples(100, n_boot=200),
+                                    reference="full")
+    assert table.loc["worse", "Δ high"] < 0 and table.loc["full", "Δ vs full"] == 0
+
+
+def test_the_training_cloud_stream_restarts_with_its_seed(windows):
+    sample = windows[0]
+    clouds = SyntheticClouds(frame_fraction=0.8, seed=0, per_sample=False)
+    first = clouds(sample)["image"]
+    clouds.reset(0)
+    torch.testing.assert_close(clouds(sample)["image"], first)
+    assert not torch.equal(clouds(sample)["image"], first)  # the stream moves on

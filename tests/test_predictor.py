@@ -14,7 +14,7 @@ def _batch(b=4, t=6, s=5, size=16, seed=0):
     valid[0, :2] = False  # a site with fewer frames: padded at the start
     return {"image": torch.randn(b, t, 7, size, size, generator=g), "time": days, "valid": valid,
             "sar": torch.randn(b, s, 2, size, size, generator=g), "sar_time": torch.arange(s).float().repeat(b, 1) * 12,
-            "meta": torch.randn(b, t, 8, generator=g), "label": torch.tensor([1.0, 0.0, 1.0, 0.0])[:b],
+            "meta": torch.randn(b, t, 9, generator=g), "label": torch.tensor([1.0, 0.0, 1.0, 0.0])[:b],
             "cause": torch.tensor([3, 6, 2, 6])[:b]}
 
 

@@ -67,7 +67,7 @@ def test_samples_are_dicts_of_tensors_with_documented_shapes(stack):
     assert set(sample) == {"image", "sar", "meta", "time", "sar_time", "label", "cause", "mask", "site"}
     assert sample["image"].shape == (6, 7, 16, 16)
     assert sample["sar"].shape == (stack.sizes["sar_time"], 2, 16, 16)
-    assert sample["meta"].shape == (6, 8) and sample["time"][0] == 0
+    assert sample["meta"].shape == (6, 9) and sample["time"][0] == 0
     assert sample["cause"].dtype == torch.int64 and sample["mask"].shape == (16, 16)
     masked = sample["image"][:, 6] == 1
     assert torch.all(sample["image"][:, :6][masked.unsqueeze(1).expand(-1, 6, -1, -1)] == 0)

@@ -50,6 +50,12 @@ class SyntheticClouds:
         self.frame_fraction, self.cover, self.seed, self.per_sample = frame_fraction, cover, seed, per_sample
         self._stream = np.random.default_rng(seed)
 
+    def reset(self, seed: int) -> None:
+        """Restart the stream of draws (``per_sample=False``) from ``seed``, so two trainings with the
+        same seed see the same clouds."""
+        self.seed = seed
+        self._stream = np.random.default_rng(seed)
+
     def __call__(self, sample: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         rng = (np.random.default_rng([self.seed, int(sample["site"]), int(sample.get("lead", 0))])
                if self.per_sample else self._stream)

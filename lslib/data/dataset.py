@@ -13,8 +13,8 @@ Dataset features:
 Sample keys and shapes (T Landsat frames, S Sentinel-1 frames, H x W pixels):
     ``image`` (T, 7, H, W) float32: six normalised bands plus the QA cloud mask (1 = masked);
     ``sar`` (S, 2, H, W) float32: normalised VV, VH;
-    ``meta`` (T, 8) float32: rain_1d, rain_7d, rain_30d (log1p mm), temperature / 30,
-    sin and cos of the day of year, sin of latitude, sin of longitude;
+    ``meta`` (T, 9) float32: rain_1d, rain_7d, rain_30d (log1p mm, up to and including the frame's
+    day), temperature / 30, sin and cos of the day of year, sin of latitude, sin and cos of longitude;
     ``time`` (T,) float32: days from the first frame (site samples) or from the window's last
     frame (window samples, <= 0); ``sar_time`` (S,) float32 likewise;
     ``label`` () float32; ``cause`` () int64; ``mask`` (H, W) float32; ``site`` () int64.
@@ -112,7 +112,7 @@ class LandslideDataset(Dataset):
         subset = self.stack.isel(site=sites)
         reflectance = subset["reflectance"].sel(band=list(LANDSAT_BANDS)).values.astype(np.float32)
         masked = invalid_mask(subset["qa_pixel"].values).astype(np.float32)  # (site, time, y, x)
-        bands = (reflectance - self._mean) / self._std * (1.0 - masked[:, :, None])  # masked pixels set to 0
+        bands = np.where(masked[:, :, None] > 0, 0.0, (reflectance - self._mean) / self._std)  # masked pixels: 0
         dates = subset["date"].values
         doy = ((dates - dates.astype("datetime64[Y]")) / np.timedelta64(1, "D")).astype(np.float32)
         lat = np.deg2rad(subset["lat"].values.astype(np.float32))[:, None] * np.ones_like(doy)
@@ -120,7 +120,7 @@ class LandslideDataset(Dataset):
         meta = np.stack([
             np.log1p(subset["rain_1d"].values), np.log1p(subset["rain_7d"].values), np.log1p(subset["rain_30d"].values),
             subset["temperature"].values / 30.0, np.sin(2 * np.pi * doy / 365.25), np.cos(2 * np.pi * doy / 365.25),
-            np.sin(lat), np.sin(lon),
+            np.sin(lat), np.sin(lon), np.cos(lon),
         ], axis=-1).astype(np.float32)
         return {
             "image": np.concatenate([bands, masked[:, :, None]], axis=2).astype(np.float32),

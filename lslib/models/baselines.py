@@ -94,11 +94,16 @@ def fs_oracle_score(fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, ref
     return scores
 
 
-def random_forest_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, n_trees: int = 300):
-    """A random forest on hand features (scikit-learn), fitted; ``predict_proba(x)[:, 1]`` gives probabilities."""
+def random_forest_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, n_trees: int = 300,
+                           min_samples_leaf: int = 3):
+    """A random forest on hand features (scikit-learn), fitted; ``predict_proba(x)[:, 1]`` gives probabilities.
+
+    ``min_samples_leaf`` bounds how closely the trees may fit: forecasting windows of one site share
+    its label and its site-constant features (slope), so small leaves memorise sites."""
     from sklearn.ensemble import RandomForestClassifier
 
     if len(np.unique(train_y)) < 2:
         raise ValueError("The random forest needs both classes in its training labels")
-    forest = RandomForestClassifier(n_estimators=n_trees, min_samples_leaf=3, random_state=seed, n_jobs=1)
+    forest = RandomForestClassifier(n_estimators=n_trees, min_samples_leaf=min_samples_leaf, random_state=seed,
+                                    n_jobs=1)
     return forest.fit(train_x, train_y)

@@ -17,7 +17,7 @@ Examples
 --------
 >>> model = SpatioTemporalPredictor(PredictorConfig(size=16, use_sar=False))
 >>> batch = {"image": torch.zeros(2, 5, 7, 16, 16), "time": torch.arange(5.0).repeat(2, 1) * 16,
-...          "valid": torch.ones(2, 5, dtype=torch.bool), "meta": torch.zeros(2, 5, 8)}
+...          "valid": torch.ones(2, 5, dtype=torch.bool), "meta": torch.zeros(2, 5, 9)}
 >>> out = model(batch)
 >>> tuple(out["logit"].shape), tuple(out["cause_probs"].shape), tuple(out["attention"].shape)
 ((2,), (2, 7), (2, 5))
@@ -50,7 +50,7 @@ class PredictorConfig:
 
     bands: int = 6
     size: int = 32
-    meta_features: int = 8
+    meta_features: int = 9
     width: int = 32
     pooling: str = "attention"
     use_sar: bool = True
