@@ -194,7 +194,7 @@ def stamp_comparison(fig: Figure, simulated: str, real: str) -> Figure:
     return fig
 
 
-def _rgb(reflectance: np.ndarray) -> np.ndarray:
+def true_colour(reflectance: np.ndarray) -> np.ndarray:
     """True-colour composite (H, W, 3) from reflectance (band, H, W), brightened for display."""
     rgb = np.stack([reflectance[2], reflectance[1], reflectance[0]], axis=-1)
     return np.clip(rgb * 3.5, 0, 1)
@@ -233,7 +233,7 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
         refl = site["reflectance"].values
         partly = int(np.argmin(np.abs(cloud - 0.35)))  # the frame closest to a third cloudy
         panels = [
-            (_rgb(refl[before]), None, None, dates[before]), (_rgb(refl[after]), None, None, dates[after]),
+            (true_colour(refl[before]), None, None, dates[before]), (true_colour(refl[after]), None, None, dates[after]),
             (ndvi(refl[before, 2], refl[before, 3]), "YlGn", (-0.1, 0.9), dates[before]),
             (ndvi(refl[after, 2], refl[after, 3]), "YlGn", (-0.1, 0.9), dates[after]),
             (site["sar"].values[s_before, 0], "gray", (-22, 0), sar_dates[s_before]),

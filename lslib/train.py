@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["TrainConfig", "History", "fit", "evaluate", "seed_everything", "resolve_device", "save_checkpoint",
+__all__ = ["TrainConfig", "History", "fit", "fit_gan", "evaluate", "seed_everything", "resolve_device", "save_checkpoint",
            "load_checkpoint"]
 
 
@@ -178,4 +178,56 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
                 save_checkpoint(model, directory / "best.pt", epoch=epoch)
     if best_state is not None:
         model.load_state_dict(best_state)
+    return history
+
+
+def fit_gan(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]], config: TrainConfig,
+            betas: tuple[float, float] = (0.5, 0.999)) -> History:
+    """Train an adversarial model: per batch, one Adam step of the generator side on
+    ``model.generator_step(batch)["loss"]``, then one of the discriminator on
+    ``model.discriminator_step(batch)["loss"]`` (skipped when that returns nothing). Every named loss
+    is logged per epoch; ``loaders["val"]`` (optional) is scored with ``model.training_step``.
+
+    The model provides ``generator_parameters()`` and, when it has one, ``discriminator``.
+    """
+    from tqdm import tqdm
+
+    seed_everything(config.seed)
+    device = resolve_device(config.device)
+    model.to(device)
+    optimiser_g = torch.optim.Adam(model.generator_parameters(), lr=config.lr, betas=betas)
+    discriminator = getattr(model, "discriminator", None)
+    optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas) if discriminator else None
+    history = History()
+    epochs = tqdm(range(config.epochs), desc=f"training {config.name or type(model).__name__}",
+                  disable=not config.progress)
+    for epoch in epochs:
+        model.train()
+        totals: dict[str, float] = {}
+        count = 0
+        for batch in loaders["train"]:
+            batch = _to(batch, device)
+            losses = model.generator_step(batch)
+            optimiser_g.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            if config.grad_clip:
+                nn.utils.clip_grad_norm_(model.generator_parameters(), config.grad_clip)
+            optimiser_g.step()
+            if optimiser_d is not None:
+                d_losses = model.discriminator_step(batch)
+                optimiser_d.zero_grad(set_to_none=True)
+                d_losses["loss"].backward()
+                optimiser_d.step()
+                losses.update({k: v for k, v in d_losses.items() if k != "loss"})
+            size = len(next(iter(batch.values())))
+            for name, value in _scalars(losses).items():
+                if name != "loss":
+                    totals[name] = totals.get(name, 0.0) + value * size
+            count += size
+        for name, value in totals.items():
+            history.train.setdefault(name, []).append(value / max(count, 1))
+        if "val" in loaders:
+            for name, value in evaluate(model, loaders["val"], device).items():
+                history.val.setdefault(name, []).append(value)
+        epochs.set_postfix(L1=f"{history.train['G_L1'][-1]:.3g}" if "G_L1" in history.train else "")
     return history

@@ -1,0 +1,244 @@
+"""Chapter 5's workflow around the scenario cGAN: training the three variants, sampling futures,
+scoring them (L1, PSNR, SSIM, diversity and Fréchet distance in the chapter-3 VAE's latent space), and
+the three applications (mining detection, damage extent, reforestation planning) with their baselines.
+
+Kept here so the notebook only tells the story.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from lslib import image_metrics, metrics
+from lslib.data.indices import ndvi
+from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
+from lslib.models.vae import ConvVAE, VAEConfig
+from lslib.train import History, TrainConfig, fit_gan, load_checkpoint
+
+__all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
+           "latent_scores", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
+           "mean_iou", "plan_reforestation", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
+
+VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
+NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
+
+
+class PairDataset(Dataset):
+    """Before/after pairs as dict samples: ``source``, ``target`` (C, H, W) and ``scenario`` ()."""
+
+    def __init__(self, pairs: dict[str, np.ndarray], keep: np.ndarray) -> None:
+        self.source = torch.from_numpy(pairs["source"][keep])
+        self.target = torch.from_numpy(pairs["target"][keep])
+        self.scenario = torch.from_numpy(pairs["scenario"][keep])
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"source": self.source[index], "target": self.target[index], "scenario": self.scenario[index]}
+
+
+def train_variants(pairs: dict[str, np.ndarray], model_config: CGANConfig, train_config: TrainConfig,
+                   batch_size: int = 32) -> dict[str, dict[str, Any]]:
+    """Train each of :data:`VARIANTS` on the training pairs with the same seed and data order.
+
+    Returns name -> ``{"model", "history", "seconds"}``.
+    """
+    train = pairs["split"] == "train"
+    out = {}
+    for name, mode in VARIANTS.items():
+        started = time.perf_counter()
+        torch.manual_seed(train_config.seed)
+        model = ScenarioGAN(CGANConfig(**{**model_config.__dict__, "mode": mode}))
+        loader = DataLoader(PairDataset(pairs, train), batch_size=batch_size, shuffle=True,
+                            generator=torch.Generator().manual_seed(train_config.seed))
+        history = fit_gan(model, {"train": loader}, TrainConfig(**{**train_config.__dict__, "name": name}))
+        out[name] = {"model": model.eval(), "history": history, "seconds": time.perf_counter() - started}
+    return out
+
+
+def sample(model: ScenarioGAN, source: np.ndarray, scenario: np.ndarray | str, k: int, seed: int) -> np.ndarray:
+    """``k`` futures ``(k, n, C, H, W)`` of each source image for its scenario (an index per image or
+    one scenario name for all), reproducible from ``seed``."""
+    if isinstance(scenario, str):
+        scenario = np.full(len(source), scenario_index(scenario))
+    with torch.no_grad():
+        return model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed).numpy()
+
+
+def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: float) -> dict[str, float]:
+    """L1, PSNR (dB) and SSIM of ``k`` samples ``(k, n, C, H, W)`` against the held-out ``target``
+    (n, C, H, W): the mean over samples, and the best of the k samples per input (by L1)."""
+    k, n = samples.shape[:2]
+    l1 = np.abs(samples - target[None]).mean(axis=(2, 3, 4))  # (k, n)
+    best = l1.argmin(axis=0)
+    psnr = np.array([[image_metrics.psnr(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
+    ssim = np.array([[image_metrics.ssim(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
+    pick = (best, np.arange(n))
+    return {"L1": float(l1.mean()), "L1 best-of-k": float(l1[pick].mean()), "PSNR": float(psnr.mean()),
+            "PSNR best-of-k": float(psnr[pick].mean()), "SSIM": float(ssim.mean()), "SSIM best-of-k": float(ssim[pick].mean())}
+
+
+def chapter3_encoder(directory: str | Path, fallback_images: np.ndarray, seed: int, epochs: int = 8
+                     ) -> tuple[ConvVAE, str]:
+    """The chapter-3 VAE, loaded from its checkpoint in the run directory (``models/vae``) when
+    chapter 3 ran there; otherwise trained here with chapter 3's settings on ``fallback_images``.
+    Returns the model and a sentence saying which."""
+    directory = Path(directory)
+    if (directory / "best.pt").exists() and (directory / "config.json").exists():
+        config = VAEConfig(**json.loads((directory / "config.json").read_text())["model"])
+        model = ConvVAE(config)
+        load_checkpoint(model, directory / "best.pt")
+        return model.eval(), f"the chapter-3 VAE loaded from {directory / 'best.pt'}"
+    from lslib.latent import train_vae
+
+    n = len(fallback_images)
+    order = np.random.default_rng(seed).permutation(n)
+    patches = {"image": fallback_images, "mask": np.ones((n, *fallback_images.shape[-2:]), np.float32)}
+    train = {key: value[order[: int(0.85 * n)]] for key, value in patches.items()}
+    val = {key: value[order[int(0.85 * n):]] for key, value in patches.items()}
+    model, _ = train_vae(train, val, VAEConfig(in_channels=fallback_images.shape[1], size=fallback_images.shape[-1]),
+                         TrainConfig(epochs=epochs, lr=2e-3, seed=seed, checkpoint_dir=str(directory), progress=False))
+    return model.eval(), (f"a VAE with chapter 3's settings trained here on {n} frames of this chapter "
+                          "(chapter 3 had not run in this directory)")
+
+
+def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[str, float]:
+    """Diversity (mean pairwise distance between the k samples of one input) and realism (Fréchet
+    distance between all samples and the real futures), both in the VAE's latent space (means), and
+    for scale the mean distance between the true futures of two random inputs."""
+    from lslib.latent import encode
+
+    k, n = samples.shape[:2]
+    codes = encode(vae, samples.reshape(k * n, *samples.shape[2:]).astype(np.float32)).reshape(k, n, -1)
+    real_codes = encode(vae, real.astype(np.float32))
+    shuffled = real_codes[np.random.default_rng(0).permutation(len(real_codes))]
+    return {"diversity": image_metrics.mean_pairwise_distance(codes),
+            "frechet": image_metrics.frechet_distance(codes.reshape(k * n, -1), real_codes),
+            "true futures apart": float(np.linalg.norm(real_codes - shuffled, axis=1).mean())}
+
+
+def mining_scores(model: ScenarioGAN, source: np.ndarray, observed: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """How much more an observed future looks like a *mined* future than an *unchanged* one.
+
+    For each site, ``k`` futures are drawn under each scenario; the comparison is made where the two
+    scenarios disagree (pixels weighted by the gap between their mean futures, summed over bands), so
+    the season's change, common to both, does not drown the pit. The score is the weighted L1 distance
+    to the nearest unchanged future minus that to the nearest mining future (higher: more like mining).
+    """
+    mined, unchanged = sample(model, source, "mining", k, seed), sample(model, source, "unchanged", k, seed + 1)
+    weight = np.abs(mined.mean(axis=0) - unchanged.mean(axis=0)).sum(axis=1, keepdims=True)  # (n, 1, H, W)
+    weight = weight / np.maximum(weight.sum(axis=(2, 3), keepdims=True), 1e-9)
+
+    def nearest(futures: np.ndarray) -> np.ndarray:
+        return (np.abs(futures - observed[None]).mean(axis=2, keepdims=True) * weight[None]).sum(axis=(2, 3, 4)).min(axis=0)
+
+    return nearest(unchanged) - nearest(mined)
+
+
+def change_detection_scores(before: np.ndarray, after: np.ndarray, ndvi_drop: float = 0.15,
+                            swir_rise: float = 0.02) -> np.ndarray:
+    """NDVI/SWIR change-detection baseline on reflectance ``(n, 6, H, W)`` (blue, green, red, nir08,
+    swir16, swir22): the share of pixels whose NDVI fell by more than ``ndvi_drop`` while SWIR 2.2 µm
+    rose by more than ``swir_rise`` (vegetation replaced by bare soil or rock)."""
+    d_ndvi = ndvi(after[:, 2], after[:, 3]) - ndvi(before[:, 2], before[:, 3])
+    d_swir = after[:, 5] - before[:, 5]
+    return ((d_ndvi < -ndvi_drop) & (d_swir > swir_rise)).mean(axis=(1, 2))
+
+
+def damage_score(futures_reflectance: np.ndarray, before_reflectance: np.ndarray) -> np.ndarray:
+    """Per pixel, the NDVI lost from the pre-event image to the generated futures ``(k, n, 6, H, W)``,
+    averaged over the k futures (a scar strips the vegetation); threshold it to map the extent."""
+    before = ndvi(before_reflectance[:, 2], before_reflectance[:, 3])
+    after = ndvi(futures_reflectance[:, :, 2], futures_reflectance[:, :, 3])
+    return (before[None] - after).mean(axis=0)
+
+
+def damage_split(model: ScenarioGAN, pairs: dict[str, np.ndarray], split: str, to_reflectance, k: int, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`damage_score` of the *landslide damage* pairs of one split, with their slope (degrees),
+    true scar and the boolean selection of those pairs among all pairs.
+
+    Raises
+    ------
+    ValueError
+        The split holds no slide.
+    """
+    keep = (pairs["split"] == split) & (pairs["scenario"] == scenario_index("landslide_damage"))
+    if not keep.any():
+        raise ValueError(f"No landslide-damage pair in the {split!r} split: simulate more sites")
+    futures_ = sample(model, pairs["source"][keep], "landslide_damage", k, seed)
+    score = damage_score(to_reflectance(futures_), to_reflectance(pairs["source"][keep]))
+    return score, pairs["slope"][keep], pairs["scar"][keep], keep
+
+
+def best_threshold_iou(score: np.ndarray, masks: np.ndarray, candidates: np.ndarray) -> float:
+    """The threshold on a per-pixel ``score`` ``(n, H, W)`` that maximises the mean IoU with ``masks``
+    (one parameter, fitted on training pairs, for the cGAN and for the slope baseline alike)."""
+    return float(max(candidates, key=lambda t: mean_iou(score > t, masks)))
+
+
+def plan_reforestation(model: ScenarioGAN, source: np.ndarray, slope: np.ndarray, dem: np.ndarray,
+                       before_reflectance, k: int, seed: int, share: float = 0.1, n_storms: int = 32,
+                       soil=None) -> list[dict[str, float]]:
+    """Reforestation planning on each site, judged by the simulator's physics.
+
+    The generator draws ``k`` reforested futures; a candidate cell (not forest now, NDVI < 0.5)
+    *becomes forest* where the mean generated NDVI exceeds :data:`NDVI_FOREST`. Cells are ranked by
+    :func:`lslib.planting.stability_gain` (0 where no forest would grow); the top ``share`` of the
+    candidates is planted, beside the same number of random candidates, and the slide rate is
+    simulated over ``n_storms`` storms (:func:`lslib.planting.planting_trial`).
+
+    Parameters
+    ----------
+    before_reflectance : callable
+        Maps normalised images to reflectance (:func:`lslib.data.pairs.denormalise` bound to the stack).
+    """
+    from lslib.data.sim.terrain import topographic_wetness
+    from lslib.planting import SoilParameters, planting_trial, stability_gain, storm_wetness
+
+    soil = soil or SoilParameters()
+    rng = np.random.default_rng(seed)
+    futures_ndvi = ndvi(*(before_reflectance(sample(model, source, "reforestation", k, seed))[:, :, b] for b in (2, 3)))
+    now = before_reflectance(source)
+    now_ndvi = ndvi(now[:, 2], now[:, 3])
+    results = []
+    for i in range(len(source)):
+        candidates = now_ndvi[i] < 0.5
+        if candidates.sum() < 10:
+            continue
+        becomes_forest = candidates & (futures_ndvi[:, i].mean(axis=0) > NDVI_FOREST)
+        gain = stability_gain(slope[i], becomes_forest, soil)
+        wetness = storm_wetness(topographic_wetness(dem[i]), n_storms, rng)
+        trial = planting_trial(slope[i], ~candidates, candidates, gain, int(round(share * candidates.sum())), wetness,
+                               soil, rng)
+        results.append({**trial, "candidates": int(candidates.sum()), "becomes_forest": int(becomes_forest.sum())})
+    return results
+
+
+def mean_iou(predicted: np.ndarray, truth: np.ndarray) -> float:
+    """Mean over images of the IoU of ``(n, H, W)`` boolean masks."""
+    return float(np.mean([image_metrics.iou(p, t) for p, t in zip(predicted, truth)]))
+
+
+def training_summary(variants: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """Seconds spent training each variant."""
+    return {name: round(v["seconds"], 1) for name, v in variants.items()}
+
+
+def history_of(variants: dict[str, dict[str, Any]]) -> dict[str, History]:
+    return {name: v["history"] for name, v in variants.items()}
+
+
+def auroc_pair(labels: np.ndarray, scores: dict[str, np.ndarray], reference: str, sites: np.ndarray,
+               n_boot: int, seed: int) -> dict[str, dict[str, float]]:
+    """AUROC of each score with its interval and its paired difference to ``reference`` (site bootstrap)."""
+    return metrics.paired_bootstrap(metrics.auroc, labels, scores,
+                                    metrics.bootstrap_resamples(len(labels), sites, n_boot, seed), reference=reference)

@@ -1,0 +1,93 @@
+"""Figures of chapter 5: cGAN losses, sampled futures per scenario, mining detection, damage extent
+and reforestation planning. Every figure says whether it shows real or simulated data."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from lslib.plot import stamp, titled, true_colour
+
+__all__ = ["loss_figure", "futures_figure", "damage_figure", "planting_figure"]
+
+
+def loss_figure(histories: dict, source: str) -> Figure:
+    """Every named loss of every variant per epoch (pix2pix's ``loss_names``)."""
+    names = [n for n in ("G_L1", "G_GAN", "G_GAN_random", "KL", "latent", "D_real", "D_fake")
+             if any(n in h.train for h in histories.values())]
+    fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 3.0), layout="constrained", squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for variant, history in histories.items():
+            if name in history.train:
+                ax.plot(np.arange(1, len(history.train[name]) + 1), history.train[name], lw=1.4, label=variant)
+        ax.set(title=name, xlabel="epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    axes[0, 0].set_ylabel("loss (training mean)")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(titled(source, "cGAN losses per epoch (LSGAN adversarial terms, L1 in normalised units)"))
+    return stamp(fig, source)
+
+
+def futures_figure(examples: list[dict], k: int, source: str) -> Figure:
+    """One row per scenario: the input, the true outcome, ``k`` BicycleGAN futures (different z) and
+    the single future of pix2pix without z. Each example dict holds ``name``, ``input``, ``truth``,
+    ``samples`` (k, 6, H, W) and ``pix2pix`` (6, H, W), all reflectance."""
+    columns = 3 + k
+    fig, axes = plt.subplots(len(examples), columns, figsize=(1.55 * columns, 1.75 * len(examples) + 0.6),
+                             layout="constrained", squeeze=False)
+    for row, example in zip(axes, examples):
+        panels = [("input (before)", example["input"]), ("true outcome", example["truth"])] + \
+                 [(f"z sample {j + 1}", example["samples"][j]) for j in range(k)] + [("pix2pix, no z", example["pix2pix"])]
+        for ax, (label, image) in zip(row, panels):
+            ax.imshow(true_colour(image), interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.set_title(label, fontsize=7)
+        row[0].set_ylabel(example["name"].replace("_", " "), fontsize=8)
+    fig.suptitle(titled(source, "Possible futures per scenario (Landsat true colour, 30 m pixels, 0.96 km across)"),
+                 fontsize=10)
+    return stamp(fig, source)
+
+
+def damage_figure(examples: list[dict], threshold: float, slope_threshold: float, source: str) -> Figure:
+    """Per example: the pre-event image, the cGAN's mean NDVI loss with its thresholded extent, the
+    slope baseline's extent and the true scar (outlined on every panel)."""
+    fig, axes = plt.subplots(len(examples), 4, figsize=(8.4, 2.1 * len(examples) + 0.5), layout="constrained",
+                             squeeze=False)
+    for row, example in zip(axes, examples):
+        row[0].imshow(true_colour(example["input"]), interpolation="nearest")
+        image = row[1].imshow(example["score"], cmap="magma", vmin=0, vmax=max(0.3, float(example["score"].max())))
+        fig.colorbar(image, ax=row[1], shrink=0.8, label="NDVI lost")
+        row[1].contour(example["score"] > threshold, levels=[0.5], colors="cyan", linewidths=0.8)
+        row[2].imshow(example["slope"] > slope_threshold, cmap="Greys", vmin=0, vmax=1)
+        row[3].imshow(example["scar"], cmap="Reds", vmin=0, vmax=1)
+        for ax in row:
+            ax.contour(example["scar"], levels=[0.5], colors="red", linewidths=0.8)
+            ax.set_xticks([]), ax.set_yticks([])
+        row[0].set_ylabel(f"IoU cGAN {example['iou']:.2f}\nslope {example['iou_slope']:.2f}", fontsize=7)
+    for ax, label in zip(axes[0], ("pre-event", "cGAN: mean NDVI lost (cyan: extent)",
+                                   f"baseline: slope > {slope_threshold:.0f}°", "true scar (red outline)")):
+        ax.set_title(label, fontsize=8)
+    fig.suptitle(titled(source, "Landslide damage extent from the pre-event image"), fontsize=10)
+    return stamp(fig, source)
+
+
+def planting_figure(reductions: dict[str, np.ndarray], example: dict, source: str) -> Figure:
+    """Left: the simulated slide-rate reduction per site for ranked and random planting (mean and
+    95% interval over sites). Right: one site's slope with the ranked and the random cells."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.0), width_ratios=(1, 1.25), layout="constrained")
+    names = list(reductions)
+    means = [100 * np.mean(reductions[n]) for n in names]
+    errors = [100 * 1.96 * np.std(reductions[n], ddof=1) / np.sqrt(len(reductions[n])) for n in names]
+    left.bar(names, means, yerr=errors, capsize=4, color=["#1b7837", "#999999"][: len(names)])
+    left.set(ylabel="slide rate reduction (percentage points of cells)",
+             title=titled(source, f"Planting 10% of the open cells ({len(reductions[names[0]])} sites)"))
+    image = right.imshow(example["slope"], cmap="copper_r")
+    fig.colorbar(image, ax=right, shrink=0.85, label="slope (degrees)")
+    for cells, marker, colour, label in ((example["ranked"], "s", "#00d000", "ranked by stability gain"),
+                                         (example["random"], "x", "white", "random")):
+        rows, cols = np.unravel_index(cells, example["slope"].shape)
+        right.scatter(cols, rows, marker=marker, s=14, c=colour, label=label, linewidths=0.8)
+    right.set(title="One site: where to plant", xticks=[], yticks=[])
+    right.legend(fontsize=7, loc="lower right")
+    return stamp(fig, source)

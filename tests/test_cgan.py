@@ -1,0 +1,152 @@
+"""Chapter 5's pieces: the scenario cGAN, its training loop, image metrics and scenario pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lslib.data.pairs import PAIR_SCENARIOS, scenario_pairs
+from lslib.data.sim import simulate
+from lslib.image_metrics import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
+from lslib.models.cgan import SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
+from lslib.train import TrainConfig, fit_gan
+
+
+def _batch(n=6, size=16, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    source = torch.randn(n, 6, size, size, generator=g)
+    scenario = torch.arange(n) % len(SCENARIOS)
+    shift = scenario.float()[:, None, None, None] - 1.5  # each scenario brightens or darkens the scene
+    return {"source": source, "target": source + shift, "scenario": scenario}
+
+
+@pytest.mark.parametrize("mode", ["bicycle", "pix2pix", "l1"])
+def test_shapes_for_every_scenario_and_variant(mode):
+    model = ScenarioGAN(CGANConfig(size=16, width=8, mode=mode))
+    batch = _batch()
+    for name in SCENARIOS:
+        scenario = torch.full((6,), scenario_index(name))
+        z = model.sample_z(6)
+        assert model.generate(batch["source"], scenario, z).shape == (6, 6, 16, 16)
+    losses = model.generator_step(batch)
+    assert all(torch.isfinite(v) for v in losses.values())
+    if mode != "l1":
+        assert set(model.discriminator_step(batch)) == {"D_real", "D_fake", "loss"}
+        assert model.discriminator(batch["source"], batch["target"], batch["scenario"]).shape[-1] == 3  # 16 -> 8 -> 4 -> 3 patches
+
+
+def test_z_changes_the_output_and_the_same_seed_repeats_it():
+    model = ScenarioGAN(CGANConfig(size=16, width=8)).eval()
+    source, scenario = _batch()["source"], torch.zeros(6, dtype=torch.long)
+    first, again = model.sample(source, scenario, k=3, seed=5), model.sample(source, scenario, k=3, seed=5)
+    torch.testing.assert_close(first, again)
+    assert not torch.allclose(first[0], first[1])
+    fixed = ScenarioGAN(CGANConfig(size=16, width=8, mode="pix2pix")).eval()
+    samples = fixed.sample(source, scenario, k=3, seed=5)
+    torch.testing.assert_close(samples[0], samples[1])  # no z: one future per input
+
+
+def test_losses_are_finite_and_fall_on_tiny_data():
+    batch = _batch(n=8)
+    loader = [batch] * 4
+    for mode in ("bicycle", "l1"):
+        model = ScenarioGAN(CGANConfig(size=16, width=8, mode=mode))
+        history = fit_gan(model, {"train": loader}, TrainConfig(epochs=10, lr=2e-3, seed=0, progress=False))
+        l1 = history.train["G_L1"]
+        assert np.isfinite(l1).all() and l1[-1] < 0.6 * l1[0], (mode, l1)
+        if mode == "bicycle":
+            assert {"KL", "latent", "G_GAN", "G_GAN_random", "D_real", "D_fake"} <= set(history.train)
+
+
+def test_bad_inputs_give_clear_errors():
+    model = ScenarioGAN(CGANConfig(size=16, width=8))
+    batch = _batch()
+    with pytest.raises(ValueError, match="Unknown scenario 'logging'"):
+        scenario_index("logging")
+    with pytest.raises(ValueError, match=r"source must be \(B, 6, H, W\)"):
+        model.generate(batch["source"][:, :4], batch["scenario"], model.sample_z(6))
+    with pytest.raises(ValueError, match="scenario indices must lie"):
+        model.generate(batch["source"], torch.full((6,), 9), model.sample_z(6))
+    with pytest.raises(ValueError, match="needs a latent code"):
+        model.generate(batch["source"], batch["scenario"])
+    with pytest.raises(ValueError, match="mode must be"):
+        CGANConfig(mode="cyclegan")
+    assert receptive_field(3) == 22 and receptive_field(2) == 10
+
+
+def test_frechet_distance_known_cases():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4000, 3))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    b = rng.normal(size=(40000, 3)) * 2.0  # N(0, I) against N(0, 4I): 3 * (1 + 4 - 2 * 2) = 3
+    assert frechet_distance(rng.normal(size=(40000, 3)), b) == pytest.approx(3.0, rel=0.05)
+    shifted = rng.normal(size=(40000, 3)) + np.array([1.0, 2.0, 0.0])
+    assert frechet_distance(rng.normal(size=(40000, 3)), shifted) == pytest.approx(5.0, rel=0.05)
+    with pytest.raises(ValueError, match="one d"):
+        frechet_distance(a, a[:, :2])
+
+
+def test_image_metrics_known_values():
+    image = np.random.default_rng(1).random((3, 16, 16))
+    assert psnr(image, image, 1.0) == float("inf")
+    assert psnr(np.zeros(10), np.full(10, 0.01), 1.0) == pytest.approx(40.0)
+    noisy = image + np.random.default_rng(2).normal(0, 0.2, image.shape)
+    assert ssim(image, image, 1.0) == pytest.approx(1.0) and ssim(image, noisy, 1.0) < 0.8
+    assert ssim(image, noisy, 1.0) == pytest.approx(ssim(noisy, image, 1.0))
+    assert mean_pairwise_distance(np.zeros((4, 5, 2))) == 0.0
+    assert iou(np.zeros(4, bool), np.zeros(4, bool)) == 1.0
+
+
+def test_scenario_pairs_link_before_and_after_by_site():
+    stack = simulate(n_sites=40, n_times=10, size=16, seed=2, clouds=False,
+                     causes=("thriving_forest", "mining", "deforestation", "heavy_rainfall"))
+    pairs = scenario_pairs(stack)
+    assert pairs["source"].shape == pairs["target"].shape and pairs["source"].shape[1:] == (6, 16, 16)
+    assert set(np.unique(pairs["scenario"])) <= set(range(len(PAIR_SCENARIOS)))
+    assert PAIR_SCENARIOS == SCENARIOS
+    damage = pairs["scenario"] == 3
+    assert (pairs["after"][damage] >= stack["event_time"].values[pairs["site"][damage]]).all()
+    assert (pairs["before"][damage] < stack["event_time"].values[pairs["site"][damage]]).all()
+    assert pairs["scar"][damage].any() and not pairs["scar"][~damage].any()
+    for site in np.unique(pairs["site"]):
+        assert len(set(pairs["split"][pairs["site"] == site])) == 1
+    with pytest.raises(ValueError, match="cloud-free"):
+        scenario_pairs(simulate(n_sites=2, n_times=6, size=16, seed=0))
+
+
+def test_planting_on_the_steep_cells_beats_planting_at_random():
+    from lslib.planting import SoilParameters, planting_trial, slide_rate, stability_gain, storm_wetness
+
+    soil = SoilParameters()
+    slope = np.tile(np.linspace(5.0, 45.0, 20), (20, 1))  # gentle on the left, steep on the right
+    candidates = np.ones_like(slope, bool)
+    gain = stability_gain(slope, candidates, soil)
+    assert gain[:, -1].mean() > gain[:, 0].mean() >= 0  # roots matter where the slope can fail
+    assert (stability_gain(slope, np.zeros_like(candidates), soil) == 0).all()  # nothing grows: no gain
+    rng = np.random.default_rng(0)
+    wetness = storm_wetness(np.full(slope.shape, 0.9), 16, rng)
+    roots = np.full(slope.shape, soil.open_root_kpa)
+    assert slide_rate(slope, roots, wetness, candidates, soil) > slide_rate(slope, roots + 9.0, wetness, candidates, soil)
+    trial = planting_trial(slope, ~candidates, candidates, gain, 80, wetness, soil, rng)
+    assert trial["reduction_ranked"] > 1.5 * trial["reduction_random"] > 0
+    assert trial["rate_before"] - trial["rate_ranked"] == pytest.approx(trial["reduction_ranked"])
+
+
+def test_futures_scores_on_known_cases():
+    from lslib import futures
+
+    before = np.zeros((2, 6, 4, 4))
+    before[:, 3] = 0.4  # vegetated: NDVI 1 where red is 0
+    after = before.copy()
+    after[0, 3, :2] = 0.05  # half of site 0 loses its vegetation ...
+    after[0, 5, :2] = 0.3  # ... and brightens in SWIR (bare soil)
+    assert futures.change_detection_scores(before + 0.01, after + 0.01).tolist() == [0.5, 0.0]
+    lost = futures.damage_score(after[None] + 0.01, before + 0.01)  # NDVI 0.95 -> 0.71 where it is lost
+    assert lost.shape == (2, 4, 4) and lost[0, 0, 0] == pytest.approx(0.24, abs=0.01) and lost[1].max() == 0
+    scars = np.zeros((2, 4, 4), bool)
+    scars[0, :2] = True
+    assert futures.best_threshold_iou(lost, scars, np.array([-0.1, 0.1])) == 0.1
+    target = np.random.default_rng(0).random((3, 6, 8, 8)).astype(np.float32)
+    perfect = futures.reconstruction_scores(np.stack([target, target + 0.5]), target, data_range=2.0)
+    assert perfect["L1 best-of-k"] == 0 and perfect["SSIM best-of-k"] == pytest.approx(1.0) and perfect["L1"] == 0.25
