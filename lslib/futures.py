@@ -24,7 +24,7 @@ from lslib.train import History, TrainConfig, fit_gan, load_checkpoint
 
 __all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
            "latent_scores", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
-           "mean_iou", "plan_reforestation", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
+           "mean_iou", "plan_reforestation", "paired_site_difference", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
 NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
@@ -86,10 +86,11 @@ def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: f
             "PSNR best-of-k": float(psnr[pick].mean()), "SSIM": float(ssim.mean()), "SSIM best-of-k": float(ssim[pick].mean())}
 
 
-def chapter3_encoder(directory: str | Path, fallback_images: np.ndarray, seed: int, epochs: int = 8
-                     ) -> tuple[ConvVAE, str]:
+def chapter3_encoder(directory: str | Path, fallback_images: np.ndarray, seed: int, epochs: int = 8,
+                     fallback_directory: str | Path = "models/cgan_vae") -> tuple[ConvVAE, str]:
     """The chapter-3 VAE, loaded from its checkpoint in the run directory (``models/vae``) when
-    chapter 3 ran there; otherwise trained here with chapter 3's settings on ``fallback_images``.
+    chapter 3 ran there; otherwise trained here with chapter 3's settings on ``fallback_images``
+    (checkpointed in ``fallback_directory``, never where chapter 3's model belongs).
     Returns the model and a sentence saying which."""
     directory = Path(directory)
     if (directory / "best.pt").exists() and (directory / "config.json").exists():
@@ -105,7 +106,8 @@ def chapter3_encoder(directory: str | Path, fallback_images: np.ndarray, seed: i
     train = {key: value[order[: int(0.85 * n)]] for key, value in patches.items()}
     val = {key: value[order[int(0.85 * n):]] for key, value in patches.items()}
     model, _ = train_vae(train, val, VAEConfig(in_channels=fallback_images.shape[1], size=fallback_images.shape[-1]),
-                         TrainConfig(epochs=epochs, lr=2e-3, seed=seed, checkpoint_dir=str(directory), progress=False))
+                         TrainConfig(epochs=epochs, lr=2e-3, seed=seed, checkpoint_dir=str(fallback_directory),
+                                     progress=False))
     return model.eval(), (f"a VAE with chapter 3's settings trained here on {n} frames of this chapter "
                           "(chapter 3 had not run in this directory)")
 
@@ -120,9 +122,10 @@ def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[s
     codes = encode(vae, samples.reshape(k * n, *samples.shape[2:]).astype(np.float32)).reshape(k, n, -1)
     real_codes = encode(vae, real.astype(np.float32))
     shuffled = real_codes[np.random.default_rng(0).permutation(len(real_codes))]
+    others = np.roll(shuffled, 1, axis=0)  # a derangement: no future is paired with itself
     return {"diversity": image_metrics.mean_pairwise_distance(codes),
             "frechet": image_metrics.frechet_distance(codes.reshape(k * n, -1), real_codes),
-            "true futures apart": float(np.linalg.norm(real_codes - shuffled, axis=1).mean())}
+            "true futures apart": float(np.linalg.norm(shuffled - others, axis=1).mean())}
 
 
 def mining_scores(model: ScenarioGAN, source: np.ndarray, observed: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -185,20 +188,23 @@ def best_threshold_iou(score: np.ndarray, masks: np.ndarray, candidates: np.ndar
     return float(max(candidates, key=lambda t: mean_iou(score > t, masks)))
 
 
-def plan_reforestation(model: ScenarioGAN, source: np.ndarray, slope: np.ndarray, dem: np.ndarray,
-                       before_reflectance, k: int, seed: int, share: float = 0.1, n_storms: int = 32,
-                       soil=None) -> list[dict[str, float]]:
+def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.ndarray, slope: np.ndarray,
+                       dem: np.ndarray, to_reflectance, k: int, seed: int, share: float = 0.1, n_storms: int = 32,
+                       soil=None) -> list[dict[str, object]]:
     """Reforestation planning on each site, judged by the simulator's physics.
 
-    The generator draws ``k`` reforested futures; a candidate cell (not forest now, NDVI < 0.5)
-    *becomes forest* where the mean generated NDVI exceeds :data:`NDVI_FOREST`. Cells are ranked by
-    :func:`lslib.planting.stability_gain` (0 where no forest would grow); the top ``share`` of the
-    candidates is planted, beside the same number of random candidates, and the slide rate is
-    simulated over ``n_storms`` storms (:func:`lslib.planting.planting_trial`).
+    The generator draws ``k`` reforested futures; an open cell (NDVI < 0.5 now) *becomes forest* where
+    their mean NDVI exceeds :data:`NDVI_FOREST`. Four plans plant the same number of open cells (the
+    top ``share``): **cGAN + physics** ranks by :func:`lslib.planting.stability_gain` where the
+    generated future is forest (0 elsewhere); **physics only** ranks every open cell by its gain as if
+    any would grow; **steepest first** ranks by slope; **random** draws cells. The judge gives forest
+    roots only to planted cells where the *true* future is forest (trees do not take everywhere) and
+    simulates the slide rate over the same ``n_storms`` storms for every plan
+    (:func:`lslib.planting.planting_trial`).
 
     Parameters
     ----------
-    before_reflectance : callable
+    to_reflectance : callable
         Maps normalised images to reflectance (:func:`lslib.data.pairs.denormalise` bound to the stack).
     """
     from lslib.data.sim.terrain import topographic_wetness
@@ -206,21 +212,33 @@ def plan_reforestation(model: ScenarioGAN, source: np.ndarray, slope: np.ndarray
 
     soil = soil or SoilParameters()
     rng = np.random.default_rng(seed)
-    futures_ndvi = ndvi(*(before_reflectance(sample(model, source, "reforestation", k, seed))[:, :, b] for b in (2, 3)))
-    now = before_reflectance(source)
-    now_ndvi = ndvi(now[:, 2], now[:, 3])
+    generated = to_reflectance(sample(model, source, "reforestation", k, seed))
+    futures_ndvi = ndvi(generated[:, :, 2], generated[:, :, 3]).mean(axis=0)
+    now, truth = to_reflectance(source), to_reflectance(true_future)
+    now_ndvi, true_ndvi = ndvi(now[:, 2], now[:, 3]), ndvi(truth[:, 2], truth[:, 3])
     results = []
     for i in range(len(source)):
         candidates = now_ndvi[i] < 0.5
         if candidates.sum() < 10:
             continue
-        becomes_forest = candidates & (futures_ndvi[:, i].mean(axis=0) > NDVI_FOREST)
-        gain = stability_gain(slope[i], becomes_forest, soil)
+        becomes_forest = candidates & (futures_ndvi[i] > NDVI_FOREST)
+        rankings = {"cGAN + physics": stability_gain(slope[i], becomes_forest, soil),
+                    "physics only": stability_gain(slope[i], candidates, soil), "steepest first": slope[i]}
         wetness = storm_wetness(topographic_wetness(dem[i]), n_storms, rng)
-        trial = planting_trial(slope[i], ~candidates, candidates, gain, int(round(share * candidates.sum())), wetness,
-                               soil, rng)
-        results.append({**trial, "candidates": int(candidates.sum()), "becomes_forest": int(becomes_forest.sum())})
+        trial = planting_trial(slope[i], ~candidates, candidates, rankings, int(round(share * candidates.sum())),
+                               wetness, soil, rng, grows=true_ndvi[i] > NDVI_FOREST)
+        results.append({**trial, "candidates": int(candidates.sum()), "becomes_forest": int(becomes_forest.sum()),
+                        "truly_forest": int((candidates & (true_ndvi[i] > NDVI_FOREST)).sum())})
     return results
+
+
+def paired_site_difference(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str, float]:
+    """Mean of ``a - b`` over sites (one value each) with a 95% bootstrap interval over sites."""
+    differences = np.asarray(a, float) - np.asarray(b, float)
+    rng = np.random.default_rng(seed)
+    means = [differences[rng.integers(0, len(differences), len(differences))].mean() for _ in range(n_boot)]
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {"diff": float(differences.mean()), "low": float(low), "high": float(high)}
 
 
 def mean_iou(predicted: np.ndarray, truth: np.ndarray) -> float:

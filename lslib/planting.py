@@ -63,30 +63,39 @@ def slide_rate(slope_deg: np.ndarray, root_kpa: np.ndarray, wetness: np.ndarray,
     return float((fs < 1.0)[:, land].mean())
 
 
-def planting_trial(slope_deg: np.ndarray, forest_now: np.ndarray, candidates: np.ndarray, ranking: np.ndarray,
-                   n_cells: int, wetness: np.ndarray, soil: SoilParameters, rng: np.random.Generator
-                   ) -> dict[str, float]:
-    """Slide rate before planting, after planting the ``n_cells`` candidates with the highest
-    ``ranking``, and after planting ``n_cells`` random candidates (the same area).
+def planting_trial(slope_deg: np.ndarray, forest_now: np.ndarray, candidates: np.ndarray,
+                   rankings: dict[str, np.ndarray], n_cells: int, wetness: np.ndarray, soil: SoilParameters,
+                   rng: np.random.Generator, grows: np.ndarray | None = None) -> dict[str, object]:
+    """Slide rate before planting, and after planting ``n_cells`` candidates chosen by each ranking
+    (the highest first) and ``n_cells`` random candidates (the same area, the same storms).
+
+    Parameters
+    ----------
+    rankings : dict
+        Name -> per-cell score (higher: plant first).
+    grows : numpy.ndarray of bool, optional
+        Where planted trees would actually take (the judge's truth); a planted cell elsewhere keeps
+        the roots of open ground. Default: everywhere.
 
     Returns
     -------
     dict
-        ``rate_before``, ``rate_ranked``, ``rate_random`` and the reductions ``reduction_ranked`` and
-        ``reduction_random`` (before minus after), and the flat indices of the planted cells
-        (``ranked_cells``, ``random_cells``).
+        ``rate_before``, ``rate_<name>`` and ``reduction_<name>`` (before minus after) for every
+        ranking and for ``random``, and the flat indices planted by each (``cells_<name>``).
     """
     land = np.ones_like(candidates, bool)
+    grows = np.ones_like(candidates, bool) if grows is None else grows
     roots = np.where(forest_now, soil.forest_root_kpa, soil.open_root_kpa)
     cells = np.flatnonzero(candidates)
     n = min(int(n_cells), len(cells))
-    ranked = cells[np.argsort(-ranking.ravel()[cells], kind="stable")[:n]]
-    random = rng.choice(cells, size=n, replace=False) if n else cells[:0]
-    rates = {"rate_before": slide_rate(slope_deg, roots, wetness, land, soil)}
-    for name, chosen in (("ranked", ranked), ("random", random)):
+    chosen = {name: cells[np.argsort(-score.ravel()[cells], kind="stable")[:n]] for name, score in rankings.items()}
+    chosen["random"] = rng.choice(cells, size=n, replace=False) if n else cells[:0]
+    result: dict[str, object] = {"rate_before": slide_rate(slope_deg, roots, wetness, land, soil)}
+    for name, planted_cells in chosen.items():
         planted = roots.copy().ravel()
-        planted[chosen] = soil.forest_root_kpa
-        rates[f"rate_{name}"] = slide_rate(slope_deg, planted.reshape(roots.shape), wetness, land, soil)
-    rates["reduction_ranked"] = rates["rate_before"] - rates["rate_ranked"]
-    rates["reduction_random"] = rates["rate_before"] - rates["rate_random"]
-    return {**rates, "ranked_cells": ranked, "random_cells": random}
+        take = planted_cells[grows.ravel()[planted_cells]]
+        planted[take] = soil.forest_root_kpa
+        result[f"rate_{name}"] = slide_rate(slope_deg, planted.reshape(roots.shape), wetness, land, soil)
+        result[f"reduction_{name}"] = result["rate_before"] - result[f"rate_{name}"]
+        result[f"cells_{name}"] = planted_cells
+    return result

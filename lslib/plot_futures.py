@@ -73,21 +73,23 @@ def damage_figure(examples: list[dict], threshold: float, slope_threshold: float
 
 
 def planting_figure(reductions: dict[str, np.ndarray], example: dict, source: str) -> Figure:
-    """Left: the simulated slide-rate reduction per site for ranked and random planting (mean and
-    95% interval over sites). Right: one site's slope with the ranked and the random cells."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.0), width_ratios=(1, 1.25), layout="constrained")
+    """Left: the simulated slide-rate reduction per plan (mean over sites and 95% interval). Right:
+    one site's slope with the cells the cGAN + physics plan and the random plan would plant."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.8, 4.2), width_ratios=(1.1, 1.2), layout="constrained")
     names = list(reductions)
     means = [100 * np.mean(reductions[n]) for n in names]
     errors = [100 * 1.96 * np.std(reductions[n], ddof=1) / np.sqrt(len(reductions[n])) for n in names]
-    left.bar(names, means, yerr=errors, capsize=4, color=["#1b7837", "#999999"][: len(names)])
+    colours = ["#1b7837", "#7fbc41", "#8c510a", "#999999"]
+    left.bar(range(len(names)), means, yerr=errors, capsize=4, color=colours[: len(names)])
+    left.set_xticks(range(len(names)), [n.replace(" + ", "\n+ ") for n in names], fontsize=8)
     left.set(ylabel="slide rate reduction (percentage points of cells)",
              title=titled(source, f"Planting 10% of the open cells ({len(reductions[names[0]])} sites)"))
     image = right.imshow(example["slope"], cmap="copper_r")
     fig.colorbar(image, ax=right, shrink=0.85, label="slope (degrees)")
-    for cells, marker, colour, label in ((example["ranked"], "s", "#00d000", "ranked by stability gain"),
+    for cells, marker, colour, label in ((example["ranked"], "s", "#00d000", "cGAN + physics"),
                                          (example["random"], "x", "white", "random")):
         rows, cols = np.unravel_index(cells, example["slope"].shape)
         right.scatter(cols, rows, marker=marker, s=14, c=colour, label=label, linewidths=0.8)
-    right.set(title="One site: where to plant", xticks=[], yticks=[])
+    right.set(title="One site: where each plan plants", xticks=[], yticks=[])
     right.legend(fontsize=7, loc="lower right")
     return stamp(fig, source)

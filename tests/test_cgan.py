@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lslib.data.pairs import PAIR_SCENARIOS, scenario_pairs
+from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, scenario_pairs
 from lslib.data.sim import simulate
 from lslib.image_metrics import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
 from lslib.models.cgan import SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
@@ -111,6 +111,12 @@ def test_scenario_pairs_link_before_and_after_by_site():
     assert pairs["scar"][damage].any() and not pairs["scar"][~damage].any()
     for site in np.unique(pairs["site"]):
         assert len(set(pairs["split"][pairs["site"] == site])) == 1
+    fixed = np.isin(pairs["scenario"], [0, 1])
+    assert (pairs["after"][fixed] == stack["date"].values[pairs["site"][fixed], 5]).all()  # the same frames
+    detection = detection_pairs(stack)
+    split = dict(zip(pairs["site"], pairs["split"]))
+    assert all(split.get(site, s) == s for site, s in zip(detection["site"], detection["split"]))
+    assert (detection["after"] == stack["date"].values[detection["site"], 5]).all()
     with pytest.raises(ValueError, match="cloud-free"):
         scenario_pairs(simulate(n_sites=2, n_times=6, size=16, seed=0))
 
@@ -128,9 +134,12 @@ def test_planting_on_the_steep_cells_beats_planting_at_random():
     wetness = storm_wetness(np.full(slope.shape, 0.9), 16, rng)
     roots = np.full(slope.shape, soil.open_root_kpa)
     assert slide_rate(slope, roots, wetness, candidates, soil) > slide_rate(slope, roots + 9.0, wetness, candidates, soil)
-    trial = planting_trial(slope, ~candidates, candidates, gain, 80, wetness, soil, rng)
-    assert trial["reduction_ranked"] > 1.5 * trial["reduction_random"] > 0
-    assert trial["rate_before"] - trial["rate_ranked"] == pytest.approx(trial["reduction_ranked"])
+    trial = planting_trial(slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng)
+    assert trial["reduction_gain"] > 1.5 * trial["reduction_random"] > 0
+    assert trial["rate_before"] - trial["rate_gain"] == pytest.approx(trial["reduction_gain"])
+    nowhere = planting_trial(slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng,
+                             grows=np.zeros_like(candidates))
+    assert nowhere["reduction_gain"] == nowhere["reduction_random"] == 0  # trees that do not take hold nothing
 
 
 def test_futures_scores_on_known_cases():
@@ -150,3 +159,13 @@ def test_futures_scores_on_known_cases():
     target = np.random.default_rng(0).random((3, 6, 8, 8)).astype(np.float32)
     perfect = futures.reconstruction_scores(np.stack([target, target + 0.5]), target, data_range=2.0)
     assert perfect["L1 best-of-k"] == 0 and perfect["SSIM best-of-k"] == pytest.approx(1.0) and perfect["L1"] == 0.25
+
+
+def test_the_latent_regression_trains_the_generator_only():
+    model = ScenarioGAN(CGANConfig(size=16, width=8))
+    losses = model.generator_step(_batch())
+    losses["latent"].backward()
+    assert all(p.grad is None for p in model.encoder.parameters())  # the encoder is not pushed to agree
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.generator.parameters())
+    assert all(p.requires_grad for p in model.encoder.parameters())  # and it is trainable again afterwards
+    assert all(p.requires_grad for p in model.discriminator.parameters())

@@ -236,18 +236,32 @@ class ScenarioGAN(nn.Module):
     def _gan(prediction: Tensor, real: bool) -> Tensor:
         return F.mse_loss(prediction, torch.full_like(prediction, 1.0 if real else 0.0))  # LSGAN
 
-    def _set_discriminator_grad(self, flag: bool) -> None:
-        if self.discriminator is not None:
-            for parameter in self.discriminator.parameters():
+    @staticmethod
+    def _set_grad(module: nn.Module | None, flag: bool) -> None:
+        if module is not None:
+            for parameter in module.parameters():
                 parameter.requires_grad_(flag)
 
     def generator_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """Losses of the generator (and encoder); the key ``loss`` is what is minimised. The fakes
-        are kept on the instance for :meth:`discriminator_step`."""
+        are kept on the instance for :meth:`discriminator_step`.
+
+        The discriminator's weights are frozen throughout, and the encoder's during the latent
+        regression, which (as in BicycleGAN) trains the generator alone: otherwise generator and
+        encoder could agree on a code the images do not show.
+        """
         source, target, scenario = batch["source"], batch["target"], batch["scenario"]
         self._check(source, scenario, target)
+        self._set_grad(self.discriminator, False)
+        try:
+            losses = self._generator_losses(source, target, scenario)
+        finally:
+            self._set_grad(self.discriminator, True)
+            self._set_grad(self.encoder, True)
+        return losses
+
+    def _generator_losses(self, source: Tensor, target: Tensor, scenario: Tensor) -> dict[str, Tensor]:
         c = self.config
-        self._set_discriminator_grad(False)
         losses: dict[str, Tensor] = {}
         if c.uses_z:
             mu, logvar = self.encoder(source, target)
@@ -256,6 +270,7 @@ class ScenarioGAN(nn.Module):
             z_random = torch.randn_like(mu)
             fake_random = self.generator(source, scenario, z_random)
             losses["KL"] = -0.5 * torch.mean(torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1))
+            self._set_grad(self.encoder, False)
             mu_back, _ = self.encoder(source, fake_random)
             losses["latent"] = F.l1_loss(mu_back, z_random)
             losses["G_GAN"] = self._gan(self.discriminator(source, fake_encoded, scenario), True)
@@ -272,7 +287,6 @@ class ScenarioGAN(nn.Module):
             total = total + c.lambda_gan * (losses["G_GAN"] + losses.get("G_GAN_random", 0.0))
         if c.uses_z:
             total = total + c.lambda_kl * losses["KL"] + c.lambda_latent * losses["latent"]
-        self._set_discriminator_grad(True)
         losses["G_total"] = total
         losses["loss"] = total
         return losses
