@@ -1,0 +1,60 @@
+"""How hard the forecasting task of a stack is: the AUROC of simple baselines and of an oracle that
+reads the simulator's hidden physics (chapter 1). Kept out of :mod:`lslib.data.tasks` so the data
+layer never imports models or metrics."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import xarray as xr
+
+from lslib.data.indices import ndvi_stack
+from lslib.data.splits import split_sites
+from lslib.data.tasks import frames_before_reference, reference_day_index
+from lslib.metrics import auroc, roc_curve
+from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
+
+__all__ = ["difficulty"]
+
+
+def difficulty(stack: xr.Dataset, held_out: bool = True, seed: int = 0) -> dict[str, object]:
+    """How hard the forecasting task is: AUROC of an NDVI-drop baseline, with and without cloud
+    masking, and of an oracle reading the hidden factor-of-safety history.
+
+    Parameters
+    ----------
+    stack : xarray.Dataset
+        A simulated stack (needs the oracle variables ``fs_min`` and ``fs_unstable_px``).
+    held_out : bool
+        Score only the validation and test sites of :func:`lslib.data.splits.split_sites`
+        (the sites later chapters never train on).
+    seed : int
+        Seed of the split.
+
+    Returns
+    -------
+    dict
+        ``auroc_ndvi_threshold`` (cloud-masked), ``auroc_ndvi_naive`` (clouds included),
+        ``auroc_fs_oracle``, ``n_sites``, ``n_landslides`` and ``roc`` curves per method.
+    """
+    sites = np.arange(stack.sizes["site"])
+    if held_out:
+        sites = np.nonzero(split_sites(stack["landslide"].values.astype(int), seed=seed) != "train")[0]
+    subset = stack.isel(site=sites)
+    labels = subset["landslide"].values.astype(bool)
+    usable = frames_before_reference(subset)
+    scores = {
+        "ndvi_threshold": ndvi_drop_score(ndvi_stack(subset).values, usable),
+        "ndvi_naive": ndvi_drop_score(ndvi_stack(subset, masked=False).values, usable),
+        "fs_oracle": fs_oracle_score(subset["fs_min"].values, subset["fs_unstable_px"].values,
+                                     reference_day_index(subset)),
+    }
+    result: dict[str, object] = {"n_sites": int(len(sites)), "n_landslides": int(labels.sum())}
+    both_classes = 0 < labels.sum() < len(labels)
+    if not both_classes:
+        warnings.warn(f"The {len(labels)} scored sites hold one class only: AUROC is undefined (NaN)", stacklevel=2)
+    result.update({f"auroc_{name}": auroc(labels, value) if both_classes else float("nan")
+                   for name, value in scores.items()})
+    result["roc"] = {name: roc_curve(labels, value) for name, value in scores.items()} if both_classes else {}
+    return result
