@@ -87,20 +87,61 @@ def _scalars(losses: dict[str, torch.Tensor]) -> dict[str, float]:
     return {k: float(v.detach()) for k, v in losses.items() if isinstance(v, torch.Tensor) and v.dim() == 0}
 
 
+class _Means:
+    """Batch-size-weighted means of the scalar losses logged over one pass."""
+
+    def __init__(self, skip: tuple[str, ...] = ()) -> None:
+        self.totals: dict[str, float] = {}
+        self.count = 0
+        self.skip = skip
+
+    def add(self, losses: dict[str, torch.Tensor], batch: dict[str, Any]) -> None:
+        size = len(next(iter(batch.values())))
+        for name, value in _scalars(losses).items():
+            if name not in self.skip:
+                self.totals[name] = self.totals.get(name, 0.0) + value * size
+        self.count += size
+
+    def means(self) -> dict[str, float]:
+        return {name: value / max(self.count, 1) for name, value in self.totals.items()}
+
+
+def _step(optimiser: torch.optim.Optimizer, loss: torch.Tensor, parameters, grad_clip: float | None) -> None:
+    """One optimiser step on ``loss``, clipping the gradient norm of ``parameters`` if asked."""
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        nn.utils.clip_grad_norm_(parameters, grad_clip)
+    optimiser.step()
+
+
+def _epochs(model: nn.Module, config: "TrainConfig"):
+    """The epoch loop with a progress bar named after the run (or the model's class)."""
+    from tqdm import tqdm
+
+    return tqdm(range(config.epochs), desc=f"training {config.name or type(model).__name__}",
+                disable=not config.progress)
+
+
+def _log_epoch(history: "History", train: "_Means", model: nn.Module, loaders: dict, device: torch.device) -> None:
+    """Append the epoch's training means and, when there is a validation loader, its losses."""
+    for name, value in train.means().items():
+        history.train.setdefault(name, []).append(value)
+    if "val" in loaders:
+        for name, value in evaluate(model, loaders["val"], device).items():
+            history.val.setdefault(name, []).append(value)
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, loader: Iterable[dict[str, torch.Tensor]], device: torch.device | str = "cpu") -> dict[str, float]:
     """Mean of every scalar loss of ``model.training_step`` over ``loader``, in evaluation mode."""
     device = torch.device(device)
     model.eval()
-    totals: dict[str, float] = {}
-    count = 0
+    means = _Means()
     for batch in loader:
         batch = _to(batch, device)
-        size = len(next(iter(batch.values())))
-        for name, value in _scalars(model.training_step(batch)).items():
-            totals[name] = totals.get(name, 0.0) + value * size
-        count += size
-    return {name: value / max(count, 1) for name, value in totals.items()}
+        means.add(model.training_step(batch), batch)
+    return means.means()
 
 
 def save_checkpoint(model: nn.Module, path: Path | str, **extra: Any) -> Path:
@@ -129,8 +170,6 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
     History
         Per-epoch means of every scalar the model logs; ``best_epoch`` by validation loss.
     """
-    from tqdm import tqdm
-
     seed_everything(config.seed)
     device = resolve_device(config.device)
     model.to(device)
@@ -144,28 +183,16 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
                                                            "model_class": type(model).__name__}, indent=2))
     best = float("inf")
     best_state: dict[str, torch.Tensor] | None = None
-    epochs = tqdm(range(config.epochs), desc=f"training {config.name or type(model).__name__}", disable=not config.progress)
+    epochs = _epochs(model, config)
     for epoch in epochs:
         model.train()
-        totals: dict[str, float] = {}
-        count = 0
+        train = _Means()
         for batch in loaders["train"]:
             batch = _to(batch, device)
             losses = model.training_step(batch)
-            optimiser.zero_grad(set_to_none=True)
-            losses["loss"].backward()
-            if config.grad_clip:
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimiser.step()
-            size = len(next(iter(batch.values())))
-            for name, value in _scalars(losses).items():
-                totals[name] = totals.get(name, 0.0) + value * size
-            count += size
-        for name, value in totals.items():
-            history.train.setdefault(name, []).append(value / max(count, 1))
-        if "val" in loaders:
-            for name, value in evaluate(model, loaders["val"], device).items():
-                history.val.setdefault(name, []).append(value)
+            _step(optimiser, losses["loss"], model.parameters(), config.grad_clip)
+            train.add(losses, batch)
+        _log_epoch(history, train, model, loaders, device)
         current = history.val.get("loss", history.train["loss"])[-1]
         epochs.set_postfix(loss=f"{history.train['loss'][-1]:.3g}", val=f"{current:.3g}")
         if directory is not None:
@@ -190,8 +217,6 @@ def fit_gan(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor
 
     The model provides ``generator_parameters()`` and, when it has one, ``discriminator``.
     """
-    from tqdm import tqdm
-
     seed_everything(config.seed)
     device = resolve_device(config.device)
     model.to(device)
@@ -199,35 +224,19 @@ def fit_gan(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor
     discriminator = getattr(model, "discriminator", None)
     optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=betas) if discriminator else None
     history = History()
-    epochs = tqdm(range(config.epochs), desc=f"training {config.name or type(model).__name__}",
-                  disable=not config.progress)
-    for epoch in epochs:
+    epochs = _epochs(model, config)
+    for _ in epochs:
         model.train()
-        totals: dict[str, float] = {}
-        count = 0
+        train = _Means(skip=("loss",))
         for batch in loaders["train"]:
             batch = _to(batch, device)
             losses = model.generator_step(batch)
-            optimiser_g.zero_grad(set_to_none=True)
-            losses["loss"].backward()
-            if config.grad_clip:
-                nn.utils.clip_grad_norm_(model.generator_parameters(), config.grad_clip)
-            optimiser_g.step()
+            _step(optimiser_g, losses["loss"], model.generator_parameters(), config.grad_clip)
             if optimiser_d is not None:
                 d_losses = model.discriminator_step(batch)
-                optimiser_d.zero_grad(set_to_none=True)
-                d_losses["loss"].backward()
-                optimiser_d.step()
+                _step(optimiser_d, d_losses["loss"], discriminator.parameters(), None)
                 losses.update({k: v for k, v in d_losses.items() if k != "loss"})
-            size = len(next(iter(batch.values())))
-            for name, value in _scalars(losses).items():
-                if name != "loss":
-                    totals[name] = totals.get(name, 0.0) + value * size
-            count += size
-        for name, value in totals.items():
-            history.train.setdefault(name, []).append(value / max(count, 1))
-        if "val" in loaders:
-            for name, value in evaluate(model, loaders["val"], device).items():
-                history.val.setdefault(name, []).append(value)
+            train.add(losses, batch)
+        _log_epoch(history, train, model, loaders, device)
         epochs.set_postfix(L1=f"{history.train['G_L1'][-1]:.3g}" if "G_L1" in history.train else "")
     return history
