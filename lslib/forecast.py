@@ -77,14 +77,15 @@ def train_member(datasets: dict[str, LandslideDataset], model_config: PredictorC
 @torch.no_grad()
 def predict(model: SpatioTemporalPredictor, dataset, batch_size: int = 256) -> dict[str, np.ndarray]:
     """Per window of ``dataset`` (a window-mode :class:`LandslideDataset` or a list of its samples):
-    ``logit``, ``cause_probs`` (7), ``attention``, ``cloud``, ``valid``, ``label``, ``cause``, ``site``
-    and ``lead``."""
+    ``logit``, ``cause_probs`` (7), ``attention``, ``hidden`` (the fused features before the heads),
+    ``cloud``, ``valid``, ``label``, ``cause``, ``site`` and ``lead``."""
     device = next(model.parameters()).device
     model.eval()
     parts: dict[str, list[np.ndarray]] = {}
     for batch in DataLoader(dataset, batch_size=batch_size):
         out = model({k: v.to(device) for k, v in batch.items()})
         values = {"logit": out["logit"], "cause_probs": out["cause_probs"], "attention": out["attention"],
+                  "hidden": out["hidden"],
                   **{k: batch[k] for k in ("cloud", "valid", "label", "cause", "site", "lead")}}
         for key, value in values.items():
             parts.setdefault(key, []).append(value.cpu().numpy())

@@ -7,9 +7,7 @@ Kept here so the notebook only tells the story.
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,8 +17,9 @@ from torch.utils.data import DataLoader, Dataset
 from lslib import image_metrics, metrics
 from lslib.data.indices import ndvi
 from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
-from lslib.models.vae import ConvVAE, VAEConfig
-from lslib.train import History, TrainConfig, fit_gan, load_checkpoint
+from lslib.models.vae import ConvVAE
+from lslib.latent import chapter3_encoder
+from lslib.train import History, TrainConfig, fit_gan
 
 __all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
            "latent_scores", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
@@ -84,32 +83,6 @@ def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: f
     pick = (best, np.arange(n))
     return {"L1": float(l1.mean()), "L1 best-of-k": float(l1[pick].mean()), "PSNR": float(psnr.mean()),
             "PSNR best-of-k": float(psnr[pick].mean()), "SSIM": float(ssim.mean()), "SSIM best-of-k": float(ssim[pick].mean())}
-
-
-def chapter3_encoder(directory: str | Path, fallback_images: np.ndarray, seed: int, epochs: int = 8,
-                     fallback_directory: str | Path = "models/cgan_vae") -> tuple[ConvVAE, str]:
-    """The chapter-3 VAE, loaded from its checkpoint in the run directory (``models/vae``) when
-    chapter 3 ran there; otherwise trained here with chapter 3's settings on ``fallback_images``
-    (checkpointed in ``fallback_directory``, never where chapter 3's model belongs).
-    Returns the model and a sentence saying which."""
-    directory = Path(directory)
-    if (directory / "best.pt").exists() and (directory / "config.json").exists():
-        config = VAEConfig(**json.loads((directory / "config.json").read_text())["model"])
-        model = ConvVAE(config)
-        load_checkpoint(model, directory / "best.pt")
-        return model.eval(), f"the chapter-3 VAE loaded from {directory / 'best.pt'}"
-    from lslib.latent import train_vae
-
-    n = len(fallback_images)
-    order = np.random.default_rng(seed).permutation(n)
-    patches = {"image": fallback_images, "mask": np.ones((n, *fallback_images.shape[-2:]), np.float32)}
-    train = {key: value[order[: int(0.85 * n)]] for key, value in patches.items()}
-    val = {key: value[order[int(0.85 * n):]] for key, value in patches.items()}
-    model, _ = train_vae(train, val, VAEConfig(in_channels=fallback_images.shape[1], size=fallback_images.shape[-1]),
-                         TrainConfig(epochs=epochs, lr=2e-3, seed=seed, checkpoint_dir=str(fallback_directory),
-                                     progress=False))
-    return model.eval(), (f"a VAE with chapter 3's settings trained here on {n} frames of this chapter "
-                          "(chapter 3 had not run in this directory)")
 
 
 def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[str, float]:

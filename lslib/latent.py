@@ -6,6 +6,8 @@ Kept here so the notebook only tells the story. Every function takes the patch d
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,9 +17,10 @@ from torch.utils.data import DataLoader, Dataset
 
 from lslib.models.probes import linear_probe_accuracy, majority_rate, pca_features
 from lslib.models.vae import ConvVAE, VAEConfig
-from lslib.train import History, TrainConfig, fit, resolve_device
+from lslib.train import History, TrainConfig, fit, load_checkpoint, resolve_device
 
-__all__ = ["PatchDataset", "loaders", "train_vae", "encode", "evaluate_vae", "probe_table", "subset"]
+__all__ = ["PatchDataset", "loaders", "train_vae", "encode", "evaluate_vae", "probe_table", "subset",
+           "chapter3_encoder"]
 
 
 class PatchDataset(Dataset):
@@ -110,3 +113,30 @@ def probe_table(train_latent: np.ndarray, test_latent: np.ndarray, train: dict, 
 def device_name() -> str:
     """Where training runs: ``cuda`` when a GPU is present, else ``cpu``."""
     return str(resolve_device("auto"))
+
+
+def chapter3_encoder(directory: str | Path, fallback_images: np.ndarray, seed: int, epochs: int = 8,
+                     fallback_directory: str | Path = "models/cgan_vae",
+                     fallback_mask: np.ndarray | None = None) -> tuple[ConvVAE, str]:
+    """The chapter-3 VAE, loaded from its checkpoint in the run directory (``models/vae``) when
+    chapter 3 ran there; otherwise trained here with chapter 3's settings on ``fallback_images``
+    (checkpointed in ``fallback_directory``, never where chapter 3's model belongs), with
+    ``fallback_mask`` (N, H, W; 1 usable) as the loss mask when given. Returns the model and a
+    sentence saying which."""
+    directory = Path(directory)
+    if (directory / "best.pt").exists() and (directory / "config.json").exists():
+        config = VAEConfig(**json.loads((directory / "config.json").read_text())["model"])
+        model = ConvVAE(config)
+        load_checkpoint(model, directory / "best.pt")
+        return model.eval(), f"the chapter-3 VAE loaded from {directory / 'best.pt'}"
+    n = len(fallback_images)
+    order = np.random.default_rng(seed).permutation(n)
+    mask = np.ones((n, *fallback_images.shape[-2:]), np.float32) if fallback_mask is None else fallback_mask
+    patches = {"image": fallback_images, "mask": mask}
+    train = {key: value[order[: int(0.85 * n)]] for key, value in patches.items()}
+    val = {key: value[order[int(0.85 * n):]] for key, value in patches.items()}
+    model, _ = train_vae(train, val, VAEConfig(in_channels=fallback_images.shape[1], size=fallback_images.shape[-1]),
+                         TrainConfig(epochs=epochs, lr=2e-3, seed=seed, checkpoint_dir=str(fallback_directory),
+                                     progress=False))
+    return model.eval(), (f"a VAE with chapter 3's settings trained here on {n} frames of this chapter "
+                          "(chapter 3 had not run in this directory)")

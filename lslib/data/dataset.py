@@ -38,7 +38,41 @@ from lslib.data.schema import LANDSAT_BANDS, validate
 from lslib.data.splits import SPLITS, split_sites
 from lslib.data.tasks import assert_no_leak
 
-__all__ = ["LandslideDataset", "split_sites", "SPLITS"]
+__all__ = ["LandslideDataset", "split_sites", "SPLITS", "NORMALISATIONS", "window_standardise"]
+
+NORMALISATIONS = ("stack", "window")
+
+
+def window_standardise(image: np.ndarray, valid: np.ndarray, sar: np.ndarray | None = None,
+                       sar_valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Standardise a window by its own statistics: each band over the clear pixels of its valid
+    frames, each SAR polarisation over its valid frames. Masked and padding pixels stay 0; a band
+    without a clear pixel is left unchanged.
+
+    Parameters
+    ----------
+    image : array (T, C + 1, H, W)
+        Normalised bands and, last, the cloud mask (1 = masked).
+    valid : array (T,) of bool
+        Which frames are real (not padding).
+    sar, sar_valid : arrays (S, P, H, W) and (S,), optional
+        Normalised SAR and which of its frames are real.
+    """
+    image = image.copy()
+    clear = (image[:, -1] < 0.5) & valid[:, None, None]  # (T, H, W)
+    for band in range(image.shape[1] - 1):
+        values = image[:, band][clear]
+        if values.size > 1:
+            image[:, band] = np.where(clear, (image[:, band] - values.mean()) / max(values.std(), 1e-3), 0.0)
+    if sar is None:
+        return image, None
+    sar = sar.copy()
+    frames = np.asarray(sar_valid, bool)
+    for pol in range(sar.shape[1]):
+        values = sar[frames, pol]
+        if values.size > 1:
+            sar[frames, pol] = (values - values.mean()) / max(values.std(), 1e-3)
+    return image, sar
 
 
 class LandslideDataset(Dataset):
@@ -64,6 +98,13 @@ class LandslideDataset(Dataset):
         Forecasting mode: the fewest Landsat frames a window may have.
     fractions : tuple of float
         Train, validation and test shares of the sites.
+    sites : sequence of int, optional
+        Explicit site indices (e.g. one region's test sites); overrides ``split``.
+    normalisation : str
+        ``"stack"``: bands and SAR standardised with the stack's statistics (shared by every site).
+        ``"window"`` (forecasting mode): each window is further standardised by its own per-band
+        mean and standard deviation over its clear pixels (and each polarisation over its SAR
+        frames), which removes a site's radiometric level and keeps only change within the window.
 
     Examples
     --------
@@ -79,7 +120,8 @@ class LandslideDataset(Dataset):
                  transforms: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
                  seed: int = 0, leads: Sequence[int] | None = None, max_frames: int | None = None,
                  max_sar_frames: int | None = None, min_frames: int = 2,
-                 fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)) -> None:
+                 fractions: tuple[float, float, float] = (0.7, 0.15, 0.15), sites: Sequence[int] | None = None,
+                 normalisation: str = "stack") -> None:
         if split is not None and split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS} or None, got {split!r}")
         validate(stack)
@@ -93,12 +135,22 @@ class LandslideDataset(Dataset):
         self.split = split
         assignment = split_sites(stack["landslide"].values.astype(int), fractions=fractions, seed=seed)
         self.sites = np.arange(stack.sizes["site"]) if split is None else np.nonzero(assignment == split)[0]
+        if sites is not None:
+            self.sites = np.asarray(sites, dtype=np.int64)
+            outside = self.sites[(self.sites < 0) | (self.sites >= stack.sizes["site"])]
+            if len(outside):
+                raise ValueError(f"sites {outside[:5].tolist()} are outside the stack's {stack.sizes['site']} sites")
+        if normalisation not in NORMALISATIONS:
+            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {normalisation!r}")
+        self.normalisation = normalisation
         self._mean = np.asarray(stack.attrs["norm_reflectance_mean"], np.float32)[:, None, None]
         self._std = np.asarray(stack.attrs["norm_reflectance_std"], np.float32)[:, None, None]
         self._sar_mean = np.asarray(stack.attrs["norm_sar_mean"], np.float32)[:, None, None]
         self._sar_std = np.asarray(stack.attrs["norm_sar_std"], np.float32)[:, None, None]
         self.leads = None if leads is None else tuple(int(lead) for lead in leads)
         if self.leads is None:
+            if normalisation != "stack":
+                raise ValueError(f"normalisation={normalisation!r} needs the forecasting mode (leads=...)")
             self.windows = None
             return
         self.max_frames = int(max_frames or stack.sizes["time"])
@@ -198,9 +250,13 @@ class LandslideDataset(Dataset):
 
         valid = padded(np.ones(len(frames), bool), self.max_frames)
         sar_valid = padded(np.ones(len(sar_frames), bool), self.max_sar_frames)
+        image = padded(e["image"][position, frames], self.max_frames)
+        sar = padded(e["sar"][position, sar_frames], self.max_sar_frames)
+        if self.normalisation == "window":
+            image, sar = window_standardise(image, valid, sar, sar_valid)
         return {
-            "image": torch.from_numpy(padded(e["image"][position, frames], self.max_frames)),
-            "sar": torch.from_numpy(padded(e["sar"][position, sar_frames], self.max_sar_frames)),
+            "image": torch.from_numpy(image),
+            "sar": torch.from_numpy(sar),
             "meta": torch.from_numpy(padded(e["meta"][position, frames], self.max_frames)),
             "time": torch.from_numpy(padded(days(dates[frames]), self.max_frames)),
             "sar_time": torch.from_numpy(padded(days(sar_dates[sar_frames]), self.max_sar_frames)),

@@ -45,7 +45,10 @@ class PredictorConfig:
     """Hyper-parameters of :class:`SpatioTemporalPredictor`.
 
     ``pooling`` is ``"attention"`` or ``"mean"`` (the ablation); ``use_sar`` and ``use_meta`` switch
-    the Sentinel-1 branch and the metadata encoder off for the ablations.
+    the Sentinel-1 branch and the metadata encoder off for the ablations. ``norm="batch"`` puts a
+    BatchNorm after each convolution of the frame encoders (what test-time BatchNorm adaptation
+    re-estimates); ``meta_dropout`` is the probability, during training only, that a window's
+    metadata summary is replaced by zeros (so the model cannot lean on it alone).
     """
 
     bands: int = 6
@@ -58,8 +61,14 @@ class PredictorConfig:
     n_causes: int = N_CAUSES
     dropout: float = 0.1
     cause_weight: float = 0.5
+    norm: str = "none"
+    meta_dropout: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.norm not in ("none", "batch"):
+            raise ValueError(f"norm must be 'none' or 'batch', got {self.norm!r}")
+        if not 0.0 <= self.meta_dropout < 1.0:
+            raise ValueError(f"meta_dropout must be in [0, 1), got {self.meta_dropout}")
         if self.pooling not in ("attention", "mean"):
             raise ValueError(f"pooling must be 'attention' or 'mean', got {self.pooling!r}")
         if self.width % 2:
@@ -113,12 +122,16 @@ def masked_attention(scores: Tensor, valid: Tensor, allow_empty: bool = False) -
     return torch.softmax(scores, dim=-1).masked_fill(~valid, 0.0)
 
 
-def _encoder(in_channels: int, width: int) -> nn.Sequential:
-    """Per-frame CNN: a 4 x 4 patch embedding (120 m cells), two 3 x 3 convolutions, global average."""
+def _encoder(in_channels: int, width: int, norm: str = "none") -> nn.Sequential:
+    """Per-frame CNN: a 4 x 4 patch embedding (120 m cells), two 3 x 3 convolutions, global average;
+    with ``norm="batch"`` a BatchNorm follows each convolution."""
+    def block(conv: nn.Conv2d) -> list[nn.Module]:
+        return [conv] + ([nn.BatchNorm2d(conv.out_channels)] if norm == "batch" else []) + [nn.GELU()]
+
     return nn.Sequential(
-        nn.Conv2d(in_channels, width // 2, 4, stride=4), nn.GELU(),
-        nn.Conv2d(width // 2, width, 3, padding=1), nn.GELU(),
-        nn.Conv2d(width, width, 3, stride=2, padding=1), nn.GELU(),
+        *block(nn.Conv2d(in_channels, width // 2, 4, stride=4)),
+        *block(nn.Conv2d(width // 2, width, 3, padding=1)),
+        *block(nn.Conv2d(width, width, 3, stride=2, padding=1)),
         nn.AdaptiveAvgPool2d(1), nn.Flatten(),
     )
 
@@ -166,9 +179,9 @@ class SpatioTemporalPredictor(nn.Module):
         super().__init__()
         self.config = config
         w = config.width
-        self.optical = _encoder(config.bands + 1, w)
+        self.optical = _encoder(config.bands + 1, w, config.norm)
         self.optical_pool = _TemporalPool(w, config.pooling, with_cloud=True)
-        self.radar = _encoder(2, w) if config.use_sar else None
+        self.radar = _encoder(2, w, config.norm) if config.use_sar else None
         self.radar_pool = _TemporalPool(w, config.pooling, allow_empty=True) if config.use_sar else None
         self.meta = nn.LSTM(config.meta_features, w, batch_first=True) if config.use_meta else None
         fused = w * (1 + int(config.use_sar) + int(config.use_meta))
@@ -193,35 +206,46 @@ class SpatioTemporalPredictor(nn.Module):
             if key in batch and not torch.isfinite(batch[key]).all():
                 raise ValueError(f"{key!r} contains NaN or infinite values")
 
-    def _frames(self, encoder: nn.Module, frames: Tensor) -> Tensor:
-        b, t = frames.shape[:2]
-        return encoder(frames.flatten(0, 1)).view(b, t, -1)
+    def _frames(self, encoder: nn.Module, frames: Tensor, valid: Tensor) -> Tensor:
+        """Encode the valid frames only (padding gets zero features and never enters BatchNorm)."""
+        out = frames.new_zeros(frames.shape[:2] + (self.config.width,))
+        if valid.any():
+            out[valid] = encoder(frames[valid])
+        return out
 
     def forward(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         self._check(batch)
         valid = batch.get("valid", torch.ones(batch["image"].shape[:2], dtype=torch.bool, device=batch["image"].device))
         cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))  # masked share of each frame, from the mask channel
-        optical, attention = self.optical_pool(self._frames(self.optical, batch["image"]), batch["time"], valid, cloud)
+        optical, attention = self.optical_pool(self._frames(self.optical, batch["image"], valid), batch["time"], valid,
+                                               cloud)
         parts = [optical]
         if self.radar is not None:
             sar_valid = batch.get("sar_valid", torch.ones(batch["sar"].shape[:2], dtype=torch.bool, device=optical.device))
-            radar, _ = self.radar_pool(self._frames(self.radar, batch["sar"]), batch["sar_time"], sar_valid)
+            radar, _ = self.radar_pool(self._frames(self.radar, batch["sar"], sar_valid), batch["sar_time"], sar_valid)
             parts.append(radar)
         if self.meta is not None:
             sequence, _ = self.meta(batch["meta"])
             last = (valid.long().cumsum(dim=1).argmax(dim=1))  # index of the last valid frame
-            parts.append(sequence[torch.arange(len(last)), last])
+            summary = sequence[torch.arange(len(last)), last]
+            if self.training and self.config.meta_dropout > 0:
+                keep = torch.rand(len(summary), 1, device=summary.device) >= self.config.meta_dropout
+                summary = summary * keep
+            parts.append(summary)
         hidden = self.trunk(torch.cat(parts, dim=-1))
         logit = self.landslide_head(hidden).squeeze(-1)
         trigger_logits = self.cause_head(hidden)
         return {"logit": logit, "trigger_logits": trigger_logits, "cause_probs": cause_distribution(logit, trigger_logits),
-                "attention": attention}
+                "attention": attention, "hidden": hidden}
 
     def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """Binary cross-entropy of the landslide head plus ``cause_weight`` times the cross-entropy of
         the trigger head on the windows that did slide (the cause of a slide that never happened is
         not a target)."""
-        out = self(batch)
+        return self.losses(self(batch), batch)
+
+    def losses(self, out: dict[str, Tensor], batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The losses of :meth:`training_step` from outputs ``out`` of this model on ``batch``."""
         label = batch["label"].float()
         landslide = F.binary_cross_entropy_with_logits(out["logit"], label)
         slid = label > 0.5

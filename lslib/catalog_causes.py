@@ -1,0 +1,202 @@
+"""A cause model on the real NASA Global Landslide Catalog: which trigger, from when, where, what kind
+and how big a slide was; and does it transfer from the Americas and China to India?
+
+The target is the GLC trigger mapped to the study's causes (:mod:`lslib.data.catalog`); records
+whose trigger maps to none (``other_unknown``) are left out. The inputs are the month, the
+location, the landslide category and its size. Some GLC columns *encode* the cause (the trigger
+itself, and a setting such as ``mine`` or ``engineered_slope``), so :func:`leakage_guard` refuses
+them by name and refuses any categorical feature one of whose values names a rare cause (a value
+that is at least ``min_lift`` times as likely to carry that cause as a random record, in at least
+``min_count`` records).
+
+Rain dominates the catalog, so the scores are balanced accuracy (the mean recall over the classes
+present) and the recall of each class, never plain accuracy.
+
+Examples
+--------
+>>> records = pd.DataFrame({"cause": ["mining"] * 6 + ["heavy_rainfall"] * 194,
+...                         "setting": ["mine"] * 10 + ["road"] * 190})
+>>> leakage_guard(records, ["setting"])
+Traceback (most recent call last):
+...
+lslib.catalog_causes.LeakageError: 'setting' encodes the target: the catalog derives the cause from it
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from lslib.causes import OTHER_UNKNOWN
+
+__all__ = ["LeakageError", "TARGET_ENCODING_COLUMNS", "FEATURES", "leakage_guard", "cause_records",
+           "design_matrix", "fit_cause_model", "balanced_accuracy", "transfer_predictions", "inregion_predictions",
+           "score_predictions"]
+
+#: GLC columns that state or imply the trigger: never features of a cause model.
+TARGET_ENCODING_COLUMNS = ("trigger", "cause", "setting", "setting_cause", "description")
+#: The inputs of the cause model: month, location (lat, lon), landslide category and size.
+FEATURES = ("month", "location", "category", "size")
+
+
+class LeakageError(ValueError):
+    """A feature that encodes the target of the model."""
+
+
+def leakage_guard(frame: pd.DataFrame, features: Sequence[str], target: str = "cause", min_count: int = 5,
+                  min_lift: float = 10.0, max_levels: int = 50) -> None:
+    """Refuse features that encode ``target``.
+
+    A feature is refused when it is ``target`` itself or one of :data:`TARGET_ENCODING_COLUMNS`, or
+    when it is categorical and one of its values carries some class in at least ``min_count``
+    records while being ``min_lift`` times as likely to carry it as a random record (``mine`` ->
+    mining, ``engineered_slope`` -> construction: a value that names the cause), or when it has more
+    than ``max_levels`` distinct values (free text or an identifier, which can spell the cause out).
+    The synthetic features ``location`` and ``month`` are numeric and checked by name only.
+
+    Run it on the records the model is trained on (as :func:`design_matrix` does): the data rule
+    needs ``min_count`` records, so on a small set a leaky column can pass. A value cannot be
+    flagged for a class whose share is above ``1 / min_lift`` (rain, 98 % of the records), since
+    no value can be ``min_lift`` times as likely to carry it.
+
+    Raises
+    ------
+    LeakageError
+        Naming the feature, and the value and class that betray it.
+    """
+    prior = frame[target].value_counts(normalize=True)
+    for feature in features:
+        if feature == target or feature in TARGET_ENCODING_COLUMNS:
+            raise LeakageError(f"{feature!r} encodes the target: the catalog derives the cause from it")
+        if feature not in frame or pd.api.types.is_numeric_dtype(frame[feature]):
+            continue
+        levels = frame[feature].nunique()
+        if levels > max_levels:
+            raise LeakageError(f"{feature!r} has {levels} distinct values (more than {max_levels}): free text or "
+                               "an identifier can spell the cause out; encode it first")
+        counts = pd.crosstab(frame[feature], frame[target])
+        totals = counts.sum(axis=1)
+        share = counts.div(totals, axis=0)
+        lift = share / prior[share.columns]
+        suspect = (counts >= min_count) & (lift >= min_lift)
+        if suspect.to_numpy().any():
+            value, cause = lift.where(suspect).stack().idxmax()  # the value that betrays its cause most
+            raise LeakageError(f"{feature!r} encodes the target: {share.loc[value, cause]:.0%} of the "
+                               f"{int(totals[value])} records with {feature}={value!r} are {cause} "
+                               f"({lift.loc[value, cause]:.0f} times the base rate)")
+
+
+def cause_records(glc: pd.DataFrame, regions: Sequence[str] = ("america", "china", "india")) -> pd.DataFrame:
+    """GLC records of ``regions`` whose trigger maps to one of the study's causes."""
+    return glc[(glc["cause"] != OTHER_UNKNOWN) & glc["region"].isin(list(regions))].copy()
+
+
+def design_matrix(records: pd.DataFrame, features: Sequence[str] = FEATURES,
+                  categories: dict[str, list[str]] | None = None) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
+    """Numeric inputs: ``month`` as sin and cos of the month angle; ``location`` as sin of latitude
+    and sin and cos of longitude; categorical columns one-hot over ``categories`` (by default the
+    values seen in ``records``; a value unseen there gets all zeros). Runs :func:`leakage_guard`.
+
+    Returns
+    -------
+    (X, names, categories)
+        The matrix ``(n, p)``, the column names and the categories used (pass them on to the test set).
+    """
+    leakage_guard(records, [f for f in features if f not in ("month", "location")])
+    columns, names = [], []
+    categories = dict(categories or {})
+    for feature in features:
+        if feature == "month":
+            angle = 2 * np.pi * (records["month"].to_numpy(float) - 1) / 12
+            columns += [np.sin(angle), np.cos(angle)]
+            names += ["sin month", "cos month"]
+        elif feature == "location":
+            lat, lon = np.deg2rad(records["lat"].to_numpy(float)), np.deg2rad(records["lon"].to_numpy(float))
+            columns += [np.sin(lat), np.sin(lon), np.cos(lon)]
+            names += ["sin lat", "sin lon", "cos lon"]
+        else:
+            values = records[feature].astype(str)
+            levels = categories.setdefault(feature, sorted(values.unique()))
+            columns += [(values == level).to_numpy(float) for level in levels]
+            names += [f"{feature}={level}" for level in levels]
+    return np.column_stack(columns), names, categories
+
+
+def fit_cause_model(x: np.ndarray, y: np.ndarray, seed: int = 0):
+    """Multinomial logistic regression on standardised inputs with class weights inversely
+    proportional to class frequency (so rain, 98 % of the study regions' records, does not drown the rest)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=5000, C=1.0,
+                                                               random_state=seed))
+    return model.fit(x, y)
+
+
+def balanced_accuracy(true: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean recall over the classes present in ``true`` (a prediction of an absent class counts
+    as an error). Always answering one class scores 1 / (number of classes)."""
+    true, predicted = np.asarray(true), np.asarray(predicted)
+    return float(np.mean([(predicted[true == c] == c).mean() for c in np.unique(true)]))
+
+
+def transfer_predictions(records: pd.DataFrame, train_regions: Sequence[str], test_region: str,
+                         features: Sequence[str] = FEATURES, seed: int = 0) -> pd.DataFrame:
+    """Train on ``train_regions`` and predict every record of ``test_region``: a frame with the
+    ``true`` and ``predicted`` cause of each test record."""
+    if test_region in train_regions:
+        raise ValueError(f"the test region {test_region!r} is also a training region")
+    train = records[records["region"].isin(list(train_regions))]
+    test = records[records["region"] == test_region]
+    if train.empty or test.empty:
+        raise ValueError(f"no record to train on ({len(train)}) or to test on ({len(test)})")
+    x_train, _, categories = design_matrix(train, features)
+    x_test, _, _ = design_matrix(test, features, categories)
+    model = fit_cause_model(x_train, train["cause"].to_numpy(), seed)
+    return pd.DataFrame({"true": test["cause"].to_numpy(), "predicted": model.predict(x_test)}, index=test.index)
+
+
+def inregion_predictions(records: pd.DataFrame, region: str, features: Sequence[str] = FEATURES, n_folds: int = 5,
+                         seed: int = 0) -> pd.DataFrame:
+    """Stratified ``n_folds``-fold cross-validation within ``region``: every record predicted by a
+    model that never saw it (categories fixed on each training fold)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    local = records[records["region"] == region]
+    y = local["cause"].to_numpy()
+    smallest = pd.Series(y).value_counts().min()
+    if smallest < n_folds:
+        raise ValueError(f"the rarest cause in {region!r} has {smallest} records, fewer than n_folds={n_folds}")
+    predicted = np.empty(len(local), dtype=object)
+    for train_index, test_index in StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(local, y):
+        x_train, _, categories = design_matrix(local.iloc[train_index], features)
+        x_test, _, _ = design_matrix(local.iloc[test_index], features, categories)
+        predicted[test_index] = fit_cause_model(x_train, y[train_index], seed).predict(x_test)
+    return pd.DataFrame({"true": y, "predicted": predicted.astype(str)}, index=local.index)
+
+
+def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict[str, object]:
+    """Balanced accuracy with a 95% bootstrap interval (records resampled, stratified by true cause so
+    every class stays present), the recall and count of each class, and the accuracy of always
+    answering the most common cause for scale."""
+    true, predicted = predictions["true"].to_numpy(), predictions["predicted"].to_numpy()
+    rng = np.random.default_rng(seed)
+    members = [np.nonzero(true == c)[0] for c in np.unique(true)]
+    draws = [balanced_accuracy(true[pick], predicted[pick])
+             for pick in (np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot))]
+    classes = list(np.unique(true))
+    return {"balanced_accuracy": balanced_accuracy(true, predicted),
+            "low": float(np.percentile(draws, 2.5)), "high": float(np.percentile(draws, 97.5)),
+            "recall": {c: float((predicted[true == c] == c).mean()) for c in classes},
+            "count": {c: int((true == c).sum()) for c in classes},
+            "accuracy": float((true == predicted).mean()),
+            "chance_balanced_accuracy": 1.0 / len(classes),
+            "matrix": _matrix(true, predicted)}
+
+
+def _matrix(true: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
+    """Counts of true (rows) against predicted (columns) causes."""
+    return pd.crosstab(pd.Series(true, name="true cause"), pd.Series(predicted, name="predicted cause"))

@@ -1,0 +1,483 @@
+"""Chapter 6's workflow: does the chapter-4 predictor transfer to a region it has never seen?
+
+For every region R (:func:`lslib.data.splits.region_splits`), two predictors of the same design and
+the same training size are scored on the same test sites of R: one trained on R itself (in-region)
+and one trained on the other two regions (transfer). The gap is their AUROC difference, paired over
+the test sites. On the target region of the chapter (India by default) the same comparison is
+repeated with one input removed (which inputs carry the shift?) and with four mitigations:
+
+* per-window normalisation (:class:`lslib.data.dataset.LandslideDataset`, ``normalisation="window"``);
+* test-time BatchNorm adaptation on unlabelled target imagery (:func:`lslib.domain.adapt_batchnorm`);
+* metadata dropout (:class:`lslib.models.predictor.PredictorConfig` ``meta_dropout``);
+* domain-adversarial training (:class:`lslib.domain.DomainAdversarialPredictor`).
+
+The unlabelled target imagery of the last two is the target region's in-region training pool,
+never its test sites. Normalisation statistics always come from the training sites of the protocol.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import xarray as xr
+from torch.utils.data import DataLoader
+
+from lslib import domain, forecast, metrics
+from lslib.causes import N_CAUSES
+from lslib.data.augment import SyntheticClouds
+from lslib.data.dataset import LandslideDataset
+from lslib.data.sim import normalisation_statistics
+from lslib.data.splits import RegionSplit
+from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+from lslib.train import TrainConfig, fit
+
+__all__ = ["PROTOCOLS", "Variant", "BASELINE", "ABLATIONS", "MITIGATIONS", "CONTROLS", "unaugmented", "with_training_statistics",
+           "protocol_datasets", "train_variant", "train_variants", "evaluate_models", "transfer_table", "readable",
+           "gap_table", "mitigation_table", "feature_shift", "region_shift", "band_samples", "cause_accuracy", "answer"]
+
+PROTOCOLS = ("in-region", "transfer")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to build and train a predictor: switches of its config, its input normalisation,
+    whether it is trained domain-adversarially, and on which unlabelled windows its BatchNorm
+    statistics are re-estimated after training (``"target"``: the target region's in-region pool;
+    ``"source"``: its own training windows without augmentation, a control; None: not at all)."""
+
+    model: dict[str, Any] = field(default_factory=dict)
+    normalisation: str = "stack"
+    dann: bool = False
+    adapt_batchnorm: str | None = None
+
+
+BASELINE = Variant()
+ABLATIONS: dict[str, Variant] = {
+    "no metadata": Variant(model={"use_meta": False}),
+    "no SAR": Variant(model={"use_sar": False}),
+    "per-window normalisation": Variant(normalisation="window"),
+}
+MITIGATIONS: dict[str, Variant] = {
+    "per-window normalisation": Variant(normalisation="window"),
+    "BatchNorm adaptation": Variant(adapt_batchnorm="target"),
+    "metadata dropout": Variant(model={"meta_dropout": 0.5}),
+    "DANN": Variant(dann=True),
+}
+#: Controls for the mitigations: re-estimating BatchNorm on the (clean) source training windows shows
+#: how much of an adaptation gain comes from dropping the training augmentation's statistics alone.
+CONTROLS: dict[str, Variant] = {
+    "BatchNorm on source (control)": Variant(adapt_batchnorm="source"),
+}
+
+
+def with_training_statistics(stack: xr.Dataset, sites: np.ndarray) -> xr.Dataset:
+    """A shallow copy of ``stack`` whose normalisation statistics come from ``sites`` only (the
+    training sites), so no statistic of a test region leaks into its inputs."""
+    out = stack.copy()
+    out.attrs = dict(stack.attrs)
+    out.attrs.update(normalisation_statistics(stack.isel(site=np.sort(np.asarray(sites)))))
+    return out
+
+
+def protocol_datasets(stack: xr.Dataset, split: RegionSplit, protocol: str, max_lead: int, max_frames: int,
+                      max_sar_frames: int, seed: int, train_clouds: float = 0.3) -> dict[str, LandslideDataset]:
+    """Forecasting windows of one protocol (``in-region`` or ``transfer``) for one held-out region:
+    ``train`` (with cloud augmentation), ``val``, ``test`` (the region's test sites) and ``target``
+    (the region's in-region pool, used unlabelled by the transfer mitigations)."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    train, val = ((split.inregion_train, split.inregion_val) if protocol == "in-region"
+                  else (split.transfer_train, split.transfer_val))
+    normalised = with_training_statistics(stack, np.concatenate([train, val]))
+    common = {"leads": tuple(range(1, max_lead + 1)), "max_frames": max_frames, "max_sar_frames": max_sar_frames,
+              "seed": seed}
+    augment = SyntheticClouds(train_clouds, seed=seed + 1, per_sample=False) if train_clouds > 0 else None
+    target = np.concatenate([split.inregion_train, split.inregion_val])
+    return {"train": LandslideDataset(normalised, sites=train, transforms=augment, **common),
+            "val": LandslideDataset(normalised, sites=val, **common),
+            "test": LandslideDataset(normalised, sites=split.test, **common),
+            "target": LandslideDataset(normalised, sites=target, **common)}
+
+
+def _normalised(datasets: dict[str, LandslideDataset], normalisation: str) -> dict[str, LandslideDataset]:
+    """The same windows with another normalisation (shallow copies: the encoded arrays are shared)."""
+    out = {}
+    for name, dataset in datasets.items():
+        out[name] = copy.copy(dataset)
+        out[name].normalisation = normalisation
+    return out
+
+
+def _train_dann(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
+                batch_size: int, weight: float) -> tuple[SpatioTemporalPredictor, Any]:
+    augment = datasets["train"].transforms
+    if isinstance(augment, SyntheticClouds) and not augment.per_sample:
+        augment.reset(train_config.seed + 1)
+    torch.manual_seed(train_config.seed)
+    pairs = domain.DomainPairs(datasets["train"], datasets["target"], seed=train_config.seed)
+    steps = train_config.epochs * -(-len(pairs) // batch_size)
+    model = domain.DomainAdversarialPredictor(SpatioTemporalPredictor(model_config), weight, ramp_steps=steps)
+    generator = torch.Generator().manual_seed(train_config.seed)
+    loaders = {"train": DataLoader(pairs, batch_size=batch_size, shuffle=True, generator=generator),
+               "val": DataLoader(datasets["val"], batch_size=256)}
+    history = fit(model, loaders, replace(train_config, restore_best=True))
+    return model.predictor.eval(), history
+
+
+def unaugmented(dataset: LandslideDataset) -> LandslideDataset:
+    """The same windows without their training augmentation (a shallow copy)."""
+    clean = copy.copy(dataset)
+    clean.transforms = None
+    return clean
+
+
+def _adaptation_windows(datasets: dict[str, LandslideDataset], where: str) -> LandslideDataset:
+    """The unlabelled windows BatchNorm adaptation reads: the target pool, or the training windows
+    without their augmentation (the control)."""
+    if where == "target":
+        return datasets["target"]
+    if where == "source":
+        return unaugmented(datasets["train"])
+    raise ValueError(f"adapt_batchnorm must be 'target', 'source' or None, got {where!r}")
+
+
+def train_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_config: PredictorConfig,
+                  train_config: TrainConfig, batch_size: int = 64, dann_weight: float = 0.5) -> dict[str, Any]:
+    """Train one predictor as ``variant`` says and predict the validation and test windows.
+
+    Returns
+    -------
+    dict
+        ``model``, ``history``, ``seconds``, and ``val`` and ``test`` predictions
+        (:func:`lslib.forecast.predict`).
+    """
+    started = time.perf_counter()
+    datasets = _normalised(datasets, variant.normalisation) if variant.normalisation != "stack" else datasets
+    config = replace(model_config, **variant.model)
+    if variant.dann:
+        model, history = _train_dann(datasets, config, train_config, batch_size, dann_weight)
+    else:
+        model, history, _ = forecast.train_member(datasets, config, train_config, batch_size)
+    if variant.adapt_batchnorm:
+        model = domain.adapt_batchnorm(model, _adaptation_windows(datasets, variant.adapt_batchnorm))
+    return {"model": model, "history": history, "seconds": time.perf_counter() - started,
+            "val": forecast.predict(model, datasets["val"]), "test": forecast.predict(model, datasets["test"])}
+
+
+def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Variant], model_config: PredictorConfig,
+                   train_config: TrainConfig, batch_size: int = 64, dann_weight: float = 0.5,
+                   cache: dict | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`train_variant` for each of ``variants`` (name -> Variant) on one protocol's datasets.
+
+    Variants that train the same model share it through ``cache`` (pass one dict per protocol and
+    region to share models across calls): BatchNorm adaptation reuses the plain model and only
+    re-estimates its statistics; an ablation that is also a mitigation is trained once. Each
+    progress bar is named ``<prefix> · <variant>`` after ``train_config.name``.
+    """
+    cache = {} if cache is None else cache
+    runs = {}
+    for name, variant in variants.items():
+        key = (tuple(sorted(variant.model.items())), variant.normalisation, variant.dann)
+        if key not in cache:
+            label = f"{train_config.name} · {name}" if train_config.name else name
+            cache[key] = train_variant(datasets, replace(variant, adapt_batchnorm=None), model_config,
+                                       replace(train_config, name=label), batch_size, dann_weight)
+        run = cache[key]
+        if variant.adapt_batchnorm:
+            started = time.perf_counter()
+            views = _normalised(datasets, variant.normalisation) if variant.normalisation != "stack" else datasets
+            model = domain.adapt_batchnorm(run["model"], _adaptation_windows(views, variant.adapt_batchnorm))
+            run = {**run, "model": model, "val": forecast.predict(model, views["val"]),
+                   "test": forecast.predict(model, views["test"]),
+                   "seconds": run["seconds"] + time.perf_counter() - started}
+        runs[name] = run
+    return runs
+
+
+def cause_accuracy(labels: np.ndarray, cause_probs: np.ndarray, true_cause: np.ndarray) -> np.ndarray:
+    """Per window: 1.0 when the window slid and its most probable trigger is the true one, else 0.
+    Averaged over the slid windows of a resample, it is the cause accuracy."""
+    predicted = cause_probs[:, : N_CAUSES - 1].argmax(axis=1)
+    return np.where(labels > 0.5, (predicted == true_cause).astype(float), 0.0)
+
+
+def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray], reference: str) -> pd.DataFrame:
+    """AUROC (with the paired difference to ``reference``), F1 at each model's validation threshold
+    and cause accuracy on the slid windows, each with a 95% interval over the same site resamples.
+    Every run must have predicted the same test windows."""
+    first = runs[reference]["test"]
+    labels, true_cause = first["label"], first["cause"]
+    for name, run in runs.items():
+        if not (np.array_equal(run["test"]["site"], first["site"]) and np.array_equal(run["test"]["lead"], first["lead"])):
+            raise ValueError(f"{name!r} was scored on other test windows than {reference!r}")
+    scores = {name: run["test"]["logit"] for name, run in runs.items()}
+    table = pd.DataFrame(index=list(runs))
+    for name, row in metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference).items():
+        table.loc[name, ["AUROC", "AUROC low", "AUROC high", "Δ", "Δ low", "Δ high"]] = (
+            row["value"], row["low"], row["high"], row["diff"], row["diff_low"], row["diff_high"])
+    for name, run in runs.items():
+        threshold = metrics.best_threshold(run["val"]["label"], 1.0 / (1.0 + np.exp(-run["val"]["logit"])))
+        probability = 1.0 / (1.0 + np.exp(-run["test"]["logit"]))
+        f1 = metrics.paired_bootstrap(lambda y, p, t=threshold: metrics.f1_at(y, p, t), labels, {name: probability},
+                                      resamples)[name]
+        correct = cause_accuracy(labels, run["test"]["cause_probs"], true_cause)
+        cause = metrics.paired_bootstrap(_slid_mean, labels, {name: correct}, resamples)[name]
+        table.loc[name, ["F1", "F1 low", "F1 high", "cause accuracy", "cause low", "cause high"]] = (
+            f1["value"], f1["low"], f1["high"], cause["value"], cause["low"], cause["high"])
+    return table
+
+
+def _slid_mean(labels: np.ndarray, correct: np.ndarray) -> float:
+    keep = labels > 0.5
+    if not keep.any():
+        raise ValueError("no slide in this resample")
+    return float(correct[keep].mean())
+
+
+def transfer_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The leave-one-region-out matrix in one table: per held-out region, AUROC, F1 and cause accuracy
+    of the in-region and the transfer predictor, and the gap (in-region minus transfer AUROC) with
+    its paired 95% interval. ``tables`` maps a region to :func:`evaluate_models` of its two runs
+    (reference ``transfer``)."""
+    rows = {}
+    for region, table in tables.items():
+        row = {}
+        for protocol in PROTOCOLS:
+            for metric, low, high in (("AUROC", "AUROC low", "AUROC high"), ("F1", "F1 low", "F1 high"),
+                                      ("cause accuracy", "cause low", "cause high")):
+                row[(protocol, metric)] = table.loc[protocol, metric]
+                row[(protocol, f"{metric} low")] = table.loc[protocol, low]
+                row[(protocol, f"{metric} high")] = table.loc[protocol, high]
+        row[("gap", "AUROC")] = table.loc["in-region", "Δ"]
+        row[("gap", "AUROC low")] = table.loc["in-region", "Δ low"]
+        row[("gap", "AUROC high")] = table.loc["in-region", "Δ high"]
+        rows[region] = row
+    out = pd.DataFrame(rows).T
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out.astype(float)
+
+
+def readable(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """:func:`transfer_table` for reading: ``value [low, high]`` per protocol and metric, and the gap."""
+    out = pd.DataFrame(index=table.index)
+    for protocol, metric in [(p, m) for m in ("AUROC", "F1", "cause accuracy") for p in PROTOCOLS] + [("gap", "AUROC")]:
+        values = table[[(protocol, metric), (protocol, f"{metric} low"), (protocol, f"{metric} high")]].to_numpy(float)
+        name = "gap (AUROC)" if protocol == "gap" else f"{metric}, {protocol}"
+        out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" for v, lo, hi in values]
+    return out
+
+
+def _same_windows(runs: dict[str, dict[str, Any]]) -> None:
+    first_name, first = next(iter(runs.items()))
+    for name, run in runs.items():
+        if not (np.array_equal(run["test"]["site"], first["test"]["site"])
+                and np.array_equal(run["test"]["lead"], first["test"]["lead"])):
+            raise ValueError(f"{name!r} was scored on other test windows than {first_name!r}")
+
+
+def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.ndarray],
+              reference: str = "all inputs") -> pd.DataFrame:
+    """For each variant (name -> {"in-region": run, "transfer": run}) its in-region and transfer
+    AUROC, the gap between them with a paired 95% interval, and the change of the gap against the
+    ``reference`` variant (``Δgap``: negative when the variant narrows the gap), also paired over the
+    same resamples."""
+    flat = {(name, protocol): pair[protocol] for name, pair in runs.items() for protocol in PROTOCOLS}
+    _same_windows({f"{n}, {p}": run for (n, p), run in flat.items()})
+    labels = next(iter(flat.values()))["test"]["label"]
+    scores = {key: run["test"]["logit"] for key, run in flat.items()}
+
+    def gaps(pick: np.ndarray) -> dict[str, float]:
+        y = labels[pick]
+        return {name: metrics.auroc(y, scores[(name, "in-region")][pick]) - metrics.auroc(y, scores[(name, "transfer")][pick])
+                for name in runs}
+
+    draws = []
+    for pick in resamples:
+        try:
+            draws.append(gaps(pick))
+        except ValueError:
+            continue
+    if not draws:
+        raise ValueError("the AUROC is undefined on every resample: too few test sites")
+    point = gaps(np.arange(len(labels)))
+    rows = {}
+    for name in runs:
+        values = np.array([d[name] for d in draws])
+        rows[name] = {"in-region AUROC": metrics.auroc(labels, scores[(name, "in-region")]),
+                      "transfer AUROC": metrics.auroc(labels, scores[(name, "transfer")]),
+                      "gap": point[name], "gap low": np.percentile(values, 2.5), "gap high": np.percentile(values, 97.5)}
+        if reference in runs:
+            change = values - np.array([d[reference] for d in draws])
+            rows[name].update({"Δgap": point[name] - point[reference], "Δgap low": np.percentile(change, 2.5),
+                               "Δgap high": np.percentile(change, 97.5)})
+    return pd.DataFrame(rows).T
+
+
+def mitigation_table(runs: dict[str, dict[str, Any]], inregion: dict[str, Any], resamples: list[np.ndarray],
+                     baseline: str = "transfer") -> pd.DataFrame:
+    """Each mitigated transfer predictor against the plain one (``runs[baseline]``): AUROC, its
+    paired gain, and the share of the gap it closes, ``gain / (in-region AUROC - baseline AUROC)``
+    (1: as good as in-region training; negative: worse than doing nothing). The share is left
+    empty (NaN) unless the gap's paired 95% interval lies above zero: a share of a gap that may be
+    nothing means nothing."""
+    _same_windows({**runs, "in-region": inregion})
+    labels = runs[baseline]["test"]["label"]
+    scores = {name: run["test"]["logit"] for name, run in runs.items()}
+    scores["in-region"] = inregion["test"]["logit"]
+    result = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=baseline)
+    gap, gap_low = result["in-region"]["diff"], result["in-region"]["diff_low"]
+    rows = {}
+    for name, row in result.items():
+        rows[name] = {"AUROC": row["value"], "AUROC low": row["low"], "AUROC high": row["high"],
+                      "gain": row["diff"], "gain low": row["diff_low"], "gain high": row["diff_high"],
+                      "gap closed": row["diff"] / gap if gap_low > 0 else np.nan}
+    return pd.DataFrame(rows).T
+
+
+def feature_shift(source: np.ndarray, target: np.ndarray, source_sites: np.ndarray, target_sites: np.ndarray,
+                  n_perm: int = 200, seed: int = 0) -> dict[str, float]:
+    """Squared MMD (with its permutation p-value and kernel width) between two sets of feature
+    vectors, one vector per site chosen at random (:func:`lslib.domain.feature_sample`), so sites
+    with many windows or frames do not count more; and the numbers of sites on each side."""
+    a = domain.feature_sample(source, source_sites, seed=seed)
+    b = domain.feature_sample(target, target_sites, seed=seed)
+    test = domain.mmd_test(a, b, n_perm=n_perm, seed=seed)
+    return {**test, "n_source": len(a), "n_target": len(b)}
+
+
+def region_shift(features: np.ndarray, regions: np.ndarray, sites: np.ndarray, n_perm: int = 200, seed: int = 0
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Squared MMD between every pair of regions in a feature space (one row per site, see
+    :func:`feature_shift`), and its permutation p-values. The diagonal compares two random halves of
+    a region's sites: an example of what sampling alone gives (near 0, the unbiased estimate's
+    expectation without a shift); whether a shift is real is what the p-values say."""
+    names = sorted(set(np.asarray(regions).tolist()))
+    mmd = pd.DataFrame(np.nan, index=names, columns=names)
+    p_values = mmd.copy()
+    rng = np.random.default_rng(seed)
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            if a == b:
+                members = rng.permutation(np.unique(sites[regions == a]))
+                half = np.isin(sites, members[: len(members) // 2])
+                pick_a, pick_b = (regions == a) & half, (regions == a) & ~half
+            else:
+                pick_a, pick_b = regions == a, regions == b
+            result = feature_shift(features[pick_a], features[pick_b], sites[pick_a], sites[pick_b], n_perm, seed)
+            mmd.loc[a, b] = mmd.loc[b, a] = result["mmd2"]
+            p_values.loc[a, b] = p_values.loc[b, a] = result["p_value"]
+    return mmd, p_values
+
+
+def band_samples(stack: xr.Dataset, sites: np.ndarray, max_cloud: float = 0.5) -> dict[str, np.ndarray]:
+    """Per usable frame of ``sites`` (cloud fraction at most ``max_cloud``): the median clear-pixel
+    reflectance of each Landsat band, the mean slope (degrees) of the site, and the frame's 30-day
+    rain (mm) and temperature (degrees C): the raw inputs whose distributions can shift."""
+    from lslib.data.qa import invalid_mask
+    from lslib.data.schema import LANDSAT_BANDS
+
+    subset = stack.isel(site=np.sort(np.asarray(sites)))
+    site_index, frame_index = np.nonzero(subset["cloud_fraction"].values <= max_cloud)
+    reflectance = subset["reflectance"].sel(band=list(LANDSAT_BANDS)).values[site_index, frame_index]
+    clear = ~invalid_mask(subset["qa_pixel"].values[site_index, frame_index])
+    seen = clear.reshape(len(clear), -1).any(axis=1)  # frames with at least one clear pixel
+    site_index, frame_index, reflectance, clear = site_index[seen], frame_index[seen], reflectance[seen], clear[seen]
+    values = np.where(clear[:, None], reflectance, np.nan).reshape(len(site_index), len(LANDSAT_BANDS), -1)
+    medians = np.nanmedian(values, axis=2)
+    out = {band: medians[:, i] for i, band in enumerate(LANDSAT_BANDS)}
+    out["slope"] = subset["slope"].values.reshape(subset.sizes["site"], -1).mean(axis=1)[site_index]
+    out["rain_30d"] = subset["rain_30d"].values[site_index, frame_index]
+    out["temperature"] = subset["temperature"].values[site_index, frame_index]
+    return out
+
+
+def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame, catalog: dict[str, dict[str, Any]],
+           target: str, noise: str = "transfer, second seed") -> dict[str, str]:
+    """The chapter's verdicts as phrases generated from the run (never fixed text).
+
+    Parameters
+    ----------
+    loro : DataFrame
+        :func:`transfer_table`.
+    ablations : DataFrame
+        :func:`gap_table` with a row ``all inputs`` and one row per ablation.
+    mitigation : DataFrame
+        :func:`mitigation_table`, with a row ``noise``: the plain transfer predictor trained with
+        another seed, whose "gain" is what chance alone moves the AUROC. Rows with "control" in
+        their name are not mitigations.
+    catalog : dict
+        ``transfer`` and ``inregion``: :func:`lslib.catalog_causes.score_predictions` of the catalog
+        cause model trained elsewhere and cross-validated in India.
+    target : str
+        The target region.
+
+    Returns
+    -------
+    dict
+        ``lead`` (the one-sentence answer), ``skill``, ``gap``, ``carry``, ``mitigation``,
+        ``mitigation_short``, ``seed`` and ``catalog`` phrases.
+
+    A mitigation counts as helping (hurting) only when its paired interval lies above (below) zero
+    **and** its gain is larger in size than the change a second seed makes on its own.
+    """
+    low, value = loro.loc[target, ("transfer", "AUROC low")], loro.loc[target, ("transfer", "AUROC")]
+    skilled = low > 0.5
+    skill = (f"keeps skill in {target} (AUROC {value:.3f}, its interval above chance)" if skilled else
+             f"is not clearly better than chance in {target} (AUROC {value:.3f}, its interval reaching {low:.3f})")
+    gap, gap_low, gap_high = (loro.loc[target, ("gap", k)] for k in ("AUROC", "AUROC low", "AUROC high"))
+    if gap_low > 0:
+        gap_text = f"training elsewhere costs {gap:.3f} AUROC, clearly more than nothing"
+        lead = f"Not fully: a predictor trained on the other regions loses {gap:.3f} AUROC in {target}"
+    elif gap_high < 0:
+        gap_text = f"training elsewhere did better, by {-gap:.3f} AUROC"
+        lead = f"Yes, at this size: the predictor trained elsewhere did better in {target} than one trained there"
+    else:
+        gap_text = (f"the cost of training elsewhere, {gap:+.3f} AUROC, cannot be told from zero at this size "
+                    f"(interval {gap_low:+.3f} to {gap_high:+.3f})")
+        lead = ("Largely yes, at this size: the predictor trained elsewhere keeps skill and its gap to a local one "
+                "cannot be told from zero" if skilled else
+                "This run cannot settle it: the transfer predictor is not clearly better than chance and its gap "
+                "to a local one cannot be told from zero; the full profile has to decide")
+    narrower = [n for n in ablations.index if n != "all inputs" and ablations.loc[n, "Δgap high"] < 0]
+    if ablations.loc["all inputs", "gap low"] <= 0:
+        carry = ("the gap with all inputs is not clearly above zero, so there is no measured shift cost to "
+                 "attribute to an input")
+    elif narrower:
+        carry = (f"the gap narrows beyond its paired interval with {' and with '.join(narrower)}, so what that "
+                 "change removes carries the shift")
+    else:
+        carry = "no change narrows the gap beyond its paired interval, so no single input is shown to carry the shift"
+    spread = abs(float(mitigation.loc[noise, "gain"])) if noise in mitigation.index else 0.0
+    tried = mitigation.drop(index=[n for n in mitigation.index if n in ("transfer", "in-region", noise) or "control" in n])
+    helped = [n for n in tried.index if tried.loc[n, "gain low"] > 0 and tried.loc[n, "gain"] > spread]
+    hurt = [n for n in tried.index if tried.loc[n, "gain high"] < 0 and -tried.loc[n, "gain"] > spread]
+    parts = [f"{', '.join(helped)} raised the AUROC beyond both its interval and the seed-to-seed change" if helped
+             else "no mitigation's gain has a 95 % interval above zero and exceeds the seed-to-seed change"]
+    if hurt:
+        parts.append(f"{', '.join(hurt)} lowered it by more than that")
+    largest = float(tried["gain"].abs().max()) if len(tried) else 0.0
+    seed = (f"a second seed moved the plain predictor's AUROC by {spread:.3f}, "
+            + ("more than any mitigation's gain or loss" if spread > largest else
+               f"while the largest mitigation effect was {largest:.3f}"))
+    short = (f"{', '.join(helped)} measurably raised the AUROC" if helped else
+             "none measurably raises the AUROC at this size")
+
+    def beats(scores: dict[str, Any]) -> bool:
+        return scores["low"] > scores["chance_balanced_accuracy"]
+
+    chance = catalog["transfer"]["chance_balanced_accuracy"]
+    words = {(True, True): "both the transferred and the local model beat chance",
+             (False, True): "only the local model beats chance",
+             (True, False): "the transferred model beats chance but the local one does not",
+             (False, False): "neither the transferred nor the local model clearly beats chance"}
+    catalog_text = (f"{words[(beats(catalog['transfer']), beats(catalog['inregion']))]} (balanced accuracy "
+                    f"{catalog['transfer']['balanced_accuracy']:.2f} transferred, {catalog['inregion']['balanced_accuracy']:.2f} "
+                    f"cross-validated in India, chance {chance:.2f})")
+    return {"lead": lead, "skill": skill, "gap": gap_text, "carry": carry, "mitigation": "; ".join(parts),
+            "mitigation_short": short, "seed": seed, "catalog": catalog_text}
