@@ -293,12 +293,7 @@ def drop_difference(labels: np.ndarray, clear: dict[str, np.ndarray], cloudy: di
         return (metrics.auroc(y, clear[first][pick]) - metrics.auroc(y, cloudy[first][pick])) - \
             (metrics.auroc(y, clear[second][pick]) - metrics.auroc(y, cloudy[second][pick]))
 
-    draws = []
-    for pick in resamples:
-        try:
-            draws.append(difference(pick))
-        except ValueError:
-            continue
+    draws = metrics.resample_draws(difference, resamples)
     low, high = np.percentile(draws, [2.5, 97.5])
     return {"diff": difference(np.arange(len(labels))), "low": float(low), "high": float(high)}
 

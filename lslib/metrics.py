@@ -13,7 +13,7 @@ from scipy import stats
 
 __all__ = ["auroc", "roc_curve", "auprc", "brier", "reliability", "expected_calibration_error", "f1_at", "best_threshold",
            "bootstrap_ci", "fit_temperature", "ks_distance", "lag1_autocorrelation", "bootstrap_resamples",
-           "paired_bootstrap", "ece_floor", "confusion_matrix", "per_class_recall", "mean_rank_correlation"]
+           "paired_bootstrap", "resample_draws", "ece_floor", "confusion_matrix", "per_class_recall", "mean_rank_correlation"]
 
 
 def auroc(labels, scores) -> float:
@@ -221,6 +221,27 @@ def bootstrap_resamples(n: int, groups=None, n_boot: int = 1000, seed: int = 0) 
     unique, inverse = np.unique(groups, return_inverse=True)
     members = [np.nonzero(inverse == g)[0] for g in range(len(unique))]
     return [np.concatenate([members[g] for g in rng.integers(0, len(unique), len(unique))]) for _ in range(n_boot)]
+
+
+def resample_draws(statistic, resamples: list[np.ndarray]) -> list:
+    """``statistic(pick)`` for each resample ``pick`` (an index array), skipping the resamples where it
+    is undefined (it raises ``ValueError``, e.g. a class is missing).
+
+    Raises
+    ------
+    ValueError
+        The statistic is undefined on every resample.
+    """
+    draws = []
+    for pick in resamples:
+        try:
+            draws.append(statistic(pick))
+        except ValueError:
+            continue
+    if not draws:
+        raise ValueError(f"The statistic is undefined on every one of the {len(resamples)} resamples: "
+                         "too few cases to bootstrap")
+    return draws
 
 
 def paired_bootstrap(metric, labels, scores: dict[str, np.ndarray], resamples: list[np.ndarray],

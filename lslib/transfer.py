@@ -297,14 +297,7 @@ def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.nda
         return {name: metrics.auroc(y, scores[(name, "in-region")][pick]) - metrics.auroc(y, scores[(name, "transfer")][pick])
                 for name in runs}
 
-    draws = []
-    for pick in resamples:
-        try:
-            draws.append(gaps(pick))
-        except ValueError:
-            continue
-    if not draws:
-        raise ValueError("the AUROC is undefined on every resample: too few test sites")
+    draws = metrics.resample_draws(gaps, resamples)
     point = gaps(np.arange(len(labels)))
     rows = {}
     for name in runs:

@@ -357,3 +357,14 @@ def test_transfer_table_collects_the_gap_of_each_region():
     assert table.loc["india", ("gap", "AUROC")] == pytest.approx(0.1)
     assert table.loc["india", ("in-region", "AUROC high")] == pytest.approx(0.8)
     assert transfer.readable(table).loc["india", "gap (AUROC)"] == "0.100 [0.050, 0.150]"
+
+
+def test_resample_draws_skip_undefined_resamples_and_refuse_all_undefined():
+    from lslib import metrics
+
+    labels = np.array([0, 0, 1, 1])
+    picks = [np.array([0, 1]), np.array([0, 2]), np.array([1, 3])]
+    draws = metrics.resample_draws(lambda p: metrics.auroc(labels[p], labels[p].astype(float)), picks)
+    assert draws == [1.0, 1.0]  # the all-negative resample is skipped
+    with pytest.raises(ValueError, match="undefined on every one of the 1"):
+        metrics.resample_draws(lambda p: metrics.auroc(labels[p], labels[p]), picks[:1])
