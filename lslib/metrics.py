@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from lslib.data.distributions import ks_distance, lag1_autocorrelation  # noqa: F401  (re-exported: metrics of the study)
+
 __all__ = ["auroc", "roc_curve", "auprc", "brier", "reliability", "expected_calibration_error", "f1_at", "best_threshold",
            "bootstrap_ci", "fit_temperature", "ks_distance", "lag1_autocorrelation", "bootstrap_resamples",
            "paired_bootstrap", "resample_draws", "ece_floor", "confusion_matrix", "per_class_recall", "mean_rank_correlation"]
@@ -33,37 +35,6 @@ def auroc(labels, scores) -> float:
         raise ValueError(f"AUROC needs both classes; got {n_pos} positives and {n_neg} negatives")
     ranks = stats.rankdata(scores)
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def ks_distance(sample_a, sample_b) -> float:
-    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two empirical CDFs.
-
-    Examples
-    --------
-    >>> ks_distance([0.0, 0.1, 0.2], [0.0, 0.1, 0.2])
-    0.0
-    >>> ks_distance([0.0, 0.1], [5.0, 6.0])
-    1.0
-    """
-    return float(stats.ks_2samp(np.asarray(sample_a, float), np.asarray(sample_b, float)).statistic)
-
-
-def lag1_autocorrelation(field: np.ndarray) -> float:
-    """Mean lag-1 spatial autocorrelation of a 2-D field along rows and columns (Pearson).
-
-    Examples
-    --------
-    >>> smooth = np.add.outer(np.arange(10.0), np.arange(10.0))
-    >>> round(lag1_autocorrelation(smooth), 3)
-    1.0
-    >>> noise = np.random.default_rng(0).normal(size=(50, 50))
-    >>> abs(lag1_autocorrelation(noise)) < 0.1
-    True
-    """
-    field = np.asarray(field, dtype=float)
-    pairs = [(field[:, :-1].ravel(), field[:, 1:].ravel()), (field[:-1, :].ravel(), field[1:, :].ravel())]
-    values = [np.corrcoef(a, b)[0, 1] for a, b in pairs if a.std() > 0 and b.std() > 0]
-    return float(np.mean(values)) if values else float("nan")
 
 
 def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray]:

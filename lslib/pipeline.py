@@ -49,6 +49,7 @@ __all__ = [
 
 KERNEL_NAME = "python3"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
 _FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
@@ -167,7 +168,8 @@ def _type_ok(value: Any, expected: type | None) -> bool:
 
 
 def parse_param(text: str) -> tuple[str, Any]:
-    """Parse ``KEY=VALUE`` from the command line; VALUE is read as YAML (``5``, ``0.1``, ``true``, ``[1, 2]``).
+    """Parse ``KEY=VALUE`` from the command line; VALUE is read as YAML 1.2 (``5``, ``0.1``, ``1e-3``,
+    ``true``, ``[1, 2]``): ``yes``, ``no``, ``on`` and ``off`` stay text (a country code ``NO`` is not False).
 
     Examples
     --------
@@ -179,6 +181,8 @@ def parse_param(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise ParameterError(f"--param expects KEY=VALUE, got {text!r}")
+    if raw.strip().lower() in _YAML11_WORDS:  # YAML 1.1 reads yes/no/on/off as booleans; YAML 1.2 and we do not
+        return key.strip(), raw.strip()
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as error:

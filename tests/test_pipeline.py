@@ -143,7 +143,8 @@ def test_the_real_book_rejects_no_such_parameter(project):
 
 
 @pytest.mark.parametrize(("text", "expected"), [("epochs=5", ("epochs", 5)), ("lr=1e-3", ("lr", 0.001)),
-                                                ("flag=true", ("flag", True)), ("s=abc", ("s", "abc"))])
+                                                ("flag=true", ("flag", True)), ("s=abc", ("s", "abc")),
+                                                ("country=NO", ("country", "NO")), ("mode=off", ("mode", "off"))])
 def test_parse_param(text, expected):
     assert pipeline.parse_param(text) == expected
 

@@ -24,7 +24,7 @@ from lslib.causes import CAUSE_KEYS
 from lslib.data.indices import ndvi_stack
 from lslib.data.qa import cloud_fraction as qa_cloud_fraction
 from lslib.data.registry import fetch
-from lslib.metrics import ks_distance, lag1_autocorrelation
+from lslib.data.distributions import ks_distance, lag1_autocorrelation
 
 __all__ = ["eolearn_patch", "cloud_samples", "cloud_statistics", "ndvi_samples", "ndvi_statistics", "rain_climatology", "cause_shares",
            "mud_creek_series", "pune_normals"]
