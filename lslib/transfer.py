@@ -166,8 +166,10 @@ def train_variant(datasets: dict[str, LandslideDataset], variant: Variant, model
         model, history, _ = forecast.train_member(datasets, config, train_config, batch_size)
     if variant.adapt_batchnorm:
         model = domain.adapt_batchnorm(model, _adaptation_windows(datasets, variant.adapt_batchnorm))
+    windows = datasets["train"].window_table()
     return {"model": model, "history": history, "seconds": time.perf_counter() - started,
-            "val": forecast.predict(model, datasets["val"]), "test": forecast.predict(model, datasets["test"])}
+            "val": forecast.predict(model, datasets["val"]), "test": forecast.predict(model, datasets["test"]),
+            "train_causes": windows["cause"][windows["label"] > 0.5]}
 
 
 def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Variant], model_config: PredictorConfig,
@@ -209,7 +211,9 @@ def cause_accuracy(labels: np.ndarray, cause_probs: np.ndarray, true_cause: np.n
 
 def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray], reference: str) -> pd.DataFrame:
     """AUROC (with the paired difference to ``reference``), F1 at each model's validation threshold
-    and cause accuracy on the slid windows, each with a 95% interval over the same site resamples.
+    and cause accuracy on the slid windows, each with a 95% interval over the same site resamples;
+    and, for scale, the cause accuracy of always answering the most common trigger of the run's
+    training slides (``cause majority``; NaN when the run does not carry ``train_causes``).
     Every run must have predicted the same test windows."""
     first = runs[reference]["test"]
     labels, true_cause = first["label"], first["cause"]
@@ -230,6 +234,9 @@ def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray]
         cause = metrics.paired_bootstrap(_slid_mean, labels, {name: correct}, resamples)[name]
         table.loc[name, ["F1", "F1 low", "F1 high", "cause accuracy", "cause low", "cause high"]] = (
             f1["value"], f1["low"], f1["high"], cause["value"], cause["low"], cause["high"])
+        train_causes = run.get("train_causes")
+        table.loc[name, "cause majority"] = np.nan if train_causes is None or not len(train_causes) else \
+            float((true_cause[labels > 0.5] == np.bincount(train_causes).argmax()).mean())
     return table
 
 
@@ -242,7 +249,7 @@ def _slid_mean(labels: np.ndarray, correct: np.ndarray) -> float:
 
 def transfer_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The leave-one-region-out matrix in one table: per held-out region, AUROC, F1 and cause accuracy
-    of the in-region and the transfer predictor, and the gap (in-region minus transfer AUROC) with
+    (with the majority-cause accuracy for scale) of the in-region and the transfer predictor, and the gap (in-region minus transfer AUROC) with
     its paired 95% interval. ``tables`` maps a region to :func:`evaluate_models` of its two runs
     (reference ``transfer``)."""
     rows = {}
@@ -254,6 +261,7 @@ def transfer_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 row[(protocol, metric)] = table.loc[protocol, metric]
                 row[(protocol, f"{metric} low")] = table.loc[protocol, low]
                 row[(protocol, f"{metric} high")] = table.loc[protocol, high]
+            row[(protocol, "cause majority")] = table.loc[protocol, "cause majority"]
         row[("gap", "AUROC")] = table.loc["in-region", "Δ"]
         row[("gap", "AUROC low")] = table.loc["in-region", "Δ low"]
         row[("gap", "AUROC high")] = table.loc["in-region", "Δ high"]
@@ -264,12 +272,15 @@ def transfer_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def readable(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """:func:`transfer_table` for reading: ``value [low, high]`` per protocol and metric, and the gap."""
+    """:func:`transfer_table` for reading: ``value [low, high]`` per protocol and metric, the accuracy
+    of always answering the majority cause beside each cause accuracy, and the gap."""
     out = pd.DataFrame(index=table.index)
     for protocol, metric in [(p, m) for m in ("AUROC", "F1", "cause accuracy") for p in PROTOCOLS] + [("gap", "AUROC")]:
         values = table[[(protocol, metric), (protocol, f"{metric} low"), (protocol, f"{metric} high")]].to_numpy(float)
-        name = "gap (AUROC)" if protocol == "gap" else f"{metric}, {protocol}"
+        name = "gap (in-region − transfer AUROC)" if protocol == "gap" else f"{metric}, {protocol}"
         out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" for v, lo, hi in values]
+        if metric == "cause accuracy" and (protocol, "cause majority") in table:
+            out[f"majority cause, {protocol}"] = [f"{v:.{digits}f}" for v in table[(protocol, "cause majority")]]
     return out
 
 

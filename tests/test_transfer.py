@@ -236,6 +236,12 @@ def test_evaluate_models_and_gap_table_signs():
     table = transfer.evaluate_models({"transfer": _fake_run(noisy, labels, sites), "in-region": _fake_run(good, labels, sites)},
                                      [rng.integers(0, 100, 100) for _ in range(100)], reference="transfer")
     assert table.loc["in-region", "Δ"] > 0.3 and table.loc["transfer", "Δ"] == 0.0  # Δ = model - reference
+    assert np.isnan(table.loc["transfer", "cause majority"])  # no training causes given
+    causes = np.where(labels > 0.5, np.arange(100) % 3, 6)  # slid windows: triggers 0, 1, 2 in turn
+    run = {**_fake_run(noisy, labels, sites), "train_causes": np.array([1, 1, 2])}
+    run["test"] = {**run["test"], "cause": causes}
+    scored = transfer.evaluate_models({"transfer": run}, [np.arange(100)], reference="transfer")
+    assert scored.loc["transfer", "cause majority"] == pytest.approx(np.mean(causes[labels > 0.5] == 1))
     resamples = [rng.integers(0, 100, 100) for _ in range(100)]
     pairs = {"all inputs": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(noisy, labels, sites)},
              "fixed": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(good, labels, sites)}}
@@ -352,11 +358,13 @@ def test_transfer_table_collects_the_gap_of_each_region():
     for name, value in (("in-region", 0.7), ("transfer", 0.6)):
         rows[name] = {"AUROC": value, "AUROC low": value - 0.1, "AUROC high": value + 0.1,
                       "Δ": value - 0.6, "Δ low": value - 0.65, "Δ high": value - 0.55,
-                      "F1": 0.5, "F1 low": 0.4, "F1 high": 0.6, "cause accuracy": 0.4, "cause low": 0.3, "cause high": 0.5}
+                      "F1": 0.5, "F1 low": 0.4, "F1 high": 0.6, "cause accuracy": 0.4, "cause low": 0.3, "cause high": 0.5,
+                      "cause majority": 0.25}
     table = transfer.transfer_table({"india": pd.DataFrame(rows).T})
     assert table.loc["india", ("gap", "AUROC")] == pytest.approx(0.1)
     assert table.loc["india", ("in-region", "AUROC high")] == pytest.approx(0.8)
-    assert transfer.readable(table).loc["india", "gap (AUROC)"] == "0.100 [0.050, 0.150]"
+    assert transfer.readable(table).loc["india", "majority cause, transfer"] == "0.250"
+    assert transfer.readable(table).loc["india", "gap (in-region − transfer AUROC)"] == "0.100 [0.050, 0.150]"
 
 
 def test_resample_draws_skip_undefined_resamples_and_refuse_all_undefined():
