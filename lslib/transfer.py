@@ -177,15 +177,17 @@ def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Va
                    cache: dict | None = None) -> dict[str, dict[str, Any]]:
     """:func:`train_variant` for each of ``variants`` (name -> Variant) on one protocol's datasets.
 
-    Variants that train the same model share it through ``cache`` (pass one dict per protocol and
-    region to share models across calls): BatchNorm adaptation reuses the plain model and only
+    Variants that train the same model (same switches, normalisation, DANN, model and training
+    settings, seed) share it through ``cache`` (pass one dict per protocol and region to share
+    models across calls): BatchNorm adaptation reuses the plain model and only
     re-estimates its statistics; an ablation that is also a mitigation is trained once. Each
     progress bar is named ``<prefix> · <variant>`` after ``train_config.name``.
     """
     cache = {} if cache is None else cache
     runs = {}
     for name, variant in variants.items():
-        key = (tuple(sorted(variant.model.items())), variant.normalisation, variant.dann)
+        key = (tuple(sorted(variant.model.items())), variant.normalisation, variant.dann, train_config.seed,
+               train_config.epochs, train_config.lr, batch_size, dann_weight, repr(model_config))
         if key not in cache:
             label = f"{train_config.name} · {name}" if train_config.name else name
             cache[key] = train_variant(datasets, replace(variant, adapt_batchnorm=None), model_config,

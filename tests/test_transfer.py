@@ -376,3 +376,15 @@ def test_resample_draws_skip_undefined_resamples_and_refuse_all_undefined():
     assert draws == [1.0, 1.0]  # the all-negative resample is skipped
     with pytest.raises(ValueError, match="undefined on every one of the 1"):
         metrics.resample_draws(lambda p: metrics.auroc(labels[p], labels[p]), picks[:1])
+
+
+def test_train_variants_shares_a_model_only_when_everything_that_trains_it_matches(stack, splits):
+    datasets = transfer.protocol_datasets(stack, splits["china"], "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
+    config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
+    cache: dict = {}
+    first = transfer.train_variants(datasets, {"a": transfer.BASELINE, "b": transfer.BASELINE}, config, train, 16,
+                                    cache=cache)
+    assert first["a"] is first["b"] and len(cache) == 1
+    other = transfer.train_variants(datasets, {"a": transfer.BASELINE}, config,
+                                    TrainConfig(epochs=1, seed=1, progress=False), 16, cache=cache)
+    assert other["a"] is not first["a"] and len(cache) == 2  # another seed is another model
