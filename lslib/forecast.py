@@ -31,7 +31,7 @@ from lslib.train import History, TrainConfig, fit
 __all__ = ["SPLIT_FRACTIONS", "ABLATIONS", "window_datasets", "train_member", "predict", "combine", "calibrate",
            "window_hand_features", "window_ndvi_scores", "score_table", "lead_table", "cause_report",
            "train_models", "cloud_robustness", "drop_difference", "interval_table", "confidence_table",
-           "tuned_forest", "ablation_table"]
+           "tuned_forest", "ablation_table", "slid_mean"]
 
 SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
 ABLATIONS: dict[str, dict[str, Any]] = {
@@ -244,6 +244,15 @@ def lead_table(labels: np.ndarray, leads: np.ndarray, sites: np.ndarray, scores:
     return pd.DataFrame(rows)
 
 
+def slid_mean(labels: np.ndarray, values: np.ndarray) -> float:
+    """Mean of ``values`` over the windows that slid (a cause accuracy when ``values`` marks correct
+    triggers); undefined (``ValueError``) when no window slid, so a bootstrap skips that resample."""
+    keep = np.asarray(labels) > 0.5
+    if not keep.any():
+        raise ValueError("no slide in this resample")
+    return float(np.asarray(values)[keep].mean())
+
+
 def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.ndarray,
                  train_causes: np.ndarray, resamples: list[np.ndarray]) -> dict[str, Any]:
     """Which trigger, for the windows that did slide: accuracy of the most probable of the six triggers
@@ -254,14 +263,8 @@ def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.nda
     predicted = cause_probs[:, :n_triggers].argmax(axis=1)
     majority = int(np.bincount(train_causes, minlength=n_triggers).argmax())
 
-    def accuracy(y: np.ndarray, correct: np.ndarray) -> float:
-        keep = y > 0.5
-        if not keep.any():
-            raise ValueError("no slide in this resample")
-        return float(correct[keep].mean())
-
     correct = (predicted == true_cause).astype(float)
-    value = metrics.paired_bootstrap(accuracy, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)["attention"]
+    value = metrics.paired_bootstrap(slid_mean, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)["attention"]
     matrix = metrics.confusion_matrix(true_cause[slid], predicted[slid], n_triggers)
     return {"accuracy": value["value"], "low": value["low"], "high": value["high"],
             "majority_accuracy": float((true_cause[slid] == majority).mean()), "majority_cause": majority,

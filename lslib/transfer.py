@@ -147,35 +147,44 @@ def _adaptation_windows(datasets: dict[str, LandslideDataset], where: str) -> La
     raise ValueError(f"adapt_batchnorm must be 'target', 'source' or None, got {where!r}")
 
 
+def _fit_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_config: PredictorConfig,
+                 train_config: TrainConfig, batch_size: int, dann_weight: float) -> dict[str, Any]:
+    """Train the model of ``variant`` (its switches, normalisation and DANN; adaptation is done by
+    :func:`train_variants`) and predict the validation and test windows."""
+    started = time.perf_counter()
+    views = _views(datasets, variant)
+    config = replace(model_config, **variant.model)
+    if variant.dann:
+        model, history = _train_dann(views, config, train_config, batch_size, dann_weight)
+    else:
+        model, history, _ = forecast.train_member(views, config, train_config, batch_size)
+    windows = views["train"].window_table()
+    return {"model": model, "history": history, "seconds": time.perf_counter() - started,
+            "val": forecast.predict(model, views["val"]), "test": forecast.predict(model, views["test"]),
+            "train_causes": windows["cause"][windows["label"] > 0.5]}
+
+
+def _views(datasets: dict[str, LandslideDataset], variant: Variant) -> dict[str, LandslideDataset]:
+    return _normalised(datasets, variant.normalisation) if variant.normalisation != "stack" else datasets
+
+
 def train_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_config: PredictorConfig,
                   train_config: TrainConfig, batch_size: int = 64, dann_weight: float = 0.5) -> dict[str, Any]:
-    """Train one predictor as ``variant`` says and predict the validation and test windows.
+    """Train one predictor as ``variant`` says (:func:`train_variants` with one variant, no cache).
 
     Returns
     -------
     dict
-        ``model``, ``history``, ``seconds``, and ``val`` and ``test`` predictions
-        (:func:`lslib.forecast.predict`).
+        ``model``, ``history``, ``seconds``, ``val`` and ``test`` predictions
+        (:func:`lslib.forecast.predict`) and ``train_causes`` (the causes of the training slides).
     """
-    started = time.perf_counter()
-    datasets = _normalised(datasets, variant.normalisation) if variant.normalisation != "stack" else datasets
-    config = replace(model_config, **variant.model)
-    if variant.dann:
-        model, history = _train_dann(datasets, config, train_config, batch_size, dann_weight)
-    else:
-        model, history, _ = forecast.train_member(datasets, config, train_config, batch_size)
-    if variant.adapt_batchnorm:
-        model = domain.adapt_batchnorm(model, _adaptation_windows(datasets, variant.adapt_batchnorm))
-    windows = datasets["train"].window_table()
-    return {"model": model, "history": history, "seconds": time.perf_counter() - started,
-            "val": forecast.predict(model, datasets["val"]), "test": forecast.predict(model, datasets["test"]),
-            "train_causes": windows["cause"][windows["label"] > 0.5]}
+    return train_variants(datasets, {"variant": variant}, model_config, train_config, batch_size, dann_weight)["variant"]
 
 
 def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Variant], model_config: PredictorConfig,
                    train_config: TrainConfig, batch_size: int = 64, dann_weight: float = 0.5,
                    cache: dict | None = None) -> dict[str, dict[str, Any]]:
-    """:func:`train_variant` for each of ``variants`` (name -> Variant) on one protocol's datasets.
+    """Train and predict with each of ``variants`` (name -> Variant) on one protocol's datasets.
 
     Variants that train the same model (same switches, normalisation, DANN, model and training
     settings, seed) share it through ``cache`` (pass one dict per protocol and region to share
@@ -190,12 +199,12 @@ def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Va
                train_config.epochs, train_config.lr, batch_size, dann_weight, repr(model_config))
         if key not in cache:
             label = f"{train_config.name} · {name}" if train_config.name else name
-            cache[key] = train_variant(datasets, replace(variant, adapt_batchnorm=None), model_config,
-                                       replace(train_config, name=label), batch_size, dann_weight)
+            cache[key] = _fit_variant(datasets, variant, model_config, replace(train_config, name=label),
+                                      batch_size, dann_weight)
         run = cache[key]
         if variant.adapt_batchnorm:
             started = time.perf_counter()
-            views = _normalised(datasets, variant.normalisation) if variant.normalisation != "stack" else datasets
+            views = _views(datasets, variant)
             model = domain.adapt_batchnorm(run["model"], _adaptation_windows(views, variant.adapt_batchnorm))
             run = {**run, "model": model, "val": forecast.predict(model, views["val"]),
                    "test": forecast.predict(model, views["test"]),
@@ -217,11 +226,8 @@ def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray]
     and, for scale, the cause accuracy of always answering the most common trigger of the run's
     training slides (``cause majority``; NaN when the run does not carry ``train_causes``).
     Every run must have predicted the same test windows."""
-    first = runs[reference]["test"]
-    labels, true_cause = first["label"], first["cause"]
-    for name, run in runs.items():
-        if not (np.array_equal(run["test"]["site"], first["site"]) and np.array_equal(run["test"]["lead"], first["lead"])):
-            raise ValueError(f"{name!r} was scored on other test windows than {reference!r}")
+    _same_windows({reference: runs[reference], **runs})
+    labels, true_cause = runs[reference]["test"]["label"], runs[reference]["test"]["cause"]
     scores = {name: run["test"]["logit"] for name, run in runs.items()}
     table = pd.DataFrame(index=list(runs))
     for name, row in metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference).items():
@@ -233,20 +239,13 @@ def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray]
         f1 = metrics.paired_bootstrap(lambda y, p, t=threshold: metrics.f1_at(y, p, t), labels, {name: probability},
                                       resamples)[name]
         correct = cause_accuracy(labels, run["test"]["cause_probs"], true_cause)
-        cause = metrics.paired_bootstrap(_slid_mean, labels, {name: correct}, resamples)[name]
+        cause = metrics.paired_bootstrap(forecast.slid_mean, labels, {name: correct}, resamples)[name]
         table.loc[name, ["F1", "F1 low", "F1 high", "cause accuracy", "cause low", "cause high"]] = (
             f1["value"], f1["low"], f1["high"], cause["value"], cause["low"], cause["high"])
         train_causes = run.get("train_causes")
         table.loc[name, "cause majority"] = np.nan if train_causes is None or not len(train_causes) else \
             float((true_cause[labels > 0.5] == np.bincount(train_causes).argmax()).mean())
     return table
-
-
-def _slid_mean(labels: np.ndarray, correct: np.ndarray) -> float:
-    keep = labels > 0.5
-    if not keep.any():
-        raise ValueError("no slide in this resample")
-    return float(correct[keep].mean())
 
 
 def transfer_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
