@@ -23,7 +23,7 @@ from lslib.train import History, TrainConfig, fit_gan
 
 __all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
            "latent_scores", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
-           "mean_iou", "plan_reforestation", "paired_site_difference", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
+           "mean_iou", "change_profile", "plan_reforestation", "paired_site_difference", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
 NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
@@ -117,6 +117,21 @@ def mining_scores(model: ScenarioGAN, source: np.ndarray, observed: np.ndarray, 
         return (np.abs(futures - observed[None]).mean(axis=2, keepdims=True) * weight[None]).sum(axis=(2, 3, 4)).min(axis=0)
 
     return nearest(unchanged) - nearest(mined)
+
+
+def change_profile(source: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """How much each pixel changed from ``source`` (n, C, H, W) to ``images`` (n, C, H, W) or
+    (k, n, C, H, W), sorted from the largest change down: ``(..., H * W)``, the L1 distance over the
+    bands in normalised units.
+
+    The profile forgets *where* the change is: a pit of a given size and depth gives the same
+    profile wherever it lies, so it compares a generated mine with an observed one even when the
+    generator put the pit elsewhere. A compact pit shows as a few very large values; a clearing as
+    many moderate ones; seasons as a low, flat profile.
+    """
+    change = np.abs(np.asarray(images, np.float32) - np.asarray(source, np.float32)).sum(axis=-3)
+    flat = change.reshape(*change.shape[:-2], -1)
+    return -np.sort(-flat, axis=-1)
 
 
 def change_detection_scores(before: np.ndarray, after: np.ndarray, ndvi_drop: float = 0.15,

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from lslib.plot import stamp, titled, true_colour
 
-__all__ = ["loss_figure", "futures_figure", "damage_figure", "planting_figure"]
+__all__ = ["loss_figure", "futures_figure", "change_profile_figure", "damage_figure", "planting_figure"]
 
 
 def loss_figure(histories: dict, source: str) -> Figure:
@@ -46,6 +46,25 @@ def futures_figure(examples: list[dict], k: int, source: str) -> Figure:
         row[0].set_ylabel(example["name"].replace("_", " "), fontsize=8)
     fig.suptitle(titled(source, "Possible futures per scenario (Landsat true colour, 30 m pixels, 0.96 km across)"),
                  fontsize=10)
+    return stamp(fig, source)
+
+
+def change_profile_figure(profiles: dict[str, np.ndarray], source: str) -> Figure:
+    """Per group, the mean :func:`lslib.futures.change_profile` (the per-pixel change sorted from the
+    largest down) with its interquartile band, against the rank of the pixel on a log axis. Each
+    value of ``profiles`` is ``(m, H * W)``: one profile per image of the group."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.0), layout="constrained")
+    for name, group in profiles.items():
+        group = np.asarray(group).reshape(-1, np.asarray(group).shape[-1])
+        rank = np.arange(1, group.shape[1] + 1)
+        low, high = np.percentile(group, [25, 75], axis=0)
+        line, = ax.plot(rank, group.mean(axis=0), lw=1.6, label=f"{name} ({len(group)})")
+        ax.fill_between(rank, low, high, color=line.get_color(), alpha=0.15, lw=0)
+    ax.set_xscale("log")
+    ax.set(xlabel="rank of the pixel by its change (1 = the most changed pixel)",
+           ylabel="change from the earlier frame\n(L1 over 6 bands, standard deviations)",
+           title=titled(source, "How much each image changed, wherever the change lies"))
+    ax.legend(fontsize=7, title="mean and interquartile band (images)", title_fontsize=7)
     return stamp(fig, source)
 
 

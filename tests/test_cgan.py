@@ -161,6 +161,24 @@ def test_futures_scores_on_known_cases():
     assert perfect["L1 best-of-k"] == 0 and perfect["SSIM best-of-k"] == pytest.approx(1.0) and perfect["L1"] == 0.25
 
 
+def test_change_profile_forgets_where_the_change_lies():
+    from lslib import futures
+
+    before = np.zeros((2, 6, 8, 8), np.float32)
+    pit_here, pit_there = before.copy(), before.copy()
+    pit_here[0, :, 1:3, 1:3] = 1.0  # a 2 x 2 pit changing every band by 1 ...
+    pit_there[0, :, 5:7, 4:6] = 1.0  # ... the same pit elsewhere
+    pit_here[1, 4, :, :] = 0.25  # a clearing: every pixel, one band, a little
+    pit_there[1, 4, :, :] = 0.25
+    here, there = futures.change_profile(before, pit_here), futures.change_profile(before, pit_there)
+    assert here.shape == (2, 64) and np.array_equal(here, there)
+    assert here[0, :4].tolist() == [6.0] * 4 and here[0, 4:].max() == 0  # largest first, summed over bands
+    assert here[1].tolist() == [0.25] * 64
+    k_futures = np.stack([pit_here, before])  # (k, n, C, H, W) against one source per input
+    assert futures.change_profile(before, k_futures).shape == (2, 2, 64)
+    assert futures.change_profile(before, k_futures)[1].max() == 0
+
+
 def test_the_latent_regression_trains_the_generator_only():
     model = ScenarioGAN(CGANConfig(size=16, width=8))
     losses = model.generator_step(_batch())
