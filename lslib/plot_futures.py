@@ -55,7 +55,8 @@ def change_profile_figure(profiles: dict[str, np.ndarray], source: str) -> Figur
     value of ``profiles`` is ``(m, H * W)``: one profile per image of the group."""
     fig, ax = plt.subplots(figsize=(7.2, 4.0), layout="constrained")
     for name, group in profiles.items():
-        group = np.asarray(group).reshape(-1, np.asarray(group).shape[-1])
+        group = np.asarray(group)
+        group = group.reshape(-1, group.shape[-1])  # (k, n, H * W) futures count as k * n images
         rank = np.arange(1, group.shape[1] + 1)
         low, high = np.percentile(group, [25, 75], axis=0)
         line, = ax.plot(rank, group.mean(axis=0), lw=1.6, label=f"{name} ({len(group)})")
