@@ -22,7 +22,7 @@ from lslib.latent import chapter3_encoder
 from lslib.train import History, TrainConfig, fit_gan
 
 __all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
-           "latent_scores", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
+           "latent_scores", "mining_futures", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
            "mean_iou", "change_profile", "plan_reforestation", "paired_site_difference", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
@@ -101,20 +101,48 @@ def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[s
             "true futures apart": float(np.linalg.norm(shuffled - others, axis=1).mean())}
 
 
-def mining_scores(model: ScenarioGAN, source: np.ndarray, observed: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """How much more an observed future looks like a *mined* future than an *unchanged* one.
+def mining_futures(model: ScenarioGAN, source: np.ndarray, k: int, seed: int) -> dict[str, np.ndarray]:
+    """The futures the mining detector compares an observation with: ``k`` *mining* (drawn with
+    ``seed``) and ``k`` *unchanged* (``seed + 1``) futures ``(k, n, C, H, W)`` of each source image."""
+    return {"mining": sample(model, source, "mining", k, seed), "unchanged": sample(model, source, "unchanged", k, seed + 1)}
 
-    For each site, ``k`` futures are drawn under each scenario; the comparison is made where the two
-    scenarios disagree (pixels weighted by the gap between their mean futures, summed over bands), so
-    the season's change, common to both, does not drown the pit. The score is the weighted L1 distance
-    to the nearest unchanged future minus that to the nearest mining future (higher: more like mining).
+
+def mining_scores(source: np.ndarray, observed: np.ndarray, generated: dict[str, np.ndarray],
+                  compare: str = "pixels") -> np.ndarray:
+    """How much more an observed later image looks like a *mined* future of its earlier image than
+    like an *unchanged* one (higher: more like mining), from :func:`mining_futures`.
+
+    ``compare="pixels"``
+        Pixel by pixel, where the two scenarios disagree (pixels weighted by the gap between their
+        mean futures, summed over bands), so the season's change, common to both, does not drown the
+        pit: the weighted L1 distance to the nearest unchanged future minus that to the nearest mined one.
+    ``compare="profiles"``
+        Location-free: the mean absolute difference between :func:`change_profile` of the observation
+        and of each future (the 1-Wasserstein distance between their per-pixel changes), as the log of
+        the distance to the nearest unchanged future over that to the nearest mined one. A ratio, not
+        a difference: an image that changed far more than either future (a clearing) lies almost as far
+        from both, ratio near 1, where a difference would credit it with the whole gap between them.
+
+    Raises
+    ------
+    ValueError
+        ``compare`` is neither ``"pixels"`` nor ``"profiles"``.
     """
-    mined, unchanged = sample(model, source, "mining", k, seed), sample(model, source, "unchanged", k, seed + 1)
+    mined, unchanged = generated["mining"], generated["unchanged"]
+    if compare == "profiles":
+        seen = change_profile(source, observed)
+
+        def farness(futures_: np.ndarray) -> np.ndarray:
+            return np.abs(change_profile(source, futures_) - seen[None]).mean(axis=-1).min(axis=0)
+
+        return np.log(farness(unchanged) + 1e-6) - np.log(farness(mined) + 1e-6)
+    if compare != "pixels":
+        raise ValueError(f"compare must be 'pixels' or 'profiles', got {compare!r}")
     weight = np.abs(mined.mean(axis=0) - unchanged.mean(axis=0)).sum(axis=1, keepdims=True)  # (n, 1, H, W)
     weight = weight / np.maximum(weight.sum(axis=(2, 3), keepdims=True), 1e-9)
 
-    def nearest(futures: np.ndarray) -> np.ndarray:
-        return (np.abs(futures - observed[None]).mean(axis=2, keepdims=True) * weight[None]).sum(axis=(2, 3, 4)).min(axis=0)
+    def nearest(futures_: np.ndarray) -> np.ndarray:
+        return (np.abs(futures_ - observed[None]).mean(axis=2, keepdims=True) * weight[None]).sum(axis=(2, 3, 4)).min(axis=0)
 
     return nearest(unchanged) - nearest(mined)
 

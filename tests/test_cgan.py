@@ -179,6 +179,26 @@ def test_change_profile_forgets_where_the_change_lies():
     assert futures.change_profile(before, k_futures)[1].max() == 0
 
 
+def test_mining_scores_rank_a_mine_first_and_profiles_forgive_its_place():
+    from lslib import futures
+
+    before = np.zeros((3, 6, 8, 8), np.float32)
+    observed = before.copy()
+    observed[0, :, 1:3, 1:3] = 1.0  # site 0: a pit in the north-west
+    observed[2] = 0.5  # site 2: everything changed (a clearing)
+    mined = np.repeat(before[None], 2, axis=0)
+    mined[:, :, :, 5:7, 5:7] = 1.0  # the generator puts its pit in the south-east
+    generated = {"mining": mined, "unchanged": np.repeat(before[None], 2, axis=0)}
+    profiles = futures.mining_scores(before, observed, generated, compare="profiles")
+    assert profiles[0] > 10 and profiles[1] < -10  # the pit, wherever it is, against no change
+    assert abs(profiles[2]) < 0.2  # far from both: a ratio near 1, not a mine
+    pixels = futures.mining_scores(before, observed, generated)
+    # pixel by pixel the misplaced pit counts against the mine: it scores like no change, below the clearing
+    assert pixels[0] == pixels[1] == -1 and pixels[2] == 0
+    with pytest.raises(ValueError, match="compare"):
+        futures.mining_scores(before, observed, generated, compare="latent")
+
+
 def test_the_latent_regression_trains_the_generator_only():
     model = ScenarioGAN(CGANConfig(size=16, width=8))
     losses = model.generator_step(_batch())
