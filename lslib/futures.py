@@ -16,13 +16,13 @@ from torch.utils.data import DataLoader, Dataset
 
 from lslib import image_metrics, metrics
 from lslib.data.indices import ndvi
-from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
+from lslib.models.cgan import NO_TRIGGER, CGANConfig, ScenarioGAN, scenario_index
 from lslib.models.vae import ConvVAE
 from lslib.latent import chapter3_encoder
 from lslib.train import History, TrainConfig, fit_gan
 
 __all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
-           "latent_scores", "mining_futures", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
+           "latent_scores", "frechet_gain_verdict", "mining_futures", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
            "mean_iou", "change_profile", "plan_reforestation", "paired_site_difference", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
@@ -30,18 +30,22 @@ NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
 
 
 class PairDataset(Dataset):
-    """Before/after pairs as dict samples: ``source``, ``target`` (C, H, W) and ``scenario`` ()."""
+    """Before/after pairs as dict samples: ``source``, ``target`` (C, H, W), ``scenario`` and
+    ``trigger`` () (:data:`lslib.models.cgan.NO_TRIGGER` where the pairs carry no trigger)."""
 
     def __init__(self, pairs: dict[str, np.ndarray], keep: np.ndarray) -> None:
         self.source = torch.from_numpy(pairs["source"][keep])
         self.target = torch.from_numpy(pairs["target"][keep])
         self.scenario = torch.from_numpy(pairs["scenario"][keep])
+        self.trigger = torch.from_numpy(pairs["trigger"][keep]) if "trigger" in pairs else \
+            torch.full_like(self.scenario, NO_TRIGGER)
 
     def __len__(self) -> int:
         return len(self.source)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        return {"source": self.source[index], "target": self.target[index], "scenario": self.scenario[index]}
+        return {"source": self.source[index], "target": self.target[index], "scenario": self.scenario[index],
+                "trigger": self.trigger[index]}
 
 
 def train_variants(pairs: dict[str, np.ndarray], model_config: CGANConfig, train_config: TrainConfig,
@@ -63,13 +67,16 @@ def train_variants(pairs: dict[str, np.ndarray], model_config: CGANConfig, train
     return out
 
 
-def sample(model: ScenarioGAN, source: np.ndarray, scenario: np.ndarray | str, k: int, seed: int) -> np.ndarray:
+def sample(model: ScenarioGAN, source: np.ndarray, scenario: np.ndarray | str, k: int, seed: int,
+           trigger: np.ndarray | None = None) -> np.ndarray:
     """``k`` futures ``(k, n, C, H, W)`` of each source image for its scenario (an index per image or
-    one scenario name for all), reproducible from ``seed``."""
+    one scenario name for all) and, for landslide damage, its trigger (a :class:`~lslib.causes.Cause`
+    value per image; default: none), reproducible from ``seed``."""
     if isinstance(scenario, str):
         scenario = np.full(len(source), scenario_index(scenario))
+    trigger = None if trigger is None else torch.from_numpy(np.asarray(trigger, np.int64))
     with torch.no_grad():
-        return model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed).numpy()
+        return model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed, trigger).numpy()
 
 
 def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: float) -> dict[str, float]:
@@ -99,6 +106,24 @@ def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[s
     return {"diversity": image_metrics.mean_pairwise_distance(codes),
             "frechet": image_metrics.frechet_distance(codes.reshape(k * n, -1), real_codes),
             "true futures apart": float(np.linalg.norm(shuffled - others, axis=1).mean())}
+
+
+def frechet_gain_verdict(frechet: dict[str, float]) -> str:
+    """In words, how much of BicycleGAN's Fréchet-distance gain over the L1-only U-Net the adversarial
+    loss alone (pix2pix, no z) already brings, from the Fréchet distance of each of :data:`VARIANTS`.
+
+    Examples
+    --------
+    >>> frechet_gain_verdict({"BicycleGAN (z)": 0.4, "pix2pix (no z)": 0.5, "U-Net, L1 only": 0.6})
+    'the adversarial loss alone brings 50% of that gain, z the rest'
+    """
+    bicycle, pix2pix, l1_only = (frechet[name] for name in VARIANTS)
+    gain = l1_only - bicycle
+    if gain <= 0:
+        return "so neither z nor the adversarial loss brings a gain here"
+    if pix2pix <= bicycle:
+        return "the adversarial loss alone brings all of that gain, z none"
+    return f"the adversarial loss alone brings {max(0.0, l1_only - pix2pix) / gain:.0%} of that gain, z the rest"
 
 
 def mining_futures(model: ScenarioGAN, source: np.ndarray, k: int, seed: int) -> dict[str, np.ndarray]:
@@ -182,8 +207,9 @@ def damage_score(futures_reflectance: np.ndarray, before_reflectance: np.ndarray
 
 def damage_split(model: ScenarioGAN, pairs: dict[str, np.ndarray], split: str, to_reflectance, k: int, seed: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`damage_score` of the *landslide damage* pairs of one split, with their slope (degrees),
-    true scar and the boolean selection of those pairs among all pairs.
+    """:func:`damage_score` of the *landslide damage* pairs of one split, the futures drawn from each
+    pre-event image and its slide's trigger, with their slope (degrees), true scar and the boolean
+    selection of those pairs among all pairs.
 
     Raises
     ------
@@ -193,7 +219,7 @@ def damage_split(model: ScenarioGAN, pairs: dict[str, np.ndarray], split: str, t
     keep = (pairs["split"] == split) & (pairs["scenario"] == scenario_index("landslide_damage"))
     if not keep.any():
         raise ValueError(f"No landslide-damage pair in the {split!r} split: simulate more sites")
-    futures_ = sample(model, pairs["source"][keep], "landslide_damage", k, seed)
+    futures_ = sample(model, pairs["source"][keep], "landslide_damage", k, seed, trigger=pairs["trigger"][keep])
     score = damage_score(to_reflectance(futures_), to_reflectance(pairs["source"][keep]))
     return score, pairs["slope"][keep], pairs["scar"][keep], keep
 

@@ -9,7 +9,8 @@ import torch
 from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, scenario_pairs
 from lslib.data.sim import simulate
 from lslib.image_metrics import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
-from lslib.models.cgan import SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
+from lslib.causes import Cause
+from lslib.models.cgan import NO_TRIGGER, SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
 from lslib.train import TrainConfig, fit_gan
 
 
@@ -18,7 +19,8 @@ def _batch(n=6, size=16, seed=0):
     source = torch.randn(n, 6, size, size, generator=g)
     scenario = torch.arange(n) % len(SCENARIOS)
     shift = scenario.float()[:, None, None, None] - 1.5  # each scenario brightens or darkens the scene
-    return {"source": source, "target": source + shift, "scenario": scenario}
+    trigger = torch.where(scenario == scenario_index("landslide_damage"), int(Cause.EARTHQUAKE), NO_TRIGGER)
+    return {"source": source, "target": source + shift, "scenario": scenario, "trigger": trigger}
 
 
 @pytest.mark.parametrize("mode", ["bicycle", "pix2pix", "l1"])
@@ -33,7 +35,18 @@ def test_shapes_for_every_scenario_and_variant(mode):
     assert all(torch.isfinite(v) for v in losses.values())
     if mode != "l1":
         assert set(model.discriminator_step(batch)) == {"D_real", "D_fake", "loss"}
-        assert model.discriminator(batch["source"], batch["target"], batch["scenario"]).shape[-1] == 3  # 16 -> 8 -> 4 -> 3 patches
+        patches = model.discriminator(batch["source"], batch["target"], batch["scenario"], batch["trigger"])
+        assert patches.shape[-1] == 3  # 16 -> 8 -> 4 -> 3 patches
+
+
+def test_the_trigger_conditions_the_damage_future():
+    model = ScenarioGAN(CGANConfig(size=16, width=8)).eval()
+    source, z = _batch()["source"], torch.zeros(6, 8)
+    damage = torch.full((6,), scenario_index("landslide_damage"))
+    quake, storm = (torch.full((6,), int(cause)) for cause in (Cause.EARTHQUAKE, Cause.HEAVY_RAINFALL))
+    assert not torch.allclose(model.generate(source, damage, z, quake), model.generate(source, damage, z, storm))
+    none = torch.full((6,), NO_TRIGGER)
+    torch.testing.assert_close(model.generate(source, damage, z), model.generate(source, damage, z, none))
 
 
 def test_z_changes_the_output_and_the_same_seed_repeats_it():
@@ -68,6 +81,10 @@ def test_bad_inputs_give_clear_errors():
         model.generate(batch["source"][:, :4], batch["scenario"], model.sample_z(6))
     with pytest.raises(ValueError, match="scenario indices must lie"):
         model.generate(batch["source"], torch.full((6,), 9), model.sample_z(6))
+    with pytest.raises(ValueError, match="trigger values must lie"):
+        model.generate(batch["source"], batch["scenario"], model.sample_z(6), torch.full((6,), 7))
+    with pytest.raises(ValueError, match=r"trigger must be \(B,\)"):
+        model.generate(batch["source"], batch["scenario"], model.sample_z(6), torch.zeros(3, dtype=torch.long))
     with pytest.raises(ValueError, match="needs a latent code"):
         model.generate(batch["source"], batch["scenario"])
     with pytest.raises(ValueError, match="mode must be"):
@@ -109,6 +126,9 @@ def test_scenario_pairs_link_before_and_after_by_site():
     assert (pairs["after"][damage] >= stack["event_time"].values[pairs["site"][damage]]).all()
     assert (pairs["before"][damage] < stack["event_time"].values[pairs["site"][damage]]).all()
     assert pairs["scar"][damage].any() and not pairs["scar"][~damage].any()
+    causes = stack["cause"].values[pairs["site"][damage]]
+    assert (pairs["trigger"][damage] == causes).all() and all(Cause(c).is_landslide for c in causes)
+    assert (pairs["trigger"][~damage] == NO_TRIGGER).all()
     for site in np.unique(pairs["site"]):
         assert len(set(pairs["split"][pairs["site"] == site])) == 1
     fixed = np.isin(pairs["scenario"], [0, 1])

@@ -16,7 +16,9 @@ Each pair is the site's frame before a change and its frame after, both from a c
     (forest). The simulator has no regrowth scenario, so a restored canopy stands in for planted
     forest; young plantations would look sparser than this;
 ``landslide_damage``
-    a site that slid: its last frame before the event and its first frame after it (the scar).
+    a site that slid: its last frame before the event and its first frame after it (the scar). Its
+    ``trigger`` is the cause the simulator's physics attributes the slide to; every other pair has
+    the stable class (:attr:`lslib.causes.Cause.THRIVING_FOREST`): no slide.
 
 A site may give two pairs (a mine that later slid). Splits are by site (:func:`site_split`, the same
 for every function here).
@@ -27,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from lslib.causes import Cause
 from lslib.data.schema import LANDSAT_BANDS
 from lslib.data.splits import split_sites
 
@@ -64,8 +67,9 @@ def scenario_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, flo
     -------
     dict of numpy.ndarray
         ``source`` and ``target`` (n, 6, H, W) normalised bands; ``scenario`` (n,) index into
-        :data:`PAIR_SCENARIOS`; ``site`` (n,); ``split`` (n,) train/val/test by site; ``scar`` (n, H, W)
-        bool (the slide scar, for damage pairs); ``slope`` (n, H, W) degrees; ``dem`` (n, H, W) m; ``before`` and ``after``
+        :data:`PAIR_SCENARIOS`; ``trigger`` (n,) the slide's :class:`~lslib.causes.Cause` value;
+        ``site`` (n,); ``split`` (n,) train/val/test by site; ``scar`` (n, H, W) bool (the slide scar,
+        for damage pairs); ``slope`` (n, H, W) degrees; ``dem`` (n, H, W) m; ``before`` and ``after``
         (n,) frame dates.
 
     Raises
@@ -100,7 +104,8 @@ def scenario_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, flo
     scar = stack["scar_mask"].values[site].astype(bool) & (scenario == 3)[:, None, None]
     return {
         "source": _normalise(stack, reflectance[site, before]), "target": _normalise(stack, reflectance[site, after]),
-        "scenario": scenario, "site": site, "split": split[site], "scar": scar,
+        "scenario": scenario, "site": site,
+        "trigger": np.where(scenario == 3, stack["cause"].values[site], int(Cause.THRIVING_FOREST)).astype(np.int64), "split": split[site], "scar": scar,
         "slope": stack["slope"].values[site].astype(np.float32), "dem": stack["dem"].values[site].astype(np.float32),
         "before": dates[site, before], "after": dates[site, after],
     }

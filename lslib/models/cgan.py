@@ -14,7 +14,9 @@ Three variants share the code, selected by :attr:`CGANConfig.mode`:
     L1 only, no discriminator: a plain U-Net regression to the mean future.
 
 Shapes: ``source`` and ``target`` (B, C, H, W) normalised bands; ``scenario`` (B,) int64 indices
-into :data:`SCENARIOS`; ``z`` (B, latent_dim). The discriminator is a PatchGAN whose receptive field
+into :data:`SCENARIOS`; ``trigger`` (B,) int64 :class:`~lslib.causes.Cause` values, the trigger of a
+*landslide damage* future (:data:`NO_TRIGGER`, the stable class, for the other scenarios and the
+default); ``z`` (B, latent_dim). The discriminator is a PatchGAN whose receptive field
 (22 px with the default 3 layers) covers most of a 32 px patch without seeing all of it.
 
 Examples
@@ -33,12 +35,16 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-__all__ = ["SCENARIOS", "CGANConfig", "ScenarioGAN", "UNetGenerator", "PatchDiscriminator", "LatentEncoder",
-           "scenario_index", "receptive_field"]
+from lslib.causes import N_CAUSES, Cause
+
+__all__ = ["SCENARIOS", "NO_TRIGGER", "CGANConfig", "ScenarioGAN", "UNetGenerator", "PatchDiscriminator", "LatentEncoder",
+           "scenario_index", "receptive_field", "condition_code"]
 
 #: The futures the generator can be asked for; ``unchanged`` (a stable site over the same months) is
 #: the reference the mining detector compares with.
 SCENARIOS: tuple[str, ...] = ("unchanged", "mining", "reforestation", "landslide_damage")
+#: The trigger code of every future that is not a slide's damage: the stable class.
+NO_TRIGGER: int = int(Cause.THRIVING_FOREST)
 
 
 def scenario_index(name: str) -> int:
@@ -57,6 +63,7 @@ class CGANConfig:
     latent_dim: int = 8
     width: int = 32
     n_scenarios: int = len(SCENARIOS)
+    n_triggers: int = N_CAUSES
     mode: str = "bicycle"
     discriminator_layers: int = 3
     lambda_l1: float = 10.0
@@ -74,6 +81,16 @@ class CGANConfig:
     def uses_z(self) -> bool:
         return self.mode == "bicycle"
 
+    @property
+    def n_conditions(self) -> int:
+        """Channels of the (scenario, trigger) one-hot code tiled over the image."""
+        return self.n_scenarios + self.n_triggers
+
+
+def condition_code(scenario: Tensor, trigger: Tensor, config: CGANConfig) -> Tensor:
+    """(B, n_scenarios + n_triggers) one-hot code of each input's scenario and trigger."""
+    return torch.cat([F.one_hot(scenario, config.n_scenarios), F.one_hot(trigger, config.n_triggers)], dim=1).float()
+
 
 def _down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
     layers: list[nn.Module] = [nn.Conv2d(cin, cout, 4, stride=2, padding=1)]
@@ -89,13 +106,14 @@ def _up(cin: int, cout: int) -> nn.Sequential:
 
 
 class UNetGenerator(nn.Module):
-    """U-Net with three down and three up steps; the scenario (one-hot) and z are tiled over the
-    image and concatenated to the input and to the bottleneck (BicycleGAN's "add to all" flavour)."""
+    """U-Net with three down and three up steps; the scenario and trigger (one-hot) and z are tiled
+    over the image and concatenated to the input and to the bottleneck (BicycleGAN's "add to all"
+    flavour)."""
 
     def __init__(self, config: CGANConfig) -> None:
         super().__init__()
         self.config = config
-        w, extra = config.width, config.n_scenarios + (config.latent_dim if config.uses_z else 0)
+        w, extra = config.width, config.n_conditions + (config.latent_dim if config.uses_z else 0)
         self.d1 = _down(config.bands + extra, w, norm=False)
         self.d2 = _down(w, 2 * w)
         self.d3 = _down(2 * w, 4 * w)
@@ -104,18 +122,21 @@ class UNetGenerator(nn.Module):
         self.u1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1)
         self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(w + config.bands, config.bands, 3, padding=1))
 
-    def _condition(self, scenario: Tensor, z: Tensor | None, size: int) -> Tensor:
-        parts = [F.one_hot(scenario, self.config.n_scenarios).float()]
+    def forward(self, source: Tensor, scenario: Tensor, z: Tensor | None = None, trigger: Tensor | None = None
+                ) -> Tensor:
+        if trigger is None:
+            trigger = torch.full_like(scenario, NO_TRIGGER)
+        code = condition_code(scenario, trigger, self.config)
         if self.config.uses_z:
-            parts.append(z)
-        code = torch.cat(parts, dim=1)
-        return code[:, :, None, None].expand(-1, -1, size, size)
+            code = torch.cat([code, z], dim=1)
 
-    def forward(self, source: Tensor, scenario: Tensor, z: Tensor | None = None) -> Tensor:
-        h1 = self.d1(torch.cat([source, self._condition(scenario, z, source.shape[-1])], dim=1))
+        def tiled(size: int) -> Tensor:
+            return code[:, :, None, None].expand(-1, -1, size, size)
+
+        h1 = self.d1(torch.cat([source, tiled(source.shape[-1])], dim=1))
         h2 = self.d2(h1)
         h3 = self.d3(h2)
-        bottom = torch.cat([h3, self._condition(scenario, z, h3.shape[-1])], dim=1)
+        bottom = torch.cat([h3, tiled(h3.shape[-1])], dim=1)
         x = self.u3(bottom)
         x = self.u2(torch.cat([x, h2], dim=1))
         x = self.u1(torch.cat([x, h1], dim=1))
@@ -139,12 +160,12 @@ class LatentEncoder(nn.Module):
 
 
 class PatchDiscriminator(nn.Module):
-    """PatchGAN: one real/fake score per overlapping patch of (source, future, scenario)."""
+    """PatchGAN: one real/fake score per overlapping patch of (source, future, scenario, trigger)."""
 
     def __init__(self, config: CGANConfig) -> None:
         super().__init__()
         w = config.width
-        cin = 2 * config.bands + config.n_scenarios
+        cin = 2 * config.bands + config.n_conditions
         layers: list[nn.Module] = [_down(cin, w, norm=False)]
         channels = w
         for _ in range(config.discriminator_layers - 2):
@@ -152,10 +173,10 @@ class PatchDiscriminator(nn.Module):
             channels *= 2
         layers.append(nn.Conv2d(channels, 1, 4, stride=1, padding=1))
         self.net = nn.Sequential(*layers)
-        self.n_scenarios = config.n_scenarios
+        self.config = config
 
-    def forward(self, source: Tensor, future: Tensor, scenario: Tensor) -> Tensor:
-        code = F.one_hot(scenario, self.n_scenarios).float()[:, :, None, None].expand(-1, -1, *source.shape[-2:])
+    def forward(self, source: Tensor, future: Tensor, scenario: Tensor, trigger: Tensor) -> Tensor:
+        code = condition_code(scenario, trigger, self.config)[:, :, None, None].expand(-1, -1, *source.shape[-2:])
         return self.net(torch.cat([source, future, code], dim=1))
 
 
@@ -191,6 +212,16 @@ class ScenarioGAN(nn.Module):
         self.discriminator = PatchDiscriminator(config) if config.mode != "l1" else None
 
     # ------------------------------------------------------------------ checks
+    def _trigger(self, scenario: Tensor, trigger: Tensor | None) -> Tensor:
+        """``trigger`` checked against ``scenario``, or :data:`NO_TRIGGER` for every input when None."""
+        if trigger is None:
+            return torch.full_like(scenario, NO_TRIGGER)
+        if trigger.shape != scenario.shape:
+            raise ValueError(f"trigger must be (B,) like scenario {tuple(scenario.shape)}, got {tuple(trigger.shape)}")
+        if trigger.numel() and (int(trigger.min()) < 0 or int(trigger.max()) >= self.config.n_triggers):
+            raise ValueError(f"trigger values must lie in [0, {self.config.n_triggers}): lslib.causes.Cause")
+        return trigger
+
     def _check(self, source: Tensor, scenario: Tensor, target: Tensor | None = None) -> None:
         c = self.config
         if source.dim() != 4 or source.shape[1] != c.bands:
@@ -213,22 +244,25 @@ class ScenarioGAN(nn.Module):
             return None
         return torch.randn(n, self.config.latent_dim, generator=generator, device=device)
 
-    def generate(self, source: Tensor, scenario: Tensor, z: Tensor | None = None) -> Tensor:
-        """One future per input for the given z (ignored by the variants without z)."""
+    def generate(self, source: Tensor, scenario: Tensor, z: Tensor | None = None,
+                 trigger: Tensor | None = None) -> Tensor:
+        """One future per input for the given z (ignored by the variants without z) and trigger
+        (default :data:`NO_TRIGGER`)."""
         self._check(source, scenario)
+        trigger = self._trigger(scenario, trigger)
         if self.config.uses_z and z is None:
             raise ValueError("this variant needs a latent code z (see sample_z)")
-        return self.generator(source, scenario, z if self.config.uses_z else None)
+        return self.generator(source, scenario, z if self.config.uses_z else None, trigger)
 
     @torch.no_grad()
-    def sample(self, source: Tensor, scenario: Tensor, k: int, seed: int = 0) -> Tensor:
+    def sample(self, source: Tensor, scenario: Tensor, k: int, seed: int = 0, trigger: Tensor | None = None) -> Tensor:
         """``k`` futures per input, (k, B, C, H, W), from z drawn with ``seed`` (reproducible)."""
         self.eval()
         generator = torch.Generator().manual_seed(seed)
         futures = []
         for _ in range(k):
             z = self.sample_z(len(source), generator)
-            futures.append(self.generate(source, scenario, None if z is None else z.to(source.device)))
+            futures.append(self.generate(source, scenario, None if z is None else z.to(source.device), trigger))
         return torch.stack(futures)
 
     # ------------------------------------------------------------------ losses
@@ -252,34 +286,36 @@ class ScenarioGAN(nn.Module):
         """
         source, target, scenario = batch["source"], batch["target"], batch["scenario"]
         self._check(source, scenario, target)
+        trigger = self._trigger(scenario, batch.get("trigger"))
         self._set_grad(self.discriminator, False)
         try:
-            losses = self._generator_losses(source, target, scenario)
+            losses = self._generator_losses(source, target, scenario, trigger)
         finally:
             self._set_grad(self.discriminator, True)
             self._set_grad(self.encoder, True)
         return losses
 
-    def _generator_losses(self, source: Tensor, target: Tensor, scenario: Tensor) -> dict[str, Tensor]:
+    def _generator_losses(self, source: Tensor, target: Tensor, scenario: Tensor, trigger: Tensor
+                          ) -> dict[str, Tensor]:
         c = self.config
         losses: dict[str, Tensor] = {}
         if c.uses_z:
             mu, logvar = self.encoder(source, target)
             z_encoded = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-            fake_encoded = self.generator(source, scenario, z_encoded)
+            fake_encoded = self.generator(source, scenario, z_encoded, trigger)
             z_random = torch.randn_like(mu)
-            fake_random = self.generator(source, scenario, z_random)
+            fake_random = self.generator(source, scenario, z_random, trigger)
             losses["KL"] = -0.5 * torch.mean(torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=1))
             self._set_grad(self.encoder, False)
             mu_back, _ = self.encoder(source, fake_random)
             losses["latent"] = F.l1_loss(mu_back, z_random)
-            losses["G_GAN"] = self._gan(self.discriminator(source, fake_encoded, scenario), True)
-            losses["G_GAN_random"] = self._gan(self.discriminator(source, fake_random, scenario), True)
+            losses["G_GAN"] = self._gan(self.discriminator(source, fake_encoded, scenario, trigger), True)
+            losses["G_GAN_random"] = self._gan(self.discriminator(source, fake_random, scenario, trigger), True)
             self._fakes = (fake_encoded.detach(), fake_random.detach())
         else:
-            fake_encoded = self.generator(source, scenario, None)
+            fake_encoded = self.generator(source, scenario, None, trigger)
             if self.discriminator is not None:
-                losses["G_GAN"] = self._gan(self.discriminator(source, fake_encoded, scenario), True)
+                losses["G_GAN"] = self._gan(self.discriminator(source, fake_encoded, scenario, trigger), True)
             self._fakes = (fake_encoded.detach(),)
         losses["G_L1"] = F.l1_loss(fake_encoded, target)
         total = c.lambda_l1 * losses["G_L1"]
@@ -296,8 +332,9 @@ class ScenarioGAN(nn.Module):
         if self.discriminator is None:
             return {}
         source, target, scenario = batch["source"], batch["target"], batch["scenario"]
-        real = self._gan(self.discriminator(source, target, scenario), True)
-        fakes = [self._gan(self.discriminator(source, fake, scenario), False) for fake in self._fakes]
+        trigger = self._trigger(scenario, batch.get("trigger"))
+        real = self._gan(self.discriminator(source, target, scenario, trigger), True)
+        fakes = [self._gan(self.discriminator(source, fake, scenario, trigger), False) for fake in self._fakes]
         fake = torch.stack(fakes).mean()
         return {"D_real": real, "D_fake": fake, "loss": 0.5 * (real + fake)}
 
