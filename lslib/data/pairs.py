@@ -101,11 +101,12 @@ def scenario_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, flo
                 rows.append((site, 3, before_event[-1], after[0]))
     table = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
     site, scenario, before, after = table.T
-    scar = stack["scar_mask"].values[site].astype(bool) & (scenario == 3)[:, None, None]
+    damage = scenario == PAIR_SCENARIOS.index("landslide_damage")
+    scar = stack["scar_mask"].values[site].astype(bool) & damage[:, None, None]
+    trigger = np.where(damage, stack["cause"].values[site], int(Cause.THRIVING_FOREST)).astype(np.int64)
     return {
         "source": _normalise(stack, reflectance[site, before]), "target": _normalise(stack, reflectance[site, after]),
-        "scenario": scenario, "site": site,
-        "trigger": np.where(scenario == 3, stack["cause"].values[site], int(Cause.THRIVING_FOREST)).astype(np.int64), "split": split[site], "scar": scar,
+        "scenario": scenario, "trigger": trigger, "site": site, "split": split[site], "scar": scar,
         "slope": stack["slope"].values[site].astype(np.float32), "dem": stack["dem"].values[site].astype(np.float32),
         "before": dates[site, before], "after": dates[site, after],
     }
