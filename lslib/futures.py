@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from lslib import image_metrics, metrics
 from lslib.data.indices import ndvi
-from lslib.models.cgan import NO_TRIGGER, CGANConfig, ScenarioGAN, scenario_index
+from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
 from lslib.models.vae import ConvVAE
 from lslib.latent import chapter3_encoder
 from lslib.train import History, TrainConfig, fit_gan
@@ -30,15 +30,14 @@ NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
 
 
 class PairDataset(Dataset):
-    """Before/after pairs as dict samples: ``source``, ``target`` (C, H, W), ``scenario`` and
-    ``trigger`` () (:data:`lslib.models.cgan.NO_TRIGGER` where the pairs carry no trigger)."""
+    """Before/after pairs (:func:`lslib.data.pairs.scenario_pairs`) as dict samples: ``source``,
+    ``target`` (C, H, W), ``scenario`` and ``trigger`` ()."""
 
     def __init__(self, pairs: dict[str, np.ndarray], keep: np.ndarray) -> None:
         self.source = torch.from_numpy(pairs["source"][keep])
         self.target = torch.from_numpy(pairs["target"][keep])
         self.scenario = torch.from_numpy(pairs["scenario"][keep])
-        self.trigger = torch.from_numpy(pairs["trigger"][keep]) if "trigger" in pairs else \
-            torch.full_like(self.scenario, NO_TRIGGER)
+        self.trigger = torch.from_numpy(pairs["trigger"][keep])
 
     def __len__(self) -> int:
         return len(self.source)

@@ -122,10 +122,7 @@ class UNetGenerator(nn.Module):
         self.u1 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1)
         self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(w + config.bands, config.bands, 3, padding=1))
 
-    def forward(self, source: Tensor, scenario: Tensor, z: Tensor | None = None, trigger: Tensor | None = None
-                ) -> Tensor:
-        if trigger is None:
-            trigger = torch.full_like(scenario, NO_TRIGGER)
+    def forward(self, source: Tensor, scenario: Tensor, z: Tensor | None, trigger: Tensor) -> Tensor:
         code = condition_code(scenario, trigger, self.config)
         if self.config.uses_z:
             code = torch.cat([code, z], dim=1)
