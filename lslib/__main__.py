@@ -1,6 +1,6 @@
-"""``python -m lslib``: see :mod:`lslib.cli`."""
+"""``python -m lslib``: see :mod:`lslib.book.cli`."""
 
-from lslib.cli import main
+from lslib.book.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -11,7 +11,7 @@ matplotlib.use("agg")
 
 import pytest  # noqa: E402
 
-from lslib import pipeline  # noqa: E402
+from lslib.book import pipeline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

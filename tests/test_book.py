@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from lslib import book
+from lslib.book import build, check
 
 pytestmark = pytest.mark.book
 
 
 @pytest.fixture(scope="module")
 def built(project, smoke_run, tmp_path_factory) -> Path:
-    return book.build(project, smoke_run, out_dir=tmp_path_factory.mktemp("book"))
+    return build.build(project, smoke_run, out_dir=tmp_path_factory.mktemp("book"))
 
 
 def test_the_book_has_intro_chapters_and_reproducibility(project, built):
@@ -45,7 +45,7 @@ def test_pages_stay_small_enough_to_read_online(built):
 
 
 def test_every_page_renders_in_a_browser(project, built, smoke_run):
-    assert book.check_pages(project, built, smoke_run) == []
+    assert check.check_pages(project, built, smoke_run) == []
 
 
 def test_the_browser_check_catches_a_blank_page(project, built, smoke_run, tmp_path):
@@ -55,7 +55,7 @@ def test_the_browser_check_catches_a_blank_page(project, built, smoke_run, tmp_p
     html = page.read_text()
     start, end = html.index("<article"), html.index("</article>") + len("</article>")
     page.write_text(html[:start] + '<article class="bd-article"></article>' + html[end:])
-    problems = book.check_pages(project, broken, smoke_run)
+    problems = check.check_pages(project, broken, smoke_run)
     assert any("notebooks/01_data_acquisition: the page is blank" in p for p in problems), problems
     assert any("figures its notebook produced" in p for p in problems), problems
 
@@ -66,5 +66,5 @@ def test_the_browser_check_catches_a_traceback(project, built, smoke_run, tmp_pa
     page = broken / "book" / "intro.html"
     html = page.read_text().replace("</article>", "<pre>Traceback (most recent call last):\n  boom</pre></article>", 1)
     page.write_text(html)
-    problems = book.check_pages(project, broken, smoke_run)
+    problems = check.check_pages(project, broken, smoke_run)
     assert problems == ["book/intro: the page shows a Python traceback or error output"]

@@ -8,10 +8,10 @@ import torch
 
 from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, scenario_pairs
 from lslib.data.sim import simulate
-from lslib.image_metrics import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
+from lslib.evaluation.images import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
 from lslib.causes import Cause
 from lslib.models.cgan import NO_TRIGGER, SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
-from lslib.train import TrainConfig, fit_gan
+from lslib.training.loop import TrainConfig, fit_gan
 
 
 def _batch(n=6, size=16, seed=0):
@@ -142,7 +142,7 @@ def test_scenario_pairs_link_before_and_after_by_site():
 
 
 def test_planting_on_the_steep_cells_beats_planting_at_random():
-    from lslib.planting import SoilParameters, planting_trial, slide_rate, stability_gain, storm_wetness
+    from lslib.analysis.planting import SoilParameters, planting_trial, slide_rate, stability_gain, storm_wetness
 
     soil = SoilParameters()
     slope = np.tile(np.linspace(5.0, 45.0, 20), (20, 1))  # gentle on the left, steep on the right
@@ -163,26 +163,26 @@ def test_planting_on_the_steep_cells_beats_planting_at_random():
 
 
 def test_futures_scores_on_known_cases():
-    from lslib import futures
+    from lslib.chapters import cgan_scenarios
 
     before = np.zeros((2, 6, 4, 4))
     before[:, 3] = 0.4  # vegetated: NDVI 1 where red is 0
     after = before.copy()
     after[0, 3, :2] = 0.05  # half of site 0 loses its vegetation ...
     after[0, 5, :2] = 0.3  # ... and brightens in SWIR (bare soil)
-    assert futures.change_detection_scores(before + 0.01, after + 0.01).tolist() == [0.5, 0.0]
-    lost = futures.damage_score(after[None] + 0.01, before + 0.01)  # NDVI 0.95 -> 0.71 where it is lost
+    assert cgan_scenarios.change_detection_scores(before + 0.01, after + 0.01).tolist() == [0.5, 0.0]
+    lost = cgan_scenarios.damage_score(after[None] + 0.01, before + 0.01)  # NDVI 0.95 -> 0.71 where it is lost
     assert lost.shape == (2, 4, 4) and lost[0, 0, 0] == pytest.approx(0.24, abs=0.01) and lost[1].max() == 0
     scars = np.zeros((2, 4, 4), bool)
     scars[0, :2] = True
-    assert futures.best_threshold_iou(lost, scars, np.array([-0.1, 0.1])) == 0.1
+    assert cgan_scenarios.best_threshold_iou(lost, scars, np.array([-0.1, 0.1])) == 0.1
     target = np.random.default_rng(0).random((3, 6, 8, 8)).astype(np.float32)
-    perfect = futures.reconstruction_scores(np.stack([target, target + 0.5]), target, data_range=2.0)
+    perfect = cgan_scenarios.reconstruction_scores(np.stack([target, target + 0.5]), target, data_range=2.0)
     assert perfect["L1 best-of-k"] == 0 and perfect["SSIM best-of-k"] == pytest.approx(1.0) and perfect["L1"] == 0.25
 
 
 def test_change_profile_forgets_where_the_change_lies():
-    from lslib import futures
+    from lslib.chapters import cgan_scenarios
 
     before = np.zeros((2, 6, 8, 8), np.float32)
     pit_here, pit_there = before.copy(), before.copy()
@@ -190,17 +190,17 @@ def test_change_profile_forgets_where_the_change_lies():
     pit_there[0, :, 5:7, 4:6] = 1.0  # ... the same pit elsewhere
     pit_here[1, 4, :, :] = 0.25  # a clearing: every pixel, one band, a little
     pit_there[1, 4, :, :] = 0.25
-    here, there = futures.change_profile(before, pit_here), futures.change_profile(before, pit_there)
+    here, there = cgan_scenarios.change_profile(before, pit_here), cgan_scenarios.change_profile(before, pit_there)
     assert here.shape == (2, 64) and np.array_equal(here, there)
     assert here[0, :4].tolist() == [6.0] * 4 and here[0, 4:].max() == 0  # largest first, summed over bands
     assert here[1].tolist() == [0.25] * 64
     k_futures = np.stack([pit_here, before])  # (k, n, C, H, W) against one source per input
-    assert futures.change_profile(before, k_futures).shape == (2, 2, 64)
-    assert futures.change_profile(before, k_futures)[1].max() == 0
+    assert cgan_scenarios.change_profile(before, k_futures).shape == (2, 2, 64)
+    assert cgan_scenarios.change_profile(before, k_futures)[1].max() == 0
 
 
 def test_mining_scores_rank_a_mine_first_and_profiles_forgive_its_place():
-    from lslib import futures
+    from lslib.chapters import cgan_scenarios
 
     before = np.zeros((3, 6, 8, 8), np.float32)
     observed = before.copy()
@@ -209,14 +209,14 @@ def test_mining_scores_rank_a_mine_first_and_profiles_forgive_its_place():
     mined = np.repeat(before[None], 2, axis=0)
     mined[:, :, :, 5:7, 5:7] = 1.0  # the generator puts its pit in the south-east
     generated = {"mining": mined, "unchanged": np.repeat(before[None], 2, axis=0)}
-    profiles = futures.mining_scores(before, observed, generated, compare="profiles")
+    profiles = cgan_scenarios.mining_scores(before, observed, generated, compare="profiles")
     assert profiles[0] > 10 and profiles[1] < -10  # the pit, wherever it is, against no change
     assert abs(profiles[2]) < 0.2  # far from both: a ratio near 1, not a mine
-    pixels = futures.mining_scores(before, observed, generated)
+    pixels = cgan_scenarios.mining_scores(before, observed, generated)
     # pixel by pixel the misplaced pit counts against the mine: it scores like no change, below the clearing
     assert pixels[0] == pixels[1] == -1 and pixels[2] == 0
     with pytest.raises(ValueError, match="compare"):
-        futures.mining_scores(before, observed, generated, compare="latent")
+        cgan_scenarios.mining_scores(before, observed, generated, compare="latent")
 
 
 def test_the_latent_regression_trains_the_generator_only():

@@ -1,4 +1,4 @@
-"""Chapter 4's pieces: forecasting windows, synthetic clouds, the ensemble and the paired metrics."""
+"""Chapter 4's pieces: forecasting windows, synthetic clouds, the ensemble and the paired evaluation."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from lslib import forecast, metrics
+from lslib import evaluation
+from lslib.chapters import predictor
+from lslib.training import ensemble
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.sim import simulate
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
-from lslib.train import TrainConfig
+from lslib.training.loop import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -82,30 +84,30 @@ def test_the_ensemble_has_a_nonzero_spread_and_a_calibrated_temperature(stack):
     datasets = {split: LandslideDataset(stack, split=split, leads=(1, 2), max_frames=4, max_sar_frames=4,
                                         fractions=(0.5, 0.2, 0.3)) for split in ("train", "val", "test")}
     config = PredictorConfig(size=16, width=8)
-    members = [forecast.train_member(datasets, config, TrainConfig(epochs=1, seed=k, progress=False))[0]
+    members = [ensemble.train_member(datasets, config, TrainConfig(epochs=1, seed=k, progress=False))[0]
                for k in range(3)]
-    predictions = [forecast.predict(m, datasets["test"]) for m in members]
-    combined = forecast.combine(predictions)
+    predictions = [ensemble.predict(m, datasets["test"]) for m in members]
+    combined = ensemble.combine(predictions)
     assert combined["spread"].shape == (len(datasets["test"]),) and float(combined["spread"].min()) > 0
     mean = np.mean([1 / (1 + np.exp(-p["logit"])) for p in predictions], axis=0)
     np.testing.assert_allclose(1 / (1 + np.exp(-combined["logit"])), mean, rtol=1e-5)
     np.testing.assert_allclose(combined["cause_probs"].sum(axis=1), 1.0, rtol=1e-5)
-    temperature, (val, test) = forecast.calibrate(forecast.combine([forecast.predict(m, datasets["val"]) for m in members]),
+    temperature, (val, test) = ensemble.calibrate(ensemble.combine([ensemble.predict(m, datasets["val"]) for m in members]),
                                                   combined)
     assert temperature > 0 and val.shape == (len(datasets["val"]),) and ((test > 0) & (test < 1)).all()
 
 
 def test_hand_features_and_ndvi_scores_cover_every_window(stack, windows):
-    features = forecast.window_hand_features(stack, windows)
+    features = predictor.window_hand_features(stack, windows)
     assert features.shape == (len(windows), 8) and np.isfinite(features).all()
     assert (features[:, 4] > 0).all()  # mean slope in degrees
-    scores = forecast.window_ndvi_scores(stack, windows)
+    scores = predictor.window_ndvi_scores(stack, windows)
     assert scores.shape == (len(windows),) and ((scores >= 0) & (scores <= 1)).all()
 
 
 def test_bootstrap_resamples_draw_whole_sites_and_pairing_cancels_shared_noise():
     sites = np.repeat(np.arange(50), 3)
-    picks = metrics.bootstrap_resamples(len(sites), sites, n_boot=100, seed=0)
+    picks = evaluation.bootstrap_resamples(len(sites), sites, n_boot=100, seed=0)
     for pick in picks[:10]:
         counts = np.bincount(pick, minlength=len(sites)).reshape(50, 3)
         assert (counts == counts[:, :1]).all()  # the three windows of a site are drawn together
@@ -113,26 +115,26 @@ def test_bootstrap_resamples_draw_whole_sites_and_pairing_cancels_shared_noise()
     labels = np.tile([0, 1, 1], 50)
     noise = rng.normal(size=len(labels))
     a, b = labels + noise, labels + noise + 0.05 * labels  # b is a little better than a, same noise
-    table = metrics.paired_bootstrap(metrics.auroc, labels, {"a": a, "b": b}, picks, reference="a")
+    table = evaluation.paired_bootstrap(evaluation.auroc, labels, {"a": a, "b": b}, picks, reference="a")
     assert table["b"]["diff_low"] > 0  # the paired difference is sure ...
     assert table["b"]["low"] < table["a"]["high"]  # ... although the two intervals overlap
 
 
 def test_ece_floor_matches_the_binomial_value():
     # All predictions 0.5 in one bin: ECE = |mean(y) - 0.5|, whose 90th percentile is about 1.645 sd.
-    floor = metrics.ece_floor(np.full(400, 0.5), n_draws=4000, seed=1)
+    floor = evaluation.ece_floor(np.full(400, 0.5), n_draws=4000, seed=1)
     assert floor == pytest.approx(1.645 * np.sqrt(0.25 / 400), abs=0.006)
 
 
 def test_confusion_recall_and_rank_correlation_known_values():
-    matrix = metrics.confusion_matrix([0, 1, 1, 2, 2, 2], [0, 1, 0, 2, 2, 1], 3)
+    matrix = evaluation.confusion_matrix([0, 1, 1, 2, 2, 2], [0, 1, 0, 2, 2, 1], 3)
     assert matrix.tolist() == [[1, 0, 0], [1, 1, 0], [0, 1, 2]]
-    np.testing.assert_allclose(metrics.per_class_recall(matrix), [1.0, 0.5, 2 / 3])
+    np.testing.assert_allclose(evaluation.per_class_recall(matrix), [1.0, 0.5, 2 / 3])
     with pytest.raises(ValueError, match="class labels"):
-        metrics.confusion_matrix([0, 3], [0, 1], 3)
+        evaluation.confusion_matrix([0, 3], [0, 1], 3)
     weights = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5], [0.3, 0.3, 0.4]])
     cloud = np.array([[0.0, 0.5, 0.9], [0.0, 0.5, 0.9], [0.1, 0.1, 0.1]])
-    rho, used = metrics.mean_rank_correlation(weights, cloud, np.ones((3, 3), bool))
+    rho, used = evaluation.mean_rank_correlation(weights, cloud, np.ones((3, 3), bool))
     assert (rho, used) == (0.0, 2)  # +1 and -1; the third window has no cloud spread
 
 
@@ -142,8 +144,8 @@ def test_score_table_is_paired_and_leaves_non_probabilities_uncalibrated():
     sites = np.repeat(np.arange(100), 3)
     good = np.clip(0.2 + 0.6 * labels + rng.normal(0, 0.15, len(labels)), 0.01, 0.99)
     weak = rng.random(len(labels))
-    table = forecast.score_table(labels, {"good": good, "weak": weak}, {"good": 0.5, "weak": 0.5},
-                                 metrics.bootstrap_resamples(len(labels), sites, 200, 0), reference="weak",
+    table = predictor.score_table(labels, {"good": good, "weak": weak}, {"good": 0.5, "weak": 0.5},
+                                 evaluation.bootstrap_resamples(len(labels), sites, 200, 0), reference="weak",
                                  probabilistic={"good"})
     assert table.loc["good", "AUROC"] > 0.9 and table.loc["good", "Δ low"] > 0.3
     assert table.loc["weak", "ΔAUROC vs weak"] == 0.0
@@ -156,7 +158,7 @@ def test_cause_report_counts_only_the_slides():
     truth = np.array([3, 3, 2, 1, 6, 6])
     probs = np.zeros((6, 7))
     probs[np.arange(6), [3, 3, 2, 0, 6, 6]] = 1.0  # three of four slides right
-    report = forecast.cause_report(probs, truth, labels, np.array([3, 3, 2]), metrics.bootstrap_resamples(6, n_boot=50))
+    report = predictor.cause_report(probs, truth, labels, np.array([3, 3, 2]), evaluation.bootstrap_resamples(6, n_boot=50))
     assert report["accuracy"] == 0.75 and report["majority_accuracy"] == 0.5 and report["n"] == 4
     assert report["matrix"].sum() == 4 and report["recall"][3] == 1.0 and report["recall"][1] == 0.0
 
@@ -176,12 +178,12 @@ def test_interval_and_confidence_tables_read_the_numbers_they_are_given():
     table = pd.DataFrame({"AUROC": [0.7, 0.5], "AUROC low": [0.6, 0.4], "AUROC high": [0.8, 0.6],
                           "ECE": [0.05, np.nan], "ECE low": [0.03, np.nan], "ECE high": [0.08, np.nan]},
                          index=["model", "baseline"])
-    text = forecast.interval_table(table)
+    text = predictor.interval_table(table)
     assert text.loc["model", "AUROC"] == "0.700 [0.600, 0.800]" and text.loc["baseline", "ECE"] == ""
     spread = np.array([0.01, 0.02, 0.3, 0.4])
     labels = np.array([0, 1, 0, 1])
     probabilities = np.array([0.0, 1.0, 1.0, 0.0])  # right where confident, wrong where not
-    groups = forecast.confidence_table(spread, labels, probabilities, n_groups=2)
+    groups = predictor.confidence_table(spread, labels, probabilities, n_groups=2)
     assert groups["windows"].tolist() == [2, 2] and groups["Brier"].tolist() == [0.0, 1.0]
     assert groups["accuracy at 0.5"].tolist() == [1.0, 0.0] and groups.index[0].endswith("(most confident)")
 
@@ -193,12 +195,12 @@ def test_the_forest_leaf_size_is_chosen_on_validation_and_ablations_are_paired()
     x = np.column_stack([site_signal[sites], rng.normal(size=len(sites))])  # a site-constant feature
     y = (site_signal[sites] + rng.normal(0, 1.0, 60)[sites] > 0).astype(int)
     train, val = sites < 40, sites >= 40
-    forest, leaf, scores = forecast.tuned_forest(x[train], y[train], x[val], y[val], seed=0, leaves=(1, 50))
+    forest, leaf, scores = predictor.tuned_forest(x[train], y[train], x[val], y[val], seed=0, leaves=(1, 50))
     assert set(scores) == {1, 50} and leaf == max(scores, key=scores.get)
     assert forest.get_params()["min_samples_leaf"] == leaf
     labels = np.tile([0, 1], 50)
     full = labels + rng.normal(0, 0.5, 100)
-    table = forecast.ablation_table(labels, {"full": full, "worse": full - 0.8 * labels}, metrics.bootstrap_resamples(100, n_boot=200),
+    table = predictor.ablation_table(labels, {"full": full, "worse": full - 0.8 * labels}, evaluation.bootstrap_resamples(100, n_boot=200),
                                     reference="full")
     assert table.loc["worse", "Δ high"] < 0 and table.loc["full", "Δ vs full"] == 0
 

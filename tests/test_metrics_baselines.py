@@ -5,7 +5,8 @@ import pytest
 
 from lslib.data import qa
 from lslib.data.tasks import frames_before_reference
-from lslib.metrics import auroc, ks_distance, lag1_autocorrelation, roc_curve
+from lslib.evaluation.classification import auroc, roc_curve
+from lslib.data.distributions import ks_distance, lag1_autocorrelation
 from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
 
 
@@ -81,7 +82,8 @@ def test_a_window_never_includes_the_reference_frame():
 
 
 def test_probability_metrics_known_values():
-    from lslib.metrics import auprc, best_threshold, brier, expected_calibration_error, f1_at
+    from lslib.evaluation.classification import auprc, best_threshold, f1_at
+    from lslib.evaluation.calibration import brier, expected_calibration_error
 
     labels = np.array([0, 0, 1, 1, 1])
     assert auprc(labels, [0.1, 0.2, 0.9, 0.8, 0.7]) == 1.0
@@ -97,7 +99,8 @@ def test_probability_metrics_known_values():
 
 
 def test_bootstrap_interval_and_temperature_scaling():
-    from lslib.metrics import bootstrap_ci, fit_temperature
+    from lslib.evaluation.resampling import bootstrap_ci
+    from lslib.evaluation.calibration import fit_temperature
 
     rng = np.random.default_rng(1)
     labels = rng.random(400) < 0.4
@@ -110,7 +113,7 @@ def test_bootstrap_interval_and_temperature_scaling():
 
 
 def test_auprc_does_not_depend_on_the_order_of_tied_scores():
-    from lslib.metrics import auprc
+    from lslib.evaluation.classification import auprc
 
     assert auprc([1, 0], [0.5, 0.5]) == auprc([0, 1], [0.5, 0.5]) == 0.5
 
@@ -119,7 +122,7 @@ def test_leaks_are_refused_and_the_random_forest_is_reproducible():
     from lslib.data.dataset import LandslideDataset
     from lslib.data.sim import simulate
     from lslib.data.tasks import assert_no_leak
-    from lslib.forecast import window_hand_features
+    from lslib.chapters.predictor import window_hand_features
     from lslib.models.baselines import random_forest_baseline
 
     stack = simulate(n_sites=12, n_times=8, size=16, seed=3)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lslib import pipeline
+from lslib.book import pipeline
 
 
 def test_sources_are_committed_without_outputs(project):

@@ -1,7 +1,7 @@
 import pytest
 
 from lslib.errors import ParameterError
-from lslib.params import check
+from lslib.book.parameters import check
 
 
 def test_accepts_valid_values_and_int_for_float():

@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lslib import pipeline
+from lslib.book import pipeline
 from lslib.errors import ChapterFailed, ParameterError
-from lslib.profiles import load_profile
+from lslib.book.profiles import load_profile
 
 
 def _notebook(path: Path, parameters: str, *body: str) -> None:
@@ -31,7 +31,7 @@ def book(tmp_path: Path) -> pipeline.Project:
     (tmp_path / "notebooks").mkdir()
     _notebook(tmp_path / "notebooks" / "01_count.ipynb",
               'seed = 0\nprofile = "quick"\nn_items = 3\nrate = 0.5\nlabel = "x"',
-              "from lslib import report\nreport.record('total', n_items * rate)",
+              "from lslib.book import report\nreport.record('total', n_items * rate)",
               "import pathlib\npathlib.Path('artifact.txt').write_text(label)")
     _notebook(tmp_path / "notebooks" / "02_fail.ipynb", "seed = 1",
               "x = 1", "raise ValueError('boom in chapter two')", "print('never reached')")

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor, day_encoding, masked_attention
-from lslib.train import TrainConfig, fit
+from lslib.training.loop import TrainConfig, fit
 
 
 def _batch(b=4, t=6, s=5, size=16, seed=0):

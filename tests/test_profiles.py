@@ -2,8 +2,8 @@
 
 import pytest
 
-from lslib import pipeline
-from lslib.profiles import PROFILE_NAMES, load_profile
+from lslib.book import pipeline
+from lslib.book.profiles import PROFILE_NAMES, load_profile
 
 
 @pytest.mark.parametrize("name", PROFILE_NAMES)

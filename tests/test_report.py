@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from lslib import report
+from lslib.book import report
 
 
 @pytest.fixture

@@ -206,7 +206,7 @@ def test_chapter_one_runs_on_real_imagery_from_the_loopback_api(servers, project
 
     import pandas as pd
 
-    from lslib import pipeline
+    from lslib.book import pipeline
     from lslib.data.store import open_store
 
     api_url, files_url, folder = servers
@@ -228,7 +228,7 @@ def test_chapter_one_runs_on_real_imagery_from_the_loopback_api(servers, project
 
 
 def test_chapter_two_draws_figure_one_from_the_loopback_api(servers, project, mirror, tmp_path, monkeypatch):
-    from lslib import pipeline
+    from lslib.book import pipeline
 
     monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
     report = pipeline.run(project, "smoke", only=["02"], run_dir=tmp_path / "run", echo=lambda *_: None,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lslib.data.imd import district_normals, month_anomalies
-from lslib.stats import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
+from lslib.evaluation.trends import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
 
 
 def test_theil_sen_resists_outliers_and_mann_kendall_known_values():

@@ -8,12 +8,15 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from lslib import catalog_causes, domain, transfer
+from lslib import evaluation
+from lslib.chapters import cross_continent
+from lslib.models import catalog_cause, dann
+from lslib.training import adapt
 from lslib.data.dataset import LandslideDataset, window_standardise
 from lslib.data.sim import simulate
 from lslib.data.splits import region_splits
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
-from lslib.train import TrainConfig
+from lslib.training.loop import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -55,49 +58,49 @@ def test_region_splits_refuse_one_region_and_bad_shares():
 
 def test_protocol_datasets_use_the_split_sites_and_training_statistics(stack, splits):
     split = splits["india"]
-    datasets = transfer.protocol_datasets(stack, split, "transfer", max_lead=2, max_frames=4, max_sar_frames=4, seed=0)
+    datasets = cross_continent.protocol_datasets(stack, split, "transfer", max_lead=2, max_frames=4, max_sar_frames=4, seed=0)
     assert set(datasets["test"].window_table()["site"]) <= set(split.test.tolist())
     assert set(datasets["train"].window_table()["site"]) <= set(split.transfer_train.tolist())
     assert not set(datasets["train"].sites) & set(split.test)
     trained_on = np.concatenate([split.transfer_train, split.transfer_val])
-    expected = transfer.with_training_statistics(stack, trained_on).attrs["norm_reflectance_mean"]
+    expected = cross_continent.with_training_statistics(stack, trained_on).attrs["norm_reflectance_mean"]
     assert datasets["test"].stack.attrs["norm_reflectance_mean"] == expected
     assert stack.attrs["norm_reflectance_mean"] != expected  # the full stack's statistics are not used
     with pytest.raises(ValueError, match="protocol must be one of"):
-        transfer.protocol_datasets(stack, split, "everywhere", 2, 4, 4, 0)
+        cross_continent.protocol_datasets(stack, split, "everywhere", 2, 4, 4, 0)
 
 
 # ------------------------------------------------------------------------------------------ shift
 def test_mmd_is_zero_for_identical_samples_and_matches_the_gaussian_formula():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 3))
-    assert abs(domain.mmd2(x, x.copy(), bandwidth=1.0)) < 0.01
+    assert abs(evaluation.mmd2(x, x.copy(), bandwidth=1.0)) < 0.01
     d, s, b, mu = 2, 1.0, 1.5, np.array([1.0, 0.5])
     a = rng.normal(0.0, s, size=(1500, d))
     c = rng.normal(0.0, s, size=(1500, d)) + mu
     analytic = 2 * (b ** 2 / (b ** 2 + 2 * s ** 2)) ** (d / 2) * (1 - np.exp(-mu @ mu / (2 * (b ** 2 + 2 * s ** 2))))
-    assert domain.mmd2(a, c, bandwidth=b) == pytest.approx(analytic, abs=0.02)
-    assert domain.mmd2(a, a + 2 * mu, bandwidth=b) > domain.mmd2(a, c, bandwidth=b)  # grows with the shift
+    assert evaluation.mmd2(a, c, bandwidth=b) == pytest.approx(analytic, abs=0.02)
+    assert evaluation.mmd2(a, a + 2 * mu, bandwidth=b) > evaluation.mmd2(a, c, bandwidth=b)  # grows with the shift
 
 
 def test_mmd_is_unbiased_where_the_plug_in_estimate_is_not():
     rng = np.random.default_rng(3)
-    draws = [domain.mmd2(rng.normal(size=(15, 2)), rng.normal(size=(15, 2)), bandwidth=1.0) for _ in range(300)]
+    draws = [evaluation.mmd2(rng.normal(size=(15, 2)), rng.normal(size=(15, 2)), bandwidth=1.0) for _ in range(300)]
     assert abs(np.mean(draws)) < 0.01  # the plug-in (biased) estimate averages about 2 (1 - E k) / n = 0.07 here
 
 
 def test_mmd_permutation_test_separates_shifted_from_same():
     rng = np.random.default_rng(1)
-    same = domain.mmd_test(rng.normal(size=(80, 2)), rng.normal(size=(80, 2)), n_perm=100, seed=0)
-    moved = domain.mmd_test(rng.normal(size=(80, 2)), rng.normal(1.0, 1.0, size=(80, 2)), n_perm=100, seed=0)
+    same = evaluation.mmd_test(rng.normal(size=(80, 2)), rng.normal(size=(80, 2)), n_perm=100, seed=0)
+    moved = evaluation.mmd_test(rng.normal(size=(80, 2)), rng.normal(1.0, 1.0, size=(80, 2)), n_perm=100, seed=0)
     assert same["p_value"] > 0.05 and moved["p_value"] < 0.02
     with pytest.raises(ValueError, match="same d"):
-        domain.mmd2(np.zeros((4, 2)), np.zeros((4, 3)))
+        evaluation.mmd2(np.zeros((4, 2)), np.zeros((4, 3)))
 
 
 def test_shift_table_orders_by_ks_and_signs_the_difference():
     rng = np.random.default_rng(2)
-    table = domain.shift_table({"same": rng.normal(size=500), "moved": rng.normal(size=500)},
+    table = evaluation.shift_table({"same": rng.normal(size=500), "moved": rng.normal(size=500)},
                                {"same": rng.normal(size=500), "moved": rng.normal(2.0, 1.0, size=500)}, {"moved": "mm"})
     assert list(table.index) == ["moved", "same"]
     assert table.loc["moved", "SMD"] == pytest.approx(2.0, abs=0.2) and table.loc["moved", "unit"] == "mm"
@@ -106,7 +109,7 @@ def test_shift_table_orders_by_ks_and_signs_the_difference():
 
 def test_feature_sample_takes_one_row_per_group():
     features = np.arange(10.0)[:, None]
-    picked = domain.feature_sample(features, np.array([0] * 8 + [1, 2]), seed=0)
+    picked = evaluation.feature_sample(features, np.array([0] * 8 + [1, 2]), seed=0)
     assert picked.shape == (3, 1) and {8.0, 9.0} <= set(picked[:, 0])
 
 
@@ -135,14 +138,14 @@ def _windows(stack, sites):
 def test_batchnorm_adaptation_changes_only_running_statistics(stack, splits):
     torch.manual_seed(0)
     model = SpatioTemporalPredictor(PredictorConfig(size=16, width=8, norm="batch")).eval()
-    adapted = domain.adapt_batchnorm(model, _windows(stack, splits["india"].inregion_train))
+    adapted = adapt.adapt_batchnorm(model, _windows(stack, splits["india"].inregion_train))
     before, after = model.state_dict(), adapted.state_dict()
     changed = {name for name in before if not torch.equal(before[name], after[name])}
     assert changed and all(name.endswith(("running_mean", "running_var", "num_batches_tracked")) for name in changed)
     assert any(name.endswith("running_mean") for name in changed)
     assert not adapted.training and not model.training
     with pytest.raises(ValueError, match="no BatchNorm"):
-        domain.adapt_batchnorm(SpatioTemporalPredictor(PredictorConfig(size=16, width=8)), _windows(stack, [0]))
+        adapt.adapt_batchnorm(SpatioTemporalPredictor(PredictorConfig(size=16, width=8)), _windows(stack, [0]))
 
 
 def test_metadata_dropout_acts_in_training_only(stack):
@@ -164,19 +167,19 @@ def test_metadata_dropout_acts_in_training_only(stack):
 
 def test_gradient_reversal_flips_the_gradient():
     x = torch.ones(3, requires_grad=True)
-    (domain.GradientReversal(0.5)(x) * 2).sum().backward()
+    (dann.GradientReversal(0.5)(x) * 2).sum().backward()
     assert torch.allclose(x.grad, torch.full((3,), -1.0))
 
 
 def test_dann_pairs_hide_target_labels_and_training_lowers_the_loss(stack, splits):
     split = splits["india"]
     source, target = _windows(stack, split.transfer_train), _windows(stack, split.inregion_train)
-    pairs = domain.DomainPairs(source, target, seed=0)
+    pairs = adapt.DomainPairs(source, target, seed=0)
     sample = pairs[0]
     assert "target_image" in sample and "target_label" not in sample and "target_cause" not in sample
     assert not np.array_equal(pairs.order(0), pairs.order(1))  # a fresh pairing each epoch
     torch.manual_seed(0)
-    model = domain.DomainAdversarialPredictor(SpatioTemporalPredictor(PredictorConfig(size=16, width=8, norm="batch")),
+    model = dann.DomainAdversarialPredictor(SpatioTemporalPredictor(PredictorConfig(size=16, width=8, norm="batch")),
                                               weight=0.5, ramp_steps=10)
     batch = next(iter(DataLoader(pairs, batch_size=len(pairs))))
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -199,23 +202,22 @@ def test_dann_pairs_hide_target_labels_and_training_lowers_the_loss(stack, split
 
 def test_variants_train_and_predict_the_same_test_windows(stack, splits):
     split = splits["china"]
-    datasets = transfer.protocol_datasets(stack, split, "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
+    datasets = cross_continent.protocol_datasets(stack, split, "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
     pool = np.concatenate([split.inregion_train, split.inregion_val])
     assert set(datasets["target"].sites) == set(pool) and not set(datasets["target"].sites) & set(split.test)
     config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
-    runs = transfer.train_variants(datasets, {"transfer": transfer.BASELINE, **transfer.MITIGATIONS, **transfer.CONTROLS},
+    runs = cross_continent.train_variants(datasets, {"transfer": cross_continent.BASELINE, **cross_continent.MITIGATIONS, **cross_continent.CONTROLS},
                                    config, train, batch_size=16)
     assert runs["BatchNorm adaptation"]["val"] is not runs["transfer"]["val"]  # adapted, not the plain model
     windows = runs["transfer"]["test"]
     for run in runs.values():
         assert np.array_equal(run["test"]["site"], windows["site"]) and np.isfinite(run["test"]["logit"]).all()
-    again = transfer.train_variant(datasets, transfer.Variant(), config, train, batch_size=16)
+    again = cross_continent.train_variant(datasets, cross_continent.Variant(), config, train, batch_size=16)
     assert np.array_equal(again["test"]["logit"], windows["logit"])  # same seed, same numbers
-    from lslib import metrics
-    resamples = metrics.bootstrap_resamples(len(windows["label"]), windows["site"], 50, 0)
-    inregion = transfer.train_variant(transfer.protocol_datasets(stack, split, "in-region", 2, 4, 4, 0, 0.0),
-                                      transfer.Variant(), config, train, batch_size=16)
-    table = transfer.mitigation_table(runs, inregion, resamples)
+    resamples = evaluation.bootstrap_resamples(len(windows["label"]), windows["site"], 50, 0)
+    inregion = cross_continent.train_variant(cross_continent.protocol_datasets(stack, split, "in-region", 2, 4, 4, 0, 0.0),
+                                      cross_continent.Variant(), config, train, batch_size=16)
+    table = cross_continent.mitigation_table(runs, inregion, resamples)
     assert table.loc["transfer", "gain"] == 0.0 and set(table.index) == set(runs) | {"in-region"}
     gap, gap_low = table.loc["in-region", "gain"], table.loc["in-region", "gain low"]
     expected = table.loc["DANN", "gain"] / gap if gap_low > 0 else np.nan  # no share of a gap that may be nothing
@@ -233,24 +235,24 @@ def test_evaluate_models_and_gap_table_signs():
     labels = np.tile([0.0, 1.0], 50)
     sites = np.arange(100)
     good, noisy = labels + rng.normal(0, 0.3, 100), rng.normal(size=100)
-    table = transfer.evaluate_models({"transfer": _fake_run(noisy, labels, sites), "in-region": _fake_run(good, labels, sites)},
+    table = cross_continent.evaluate_models({"transfer": _fake_run(noisy, labels, sites), "in-region": _fake_run(good, labels, sites)},
                                      [rng.integers(0, 100, 100) for _ in range(100)], reference="transfer")
     assert table.loc["in-region", "Δ"] > 0.3 and table.loc["transfer", "Δ"] == 0.0  # Δ = model - reference
     assert np.isnan(table.loc["transfer", "cause majority"])  # no training causes given
     causes = np.where(labels > 0.5, np.arange(100) % 3, 6)  # slid windows: triggers 0, 1, 2 in turn
     run = {**_fake_run(noisy, labels, sites), "train_causes": np.array([1, 1, 2])}
     run["test"] = {**run["test"], "cause": causes}
-    scored = transfer.evaluate_models({"transfer": run}, [np.arange(100)], reference="transfer")
+    scored = cross_continent.evaluate_models({"transfer": run}, [np.arange(100)], reference="transfer")
     assert scored.loc["transfer", "cause majority"] == pytest.approx(np.mean(causes[labels > 0.5] == 1))
     resamples = [rng.integers(0, 100, 100) for _ in range(100)]
     pairs = {"all inputs": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(noisy, labels, sites)},
              "fixed": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(good, labels, sites)}}
-    gaps = transfer.gap_table(pairs, resamples)
+    gaps = cross_continent.gap_table(pairs, resamples)
     assert gaps.loc["all inputs", "gap"] > 0.3 and gaps.loc["fixed", "gap"] == 0.0
     assert gaps.loc["fixed", "Δgap"] < 0 and gaps.loc["fixed", "Δgap high"] < 0  # the variant closes the gap
-    shifted = {"all inputs": pairs["all inputs"], "other": {p: _fake_run(good, labels, sites + 1) for p in transfer.PROTOCOLS}}
+    shifted = {"all inputs": pairs["all inputs"], "other": {p: _fake_run(good, labels, sites + 1) for p in cross_continent.PROTOCOLS}}
     with pytest.raises(ValueError, match="other test windows"):
-        transfer.gap_table(shifted, resamples)
+        cross_continent.gap_table(shifted, resamples)
 
 
 # ------------------------------------------------------------------------------------------ catalog
@@ -270,48 +272,48 @@ def _records(n_rain=400, n_mine=20, seed=0):
 
 def test_leakage_guard_rejects_features_that_encode_the_cause():
     records = _records()
-    with pytest.raises(catalog_causes.LeakageError, match="'setting' encodes the target"):
-        catalog_causes.leakage_guard(records, ["category", "setting"])
+    with pytest.raises(catalog_cause.LeakageError, match="'setting' encodes the target"):
+        catalog_cause.leakage_guard(records, ["category", "setting"])
     renamed = records.assign(site_kind=records["setting"])  # the same column under an innocent name
-    with pytest.raises(catalog_causes.LeakageError, match="site_kind='mine'.*mining"):
-        catalog_causes.leakage_guard(renamed, ["site_kind"])
-    with pytest.raises(catalog_causes.LeakageError):
-        catalog_causes.leakage_guard(records, ["cause"])
-    catalog_causes.leakage_guard(records, ["category", "size"])  # innocent features pass
-    with pytest.raises(catalog_causes.LeakageError, match="free text"):
-        catalog_causes.leakage_guard(records.assign(note=[f"report {i}" for i in range(len(records))]), ["note"])
-    with pytest.raises(catalog_causes.LeakageError):
-        catalog_causes.design_matrix(records, ("month", "setting"))
+    with pytest.raises(catalog_cause.LeakageError, match="site_kind='mine'.*mining"):
+        catalog_cause.leakage_guard(renamed, ["site_kind"])
+    with pytest.raises(catalog_cause.LeakageError):
+        catalog_cause.leakage_guard(records, ["cause"])
+    catalog_cause.leakage_guard(records, ["category", "size"])  # innocent features pass
+    with pytest.raises(catalog_cause.LeakageError, match="free text"):
+        catalog_cause.leakage_guard(records.assign(note=[f"report {i}" for i in range(len(records))]), ["note"])
+    with pytest.raises(catalog_cause.LeakageError):
+        catalog_cause.design_matrix(records, ("month", "setting"))
 
 
 def test_balanced_accuracy_and_majority_answer():
     true = np.array(["rain"] * 90 + ["mine"] * 10)
-    assert catalog_causes.balanced_accuracy(true, np.array(["rain"] * 100)) == 0.5
-    assert catalog_causes.balanced_accuracy(true, true) == 1.0
-    scores = catalog_causes.score_predictions(pd.DataFrame({"true": true, "predicted": ["rain"] * 100}), n_boot=50)
+    assert evaluation.balanced_accuracy(true, np.array(["rain"] * 100)) == 0.5
+    assert evaluation.balanced_accuracy(true, true) == 1.0
+    scores = evaluation.score_predictions(pd.DataFrame({"true": true, "predicted": ["rain"] * 100}), n_boot=50)
     assert scores["accuracy"] == 0.9 and scores["recall"] == {"mine": 0.0, "rain": 1.0}
     assert scores["low"] == scores["high"] == 0.5
 
 
 def test_cause_model_learns_a_month_signal_in_and_across_regions():
     records = _records(n_rain=300, n_mine=40)
-    inregion = catalog_causes.inregion_predictions(records.assign(region="india"), "india", n_folds=4)
-    assert catalog_causes.balanced_accuracy(inregion["true"], inregion["predicted"]) > 0.6
-    moved = catalog_causes.transfer_predictions(records, ["america", "china"], "india")
+    inregion = catalog_cause.inregion_predictions(records.assign(region="india"), "india", n_folds=4)
+    assert evaluation.balanced_accuracy(inregion["true"], inregion["predicted"]) > 0.6
+    moved = catalog_cause.transfer_predictions(records, ["america", "china"], "india")
     assert len(moved) == int((records["region"] == "india").sum())
     with pytest.raises(ValueError, match="also a training region"):
-        catalog_causes.transfer_predictions(records, ["india", "china"], "india")
+        catalog_cause.transfer_predictions(records, ["india", "china"], "india")
 
 
 def test_catalog_cause_model_on_the_real_glc(mirror, monkeypatch):
     from lslib.data.catalog import load_glc
 
     monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
-    records = catalog_causes.cause_records(load_glc())
+    records = catalog_cause.cause_records(load_glc())
     assert set(records["region"]) == {"america", "china", "india"} and "other_unknown" not in set(records["cause"])
-    with pytest.raises(catalog_causes.LeakageError, match="kind='mine'"):
-        catalog_causes.leakage_guard(records.assign(kind=records["setting"]), ["kind"])
-    scores = catalog_causes.score_predictions(catalog_causes.transfer_predictions(records, ["america", "china"], "india"),
+    with pytest.raises(catalog_cause.LeakageError, match="kind='mine'"):
+        catalog_cause.leakage_guard(records.assign(kind=records["setting"]), ["kind"])
+    scores = evaluation.score_predictions(catalog_cause.transfer_predictions(records, ["america", "china"], "india"),
                                               n_boot=100)
     assert set(scores["count"]) == {"heavy_rainfall", "construction", "mining"}
     assert scores["low"] <= scores["balanced_accuracy"] <= scores["high"]
@@ -334,7 +336,7 @@ def test_answer_follows_the_numbers():
                               index=["transfer", "transfer, second seed", "DANN", "metadata dropout", "BN (control)"])
     weak_model = {"balanced_accuracy": 0.3, "low": 0.2, "chance_balanced_accuracy": 1 / 3}
     catalog = {"transfer": weak_model, "inregion": {**weak_model, "low": 0.4}}
-    text = transfer.answer(_loro(0.1, 0.02, 0.2), ablations, mitigation, catalog, "india")
+    text = cross_continent.answer(_loro(0.1, 0.02, 0.2), ablations, mitigation, catalog, "india")
     assert "keeps skill" in text["skill"] and "clearly more than nothing" in text["gap"]
     assert text["lead"].startswith("Not fully")
     assert "no metadata" in text["carry"] and "no SAR" not in text["carry"]
@@ -345,7 +347,7 @@ def test_answer_follows_the_numbers():
     weak.loc["all inputs", "gap low"] = -0.05
     noisy = mitigation.iloc[:4].copy()
     noisy.loc["transfer, second seed", "gain"] = 0.09  # a second seed moves more than DANN gains
-    text = transfer.answer(_loro(0.05, -0.05, 0.15, auroc_low=0.45), weak, noisy,
+    text = cross_continent.answer(_loro(0.05, -0.05, 0.15, auroc_low=0.45), weak, noisy,
                            {"transfer": {**weak_model, "low": 0.4}, "inregion": {**weak_model, "low": 0.4}}, "india")
     assert "not clearly better than chance" in text["skill"] and "cannot be told from zero" in text["gap"]
     assert "not clearly above zero" in text["carry"] and text["mitigation_short"].startswith("none measurably")
@@ -360,31 +362,30 @@ def test_transfer_table_collects_the_gap_of_each_region():
                       "Δ": value - 0.6, "Δ low": value - 0.65, "Δ high": value - 0.55,
                       "F1": 0.5, "F1 low": 0.4, "F1 high": 0.6, "cause accuracy": 0.4, "cause low": 0.3, "cause high": 0.5,
                       "cause majority": 0.25}
-    table = transfer.transfer_table({"india": pd.DataFrame(rows).T})
+    table = cross_continent.transfer_table({"india": pd.DataFrame(rows).T})
     assert table.loc["india", ("gap", "AUROC")] == pytest.approx(0.1)
     assert table.loc["india", ("in-region", "AUROC high")] == pytest.approx(0.8)
-    assert transfer.readable(table).loc["india", "majority cause, transfer"] == "0.250"
-    assert transfer.readable(table).loc["india", "gap (in-region − transfer AUROC)"] == "0.100 [0.050, 0.150]"
+    assert cross_continent.readable(table).loc["india", "majority cause, transfer"] == "0.250"
+    assert cross_continent.readable(table).loc["india", "gap (in-region − transfer AUROC)"] == "0.100 [0.050, 0.150]"
 
 
 def test_resample_draws_skip_undefined_resamples_and_refuse_all_undefined():
-    from lslib import metrics
 
     labels = np.array([0, 0, 1, 1])
     picks = [np.array([0, 1]), np.array([0, 2]), np.array([1, 3])]
-    draws = metrics.resample_draws(lambda p: metrics.auroc(labels[p], labels[p].astype(float)), picks)
+    draws = evaluation.resample_draws(lambda p: evaluation.auroc(labels[p], labels[p].astype(float)), picks)
     assert draws == [1.0, 1.0]  # the all-negative resample is skipped
     with pytest.raises(ValueError, match="undefined on every one of the 1"):
-        metrics.resample_draws(lambda p: metrics.auroc(labels[p], labels[p]), picks[:1])
+        evaluation.resample_draws(lambda p: evaluation.auroc(labels[p], labels[p]), picks[:1])
 
 
 def test_train_variants_shares_a_model_only_when_everything_that_trains_it_matches(stack, splits):
-    datasets = transfer.protocol_datasets(stack, splits["china"], "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
+    datasets = cross_continent.protocol_datasets(stack, splits["china"], "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
     config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
     cache: dict = {}
-    first = transfer.train_variants(datasets, {"a": transfer.BASELINE, "b": transfer.BASELINE}, config, train, 16,
+    first = cross_continent.train_variants(datasets, {"a": cross_continent.BASELINE, "b": cross_continent.BASELINE}, config, train, 16,
                                     cache=cache)
     assert first["a"] is first["b"] and len(cache) == 1
-    other = transfer.train_variants(datasets, {"a": transfer.BASELINE}, config,
+    other = cross_continent.train_variants(datasets, {"a": cross_continent.BASELINE}, config,
                                     TrainConfig(epochs=1, seed=1, progress=False), 16, cache=cache)
     assert other["a"] is not first["a"] and len(cache) == 2  # another seed is another model

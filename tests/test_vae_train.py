@@ -10,11 +10,13 @@ import torch
 
 from lslib.data.patches import eolearn_ndvi_frames, frame_patches, season_of
 from lslib.data.sim import simulate
-from lslib.latent import evaluate_vae, loaders, probe_table, train_vae
+from lslib.chapters.vae import evaluate_vae, probe_table
+from lslib.training.vae_encoder import loaders, train_vae
 from lslib.models import build_model
 from lslib.models.probes import linear_probe_accuracy, majority_rate
 from lslib.models.vae import ConvVAE, VAEConfig, kl_divergence, masked_mse
-from lslib.train import TrainConfig, evaluate, fit, load_checkpoint, save_checkpoint
+from lslib.training.loop import TrainConfig, evaluate, fit
+from lslib.training.checkpoints import load_checkpoint, save_checkpoint
 
 
 def _tiny(n: int = 48, channels: int = 3, size: int = 16, seed: int = 0) -> dict[str, np.ndarray]:

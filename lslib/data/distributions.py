@@ -1,7 +1,7 @@
 """Distribution comparisons of the data layer: how far apart two samples, or how smooth a field.
 
 Kept in the data layer (numpy and scipy only) because the simulator's calibration against real data
-(:mod:`lslib.data.calibration`) needs them; :mod:`lslib.metrics` re-exports them.
+(:mod:`lslib.data.calibration`) needs them; :mod:`lslib.evaluation` re-exports them.
 """
 
 from __future__ import annotations

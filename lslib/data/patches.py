@@ -12,6 +12,9 @@ Examples
 
 from __future__ import annotations
 
+import torch
+from torch.utils.data import Dataset
+
 import numpy as np
 import xarray as xr
 
@@ -19,7 +22,7 @@ from lslib.data.indices import ndvi
 from lslib.data.qa import invalid_mask
 from lslib.data.schema import LANDSAT_BANDS
 
-__all__ = ["frame_patches", "season_of", "SEASONS", "NDVI_CENTRE", "NDVI_SCALE", "eolearn_ndvi_frames"]
+__all__ = ["SEASONS", "season_of", "frame_patches", "eolearn_ndvi_frames", "PatchDataset"]
 
 SEASONS = ("DJF", "MAM", "JJA", "SON")
 NDVI_CENTRE, NDVI_SCALE = 0.5, 0.25  # NDVI patches are (ndvi - 0.5) / 0.25
@@ -115,3 +118,17 @@ def eolearn_ndvi_frames(patch: dict[str, np.ndarray], size: int = 32, min_clear:
     return {"image": image[keep].astype(np.float32), "mask": usable[keep], "date": dates,
             "day_of_year": ((dates - dates.astype("datetime64[Y]")) / np.timedelta64(1, "D")).astype(int) + 1,
             "median_ndvi": np.array([np.median(v[u > 0]) for v, u in zip(values[keep], usable[keep])])}
+
+
+class PatchDataset(Dataset):
+    """Patches as dict samples: ``image`` (C, H, W) and ``mask`` (H, W)."""
+
+    def __init__(self, patches: dict[str, np.ndarray]) -> None:
+        self.image = torch.from_numpy(patches["image"])
+        self.mask = torch.from_numpy(patches["mask"])
+
+    def __len__(self) -> int:
+        return len(self.image)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"image": self.image[index], "mask": self.mask[index]}

@@ -8,13 +8,17 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from lslib.causes import Cause
-from lslib.data.stac import Site, cause_of_trigger
+from lslib.causes import OTHER_UNKNOWN
+from lslib.data.schema import PIXEL_SIZE_M, utm_epsg
 
-__all__ = ["sites_from_events", "negative_sites", "km_between", "time_window"]
+__all__ = ["EARTH_RADIUS_KM", "km_between", "time_window", "sites_from_events", "negative_sites", "LANDSAT_GRID_OFFSET_M", "Site", "cause_of_trigger"]
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -87,3 +91,88 @@ def negative_sites(glc: pd.DataFrame, region: str, n: int, seed: int = 0, size: 
     if len(sites) < n:
         raise ValueError(f"Found only {len(sites)} of {n} negative sites in {region!r} far enough from every event")
     return sites
+
+
+LANDSAT_GRID_OFFSET_M = 15.0
+
+
+@dataclass(frozen=True)
+class Site:
+    """A square area of interest around a point, on its UTM zone's 30 m grid.
+
+    Attributes
+    ----------
+    name : str
+        Identifier (e.g. ``glc-6186``).
+    lat, lon : float
+        Centre, degrees.
+    size : int
+        Pixels per side (30 m each).
+    region, country : str
+        Study region and country.
+    event_time : numpy.datetime64 or None
+        Date of the catalogued slide (None for a site without one).
+    reference_time : numpy.datetime64 or None
+        The event time, or a matched date for a site without a slide.
+    cause : int
+        :class:`lslib.causes.Cause` value, or -1 when the catalogued trigger maps to no cause.
+    """
+
+    name: str
+    lat: float
+    lon: float
+    size: int = 32
+    region: str = "other"
+    country: str = ""
+    event_time: Any = None
+    reference_time: Any = None
+    cause: int = -1
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        utm_epsg(self.lat, self.lon)  # raises for coordinates that are not degrees
+        if not isinstance(self.size, (int, np.integer)) or self.size < 2:
+            raise ValueError(f"Site {self.name!r}: size must be a whole number of 30 m pixels >= 2, got {self.size!r}")
+
+    @property
+    def epsg(self) -> int:
+        return utm_epsg(self.lat, self.lon)
+
+    @property
+    def centre_utm(self) -> tuple[float, float]:
+        """Easting and northing of the centre, snapped so that pixel edges fall on Landsat's 30 m grid."""
+        from pyproj import Transformer
+
+        x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{self.epsg}", always_xy=True).transform(self.lon, self.lat)
+        # Landsat Collection 2 pixel edges lie at 30 k + 15 m in UTM (e.g. a scene origin of 520185 m);
+        # odd sizes centre on a pixel centre, even sizes on a pixel edge of that grid.
+        offset = LANDSAT_GRID_OFFSET_M + (self.size % 2) * PIXEL_SIZE_M / 2
+        snap = lambda v: round((v - offset) / PIXEL_SIZE_M) * PIXEL_SIZE_M + offset  # noqa: E731
+        return snap(x), snap(y)
+
+    def bounds_utm(self) -> tuple[float, float, float, float]:
+        x, y = self.centre_utm
+        half = self.size * PIXEL_SIZE_M / 2
+        return x - half, y - half, x + half, y + half
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The site's bounding box in degrees (west, south, east, north) for a STAC search."""
+        from pyproj import Transformer
+
+        west, south, east, north = self.bounds_utm()
+        to_lonlat = Transformer.from_crs(f"EPSG:{self.epsg}", "EPSG:4326", always_xy=True)
+        xs, ys = to_lonlat.transform([west, east, west, east], [south, south, north, north])
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @staticmethod
+    def from_metres(name: str, lat: float, lon: float, width_m: float, **kwargs: Any) -> "Site":
+        """A site whose side is given in metres; values that look like degrees are refused."""
+        if width_m < 2 * PIXEL_SIZE_M:
+            raise ValueError(f"Site {name!r}: width {width_m!r} looks like degrees, not metres; a site is at least "
+                             f"{2 * PIXEL_SIZE_M:.0f} m wide (e.g. 960 for 32 pixels)")
+        return Site(name=name, lat=lat, lon=lon, size=int(round(width_m / PIXEL_SIZE_M)), **kwargs)
+
+
+def cause_of_trigger(cause_key: str) -> int:
+    """The :class:`Cause` value of a catalog cause key, or -1 for ``other_unknown``."""
+    return -1 if cause_key == OTHER_UNKNOWN else int(Cause.from_key(cause_key))

@@ -17,110 +17,30 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from lslib.causes import OTHER_UNKNOWN, Cause
 from lslib.data.qa import cloud_fraction, invalid_mask
-from lslib.data.schema import LANDSAT_BANDS, PIXEL_SIZE_M, SAR_POLS, SCHEMA_VERSION, site_grid, utm_epsg, validate
+from lslib.data.schema import LANDSAT_BANDS, PIXEL_SIZE_M, SAR_POLS, SCHEMA_VERSION, site_grid, validate
 from lslib.errors import DataUnavailable
+from lslib.data.sites import Site
 
-__all__ = ["Site", "search", "load", "acquire", "acquire_events", "chapter_imagery", "showcase_events", "stack_sites", "EmptySearch", "PLANETARY_COMPUTER", "EARTH_SEARCH", "LANDSAT",
-           "SENTINEL1", "ENDPOINTS"]
+__all__ = ["PLANETARY_COMPUTER", "EARTH_SEARCH", "ENDPOINTS", "LANDSAT", "SENTINEL1", "EmptySearch", "search", "load", "acquire", "stack_sites", "showcase_events", "acquire_events"]
 
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
 EARTH_SEARCH = "https://earth-search.aws.element84.com/v1"
 ENDPOINTS = {"planetary-computer": PLANETARY_COMPUTER, "earth-search": EARTH_SEARCH}
 LANDSAT = "landsat-c2-l2"
 SENTINEL1 = "sentinel-1-rtc"
-LANDSAT_GRID_OFFSET_M = 15.0
 #: Earth Search names the same products differently.
 _EARTH_SEARCH_COLLECTIONS = {LANDSAT: "landsat-c2-l2"}
 
 
 class EmptySearch(DataUnavailable):
     """A STAC search returned no item; the message names the query."""
-
-
-@dataclass(frozen=True)
-class Site:
-    """A square area of interest around a point, on its UTM zone's 30 m grid.
-
-    Attributes
-    ----------
-    name : str
-        Identifier (e.g. ``glc-6186``).
-    lat, lon : float
-        Centre, degrees.
-    size : int
-        Pixels per side (30 m each).
-    region, country : str
-        Study region and country.
-    event_time : numpy.datetime64 or None
-        Date of the catalogued slide (None for a site without one).
-    reference_time : numpy.datetime64 or None
-        The event time, or a matched date for a site without a slide.
-    cause : int
-        :class:`lslib.causes.Cause` value, or -1 when the catalogued trigger maps to no cause.
-    """
-
-    name: str
-    lat: float
-    lon: float
-    size: int = 32
-    region: str = "other"
-    country: str = ""
-    event_time: Any = None
-    reference_time: Any = None
-    cause: int = -1
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        utm_epsg(self.lat, self.lon)  # raises for coordinates that are not degrees
-        if not isinstance(self.size, (int, np.integer)) or self.size < 2:
-            raise ValueError(f"Site {self.name!r}: size must be a whole number of 30 m pixels >= 2, got {self.size!r}")
-
-    @property
-    def epsg(self) -> int:
-        return utm_epsg(self.lat, self.lon)
-
-    @property
-    def centre_utm(self) -> tuple[float, float]:
-        """Easting and northing of the centre, snapped so that pixel edges fall on Landsat's 30 m grid."""
-        from pyproj import Transformer
-
-        x, y = Transformer.from_crs("EPSG:4326", f"EPSG:{self.epsg}", always_xy=True).transform(self.lon, self.lat)
-        # Landsat Collection 2 pixel edges lie at 30 k + 15 m in UTM (e.g. a scene origin of 520185 m);
-        # odd sizes centre on a pixel centre, even sizes on a pixel edge of that grid.
-        offset = LANDSAT_GRID_OFFSET_M + (self.size % 2) * PIXEL_SIZE_M / 2
-        snap = lambda v: round((v - offset) / PIXEL_SIZE_M) * PIXEL_SIZE_M + offset  # noqa: E731
-        return snap(x), snap(y)
-
-    def bounds_utm(self) -> tuple[float, float, float, float]:
-        x, y = self.centre_utm
-        half = self.size * PIXEL_SIZE_M / 2
-        return x - half, y - half, x + half, y + half
-
-    def bbox(self) -> tuple[float, float, float, float]:
-        """The site's bounding box in degrees (west, south, east, north) for a STAC search."""
-        from pyproj import Transformer
-
-        west, south, east, north = self.bounds_utm()
-        to_lonlat = Transformer.from_crs(f"EPSG:{self.epsg}", "EPSG:4326", always_xy=True)
-        xs, ys = to_lonlat.transform([west, east, west, east], [south, south, north, north])
-        return min(xs), min(ys), max(xs), max(ys)
-
-    @staticmethod
-    def from_metres(name: str, lat: float, lon: float, width_m: float, **kwargs: Any) -> "Site":
-        """A site whose side is given in metres; values that look like degrees are refused."""
-        if width_m < 2 * PIXEL_SIZE_M:
-            raise ValueError(f"Site {name!r}: width {width_m!r} looks like degrees, not metres; a site is at least "
-                             f"{2 * PIXEL_SIZE_M:.0f} m wide (e.g. 960 for 32 pixels)")
-        return Site(name=name, lat=lat, lon=lon, size=int(round(width_m / PIXEL_SIZE_M)), **kwargs)
 
 
 def _client(api_url: str, retries: int, timeout: float):
@@ -418,11 +338,6 @@ def acquire(site: Site, start: str, end: str, *, api_url: str = PLANETARY_COMPUT
     return stack, hit
 
 
-def cause_of_trigger(cause_key: str) -> int:
-    """The :class:`Cause` value of a catalog cause key, or -1 for ``other_unknown``."""
-    return -1 if cause_key == OTHER_UNKNOWN else int(Cause.from_key(cause_key))
-
-
 def stack_sites(stacks: Sequence[xr.Dataset]) -> xr.Dataset:
     """Join single-site stacks (each on its own dates and UTM zone) along ``site``.
 
@@ -499,17 +414,3 @@ def acquire_events(glc, event_ids: Sequence[int], *, api_url: str = PLANETARY_CO
     return stack_sites(stacks), notes
 
 
-def chapter_imagery(source: str, simulated: xr.Dataset, glc, *, event_ids: Sequence[int] = (), output: str = "data/real_stack.zarr",
-                    **acquisition: Any) -> tuple[xr.Dataset, list[str]]:
-    """Chapter 1's imagery: the simulated sites, or (``source="stac"``) real imagery around catalogued
-    events written to ``output``; when real imagery cannot be had, the simulated sites and a note why."""
-    from lslib.data.store import write_atomic
-
-    if source != "stac":
-        return simulated, []
-    try:
-        real, notes = acquire_events(glc, list(event_ids) or showcase_events(glc), **acquisition)
-    except DataUnavailable as error:
-        return simulated, [f"Real imagery could not be acquired, so the simulated sites are shown instead: {error}"]
-    write_atomic(real, output)
-    return real, notes

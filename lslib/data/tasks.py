@@ -1,5 +1,5 @@
 """The forecasting task on a stack: which frames a model may see (how hard the task is lives in
-:mod:`lslib.difficulty`).
+:mod:`lslib.analysis.difficulty`).
 
 A site's *reference time* is its slide's event time, or a matched date for a site that did not
 slide. Forecasting windows end before it: a frame acquired on or after the reference time would

@@ -196,7 +196,7 @@ class ScenarioGAN(nn.Module):
     """Generator, latent encoder and discriminator of one variant (see the module docstring).
 
     ``generator_step`` and ``discriminator_step`` return dicts of named scalar losses (the
-    ``loss_names`` convention of pix2pix); :func:`lslib.train.fit_gan` alternates them.
+    ``loss_names`` convention of pix2pix); :func:`lslib.training.loop.fit_gan` alternates them.
     """
 
     loss_names = ("G_total", "G_L1", "G_GAN", "G_GAN_random", "KL", "latent", "D_real", "D_fake")
@@ -336,7 +336,7 @@ class ScenarioGAN(nn.Module):
         return {"D_real": real, "D_fake": fake, "loss": 0.5 * (real + fake)}
 
     def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        """The generator's losses (for :func:`lslib.train.evaluate` on validation data)."""
+        """The generator's losses (for :func:`lslib.training.loop.evaluate` on validation data)."""
         return self.generator_step(batch)
 
     def generator_parameters(self) -> list[nn.Parameter]:

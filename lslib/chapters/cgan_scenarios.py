@@ -14,16 +14,13 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from lslib import image_metrics, metrics
+from lslib import evaluation
 from lslib.data.indices import ndvi
 from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
 from lslib.models.vae import ConvVAE
-from lslib.latent import chapter3_encoder
-from lslib.train import History, TrainConfig, fit_gan
+from lslib.training.loop import History, TrainConfig, fit_gan
 
-__all__ = ["VARIANTS", "PairDataset", "train_variants", "sample", "reconstruction_scores", "chapter3_encoder",
-           "latent_scores", "frechet_gain_verdict", "mining_futures", "mining_scores", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
-           "mean_iou", "change_profile", "plan_reforestation", "paired_site_difference", "NDVI_FOREST", "training_summary", "history_of", "auroc_pair"]
+__all__ = ["VARIANTS", "NDVI_FOREST", "PairDataset", "train_variants", "sample", "reconstruction_scores", "latent_scores", "frechet_gain_verdict", "mining_futures", "mining_scores", "change_profile", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou", "plan_reforestation", "paired_site_difference", "mean_iou", "training_summary", "history_of", "auroc_pair"]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
 NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
@@ -84,8 +81,8 @@ def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: f
     k, n = samples.shape[:2]
     l1 = np.abs(samples - target[None]).mean(axis=(2, 3, 4))  # (k, n)
     best = l1.argmin(axis=0)
-    psnr = np.array([[image_metrics.psnr(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
-    ssim = np.array([[image_metrics.ssim(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
+    psnr = np.array([[evaluation.psnr(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
+    ssim = np.array([[evaluation.ssim(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
     pick = (best, np.arange(n))
     return {"L1": float(l1.mean()), "L1 best-of-k": float(l1[pick].mean()), "PSNR": float(psnr.mean()),
             "PSNR best-of-k": float(psnr[pick].mean()), "SSIM": float(ssim.mean()), "SSIM best-of-k": float(ssim[pick].mean())}
@@ -95,15 +92,15 @@ def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[s
     """Diversity (mean pairwise distance between the k samples of one input) and realism (Fréchet
     distance between all samples and the real futures), both in the VAE's latent space (means), and
     for scale the mean distance between the true futures of two random inputs."""
-    from lslib.latent import encode
+    from lslib.training.vae_encoder import encode
 
     k, n = samples.shape[:2]
     codes = encode(vae, samples.reshape(k * n, *samples.shape[2:]).astype(np.float32)).reshape(k, n, -1)
     real_codes = encode(vae, real.astype(np.float32))
     shuffled = real_codes[np.random.default_rng(0).permutation(len(real_codes))]
     others = np.roll(shuffled, 1, axis=0)  # a derangement: no future is paired with itself
-    return {"diversity": image_metrics.mean_pairwise_distance(codes),
-            "frechet": image_metrics.frechet_distance(codes.reshape(k * n, -1), real_codes),
+    return {"diversity": evaluation.mean_pairwise_distance(codes),
+            "frechet": evaluation.frechet_distance(codes.reshape(k * n, -1), real_codes),
             "true futures apart": float(np.linalg.norm(shuffled - others, axis=1).mean())}
 
 
@@ -236,12 +233,12 @@ def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.n
 
     The generator draws ``k`` reforested futures; an open cell (NDVI < 0.5 now) *becomes forest* where
     their mean NDVI exceeds :data:`NDVI_FOREST`. Four plans plant the same number of open cells (the
-    top ``share``): **cGAN + physics** ranks by :func:`lslib.planting.stability_gain` where the
+    top ``share``): **cGAN + physics** ranks by :func:`lslib.analysis.planting.stability_gain` where the
     generated future is forest (0 elsewhere); **physics only** ranks every open cell by its gain as if
     any would grow; **steepest first** ranks by slope; **random** draws cells. The judge gives forest
     roots only to planted cells where the *true* future is forest (trees do not take everywhere) and
     simulates the slide rate over the same ``n_storms`` storms for every plan
-    (:func:`lslib.planting.planting_trial`).
+    (:func:`lslib.analysis.planting.planting_trial`).
 
     Parameters
     ----------
@@ -249,7 +246,7 @@ def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.n
         Maps normalised images to reflectance (:func:`lslib.data.pairs.denormalise` bound to the stack).
     """
     from lslib.data.sim.terrain import topographic_wetness
-    from lslib.planting import SoilParameters, planting_trial, stability_gain, storm_wetness
+    from lslib.analysis.planting import SoilParameters, planting_trial, stability_gain, storm_wetness
 
     soil = soil or SoilParameters()
     rng = np.random.default_rng(seed)
@@ -284,7 +281,7 @@ def paired_site_difference(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int)
 
 def mean_iou(predicted: np.ndarray, truth: np.ndarray) -> float:
     """Mean over images of the IoU of ``(n, H, W)`` boolean masks."""
-    return float(np.mean([image_metrics.iou(p, t) for p, t in zip(predicted, truth)]))
+    return float(np.mean([evaluation.iou(p, t) for p, t in zip(predicted, truth)]))
 
 
 def training_summary(variants: dict[str, dict[str, Any]]) -> dict[str, float]:
@@ -299,5 +296,5 @@ def history_of(variants: dict[str, dict[str, Any]]) -> dict[str, History]:
 def auroc_pair(labels: np.ndarray, scores: dict[str, np.ndarray], reference: str, sites: np.ndarray,
                n_boot: int, seed: int) -> dict[str, dict[str, float]]:
     """AUROC of each score with its interval and its paired difference to ``reference`` (site bootstrap)."""
-    return metrics.paired_bootstrap(metrics.auroc, labels, scores,
-                                    metrics.bootstrap_resamples(len(labels), sites, n_boot, seed), reference=reference)
+    return evaluation.paired_bootstrap(evaluation.auroc, labels, scores,
+                                    evaluation.bootstrap_resamples(len(labels), sites, n_boot, seed), reference=reference)

@@ -1,7 +1,7 @@
 """Figures of chapter 4: calibration, attention against clouds, cause confusion, skill against lead
 time and the side-by-side comparison of models.
 
-Every figure says whether it shows real or simulated data (see :mod:`lslib.plot`).
+Every figure says whether it shows real or simulated data (see :mod:`lslib.figures.provenance`).
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lslib import metrics
+from lslib import evaluation
 from lslib.causes import Cause
-from lslib.plot import stamp, titled
+from lslib.figures.provenance import stamp, titled
 
-__all__ = ["reliability_figure", "attention_cloud_figure", "confusion_figure", "lead_figure", "comparison_figure",
-           "training_figure"]
+__all__ = ["reliability_figure", "attention_cloud_figure", "confusion_figure", "lead_figure", "comparison_figure", "training_figure"]
 
 
 def reliability_figure(labels: np.ndarray, curves: dict[str, np.ndarray], floor: float, source: str,
@@ -26,9 +25,9 @@ def reliability_figure(labels: np.ndarray, curves: dict[str, np.ndarray], floor:
     fig, (ax, hist) = plt.subplots(2, 1, figsize=(5.6, 6.2), height_ratios=(3, 1), sharex=True, layout="constrained")
     ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="perfect calibration")
     for (name, probabilities), colour in zip(curves.items(), ("#999999", "#2166ac", "#d6604d")):
-        table = metrics.reliability(labels, probabilities, n_bins)
+        table = evaluation.reliability(labels, probabilities, n_bins)
         used = table["count"] > 0
-        ece = metrics.expected_calibration_error(labels, probabilities, n_bins)
+        ece = evaluation.expected_calibration_error(labels, probabilities, n_bins)
         ax.plot(table["predicted"][used], table["observed"][used], "o-", color=colour, lw=1.6, ms=4,
                 label=f"{name} (ECE {ece:.3f})")
         hist.hist(probabilities, bins=table["edges"], histtype="step", color=colour, lw=1.4)

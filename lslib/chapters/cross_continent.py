@@ -7,9 +7,9 @@ the test sites. On the target region of the chapter (India by default) the same 
 repeated with one input removed (which inputs carry the shift?) and with four mitigations:
 
 * per-window normalisation (:class:`lslib.data.dataset.LandslideDataset`, ``normalisation="window"``);
-* test-time BatchNorm adaptation on unlabelled target imagery (:func:`lslib.domain.adapt_batchnorm`);
+* test-time BatchNorm adaptation on unlabelled target imagery (:func:`lslib.training.adapt.adapt_batchnorm`);
 * metadata dropout (:class:`lslib.models.predictor.PredictorConfig` ``meta_dropout``);
-* domain-adversarial training (:class:`lslib.domain.DomainAdversarialPredictor`).
+* domain-adversarial training (:class:`lslib.models.dann.DomainAdversarialPredictor`).
 
 The unlabelled target imagery of the last two is the target region's in-region training pool,
 never its test sites. Normalisation statistics always come from the training sites of the protocol.
@@ -28,18 +28,18 @@ import torch
 import xarray as xr
 from torch.utils.data import DataLoader
 
-from lslib import domain, forecast, metrics
+from lslib import evaluation
+from lslib.models import dann
+from lslib.training import adapt, ensemble
 from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.sim import normalisation_statistics
 from lslib.data.splits import RegionSplit
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
-from lslib.train import TrainConfig, fit
+from lslib.training.loop import TrainConfig, fit
 
-__all__ = ["PROTOCOLS", "Variant", "BASELINE", "ABLATIONS", "MITIGATIONS", "CONTROLS", "unaugmented", "with_training_statistics",
-           "protocol_datasets", "train_variant", "train_variants", "evaluate_models", "transfer_table", "readable",
-           "gap_table", "mitigation_table", "feature_shift", "region_shift", "band_samples", "cause_accuracy", "answer"]
+__all__ = ["PROTOCOLS", "Variant", "BASELINE", "ABLATIONS", "MITIGATIONS", "CONTROLS", "with_training_statistics", "protocol_datasets", "unaugmented", "train_variant", "train_variants", "cause_accuracy", "evaluate_models", "transfer_table", "readable", "gap_table", "mitigation_table", "feature_shift", "region_shift", "band_samples", "answer"]
 
 PROTOCOLS = ("in-region", "transfer")
 
@@ -120,9 +120,9 @@ def _train_dann(datasets: dict[str, LandslideDataset], model_config: PredictorCo
     if isinstance(augment, SyntheticClouds) and not augment.per_sample:
         augment.reset(train_config.seed + 1)
     torch.manual_seed(train_config.seed)
-    pairs = domain.DomainPairs(datasets["train"], datasets["target"], seed=train_config.seed)
+    pairs = adapt.DomainPairs(datasets["train"], datasets["target"], seed=train_config.seed)
     steps = train_config.epochs * -(-len(pairs) // batch_size)
-    model = domain.DomainAdversarialPredictor(SpatioTemporalPredictor(model_config), weight, ramp_steps=steps)
+    model = dann.DomainAdversarialPredictor(SpatioTemporalPredictor(model_config), weight, ramp_steps=steps)
     generator = torch.Generator().manual_seed(train_config.seed)
     loaders = {"train": DataLoader(pairs, batch_size=batch_size, shuffle=True, generator=generator),
                "val": DataLoader(datasets["val"], batch_size=256)}
@@ -157,10 +157,10 @@ def _fit_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_
     if variant.dann:
         model, history = _train_dann(views, config, train_config, batch_size, dann_weight)
     else:
-        model, history, _ = forecast.train_member(views, config, train_config, batch_size)
+        model, history, _ = ensemble.train_member(views, config, train_config, batch_size)
     windows = views["train"].window_table()
     return {"model": model, "history": history, "seconds": time.perf_counter() - started,
-            "val": forecast.predict(model, views["val"]), "test": forecast.predict(model, views["test"]),
+            "val": ensemble.predict(model, views["val"]), "test": ensemble.predict(model, views["test"]),
             "train_causes": windows["cause"][windows["label"] > 0.5]}
 
 
@@ -176,7 +176,7 @@ def train_variant(datasets: dict[str, LandslideDataset], variant: Variant, model
     -------
     dict
         ``model``, ``history``, ``seconds``, ``val`` and ``test`` predictions
-        (:func:`lslib.forecast.predict`) and ``train_causes`` (the causes of the training slides).
+        (:func:`lslib.training.ensemble.predict`) and ``train_causes`` (the causes of the training slides).
     """
     return train_variants(datasets, {"variant": variant}, model_config, train_config, batch_size, dann_weight)["variant"]
 
@@ -205,9 +205,9 @@ def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Va
         if variant.adapt_batchnorm:
             started = time.perf_counter()
             views = _views(datasets, variant)
-            model = domain.adapt_batchnorm(run["model"], _adaptation_windows(views, variant.adapt_batchnorm))
-            run = {**run, "model": model, "val": forecast.predict(model, views["val"]),
-                   "test": forecast.predict(model, views["test"]),
+            model = adapt.adapt_batchnorm(run["model"], _adaptation_windows(views, variant.adapt_batchnorm))
+            run = {**run, "model": model, "val": ensemble.predict(model, views["val"]),
+                   "test": ensemble.predict(model, views["test"]),
                    "seconds": run["seconds"] + time.perf_counter() - started}
         runs[name] = run
     return runs
@@ -230,16 +230,16 @@ def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray]
     labels, true_cause = runs[reference]["test"]["label"], runs[reference]["test"]["cause"]
     scores = {name: run["test"]["logit"] for name, run in runs.items()}
     table = pd.DataFrame(index=list(runs))
-    for name, row in metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference).items():
+    for name, row in evaluation.paired_bootstrap(evaluation.auroc, labels, scores, resamples, reference=reference).items():
         table.loc[name, ["AUROC", "AUROC low", "AUROC high", "Δ", "Δ low", "Δ high"]] = (
             row["value"], row["low"], row["high"], row["diff"], row["diff_low"], row["diff_high"])
     for name, run in runs.items():
-        threshold = metrics.best_threshold(run["val"]["label"], 1.0 / (1.0 + np.exp(-run["val"]["logit"])))
+        threshold = evaluation.best_threshold(run["val"]["label"], 1.0 / (1.0 + np.exp(-run["val"]["logit"])))
         probability = 1.0 / (1.0 + np.exp(-run["test"]["logit"]))
-        f1 = metrics.paired_bootstrap(lambda y, p, t=threshold: metrics.f1_at(y, p, t), labels, {name: probability},
+        f1 = evaluation.paired_bootstrap(lambda y, p, t=threshold: evaluation.f1_at(y, p, t), labels, {name: probability},
                                       resamples)[name]
         correct = cause_accuracy(labels, run["test"]["cause_probs"], true_cause)
-        cause = metrics.paired_bootstrap(forecast.slid_mean, labels, {name: correct}, resamples)[name]
+        cause = evaluation.paired_bootstrap(evaluation.slid_mean, labels, {name: correct}, resamples)[name]
         table.loc[name, ["F1", "F1 low", "F1 high", "cause accuracy", "cause low", "cause high"]] = (
             f1["value"], f1["low"], f1["high"], cause["value"], cause["low"], cause["high"])
         train_causes = run.get("train_causes")
@@ -306,16 +306,16 @@ def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.nda
 
     def gaps(pick: np.ndarray) -> dict[str, float]:
         y = labels[pick]
-        return {name: metrics.auroc(y, scores[(name, "in-region")][pick]) - metrics.auroc(y, scores[(name, "transfer")][pick])
+        return {name: evaluation.auroc(y, scores[(name, "in-region")][pick]) - evaluation.auroc(y, scores[(name, "transfer")][pick])
                 for name in runs}
 
-    draws = metrics.resample_draws(gaps, resamples)
+    draws = evaluation.resample_draws(gaps, resamples)
     point = gaps(np.arange(len(labels)))
     rows = {}
     for name in runs:
         values = np.array([d[name] for d in draws])
-        rows[name] = {"in-region AUROC": metrics.auroc(labels, scores[(name, "in-region")]),
-                      "transfer AUROC": metrics.auroc(labels, scores[(name, "transfer")]),
+        rows[name] = {"in-region AUROC": evaluation.auroc(labels, scores[(name, "in-region")]),
+                      "transfer AUROC": evaluation.auroc(labels, scores[(name, "transfer")]),
                       "gap": point[name], "gap low": np.percentile(values, 2.5), "gap high": np.percentile(values, 97.5)}
         if reference in runs:
             change = values - np.array([d[reference] for d in draws])
@@ -335,7 +335,7 @@ def mitigation_table(runs: dict[str, dict[str, Any]], inregion: dict[str, Any], 
     labels = runs[baseline]["test"]["label"]
     scores = {name: run["test"]["logit"] for name, run in runs.items()}
     scores["in-region"] = inregion["test"]["logit"]
-    result = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=baseline)
+    result = evaluation.paired_bootstrap(evaluation.auroc, labels, scores, resamples, reference=baseline)
     gap, gap_low = result["in-region"]["diff"], result["in-region"]["diff_low"]
     rows = {}
     for name, row in result.items():
@@ -348,11 +348,11 @@ def mitigation_table(runs: dict[str, dict[str, Any]], inregion: dict[str, Any], 
 def feature_shift(source: np.ndarray, target: np.ndarray, source_sites: np.ndarray, target_sites: np.ndarray,
                   n_perm: int = 200, seed: int = 0) -> dict[str, float]:
     """Squared MMD (with its permutation p-value and kernel width) between two sets of feature
-    vectors, one vector per site chosen at random (:func:`lslib.domain.feature_sample`), so sites
+    vectors, one vector per site chosen at random (:func:`lslib.evaluation.shift.feature_sample`), so sites
     with many windows or frames do not count more; and the numbers of sites on each side."""
-    a = domain.feature_sample(source, source_sites, seed=seed)
-    b = domain.feature_sample(target, target_sites, seed=seed)
-    test = domain.mmd_test(a, b, n_perm=n_perm, seed=seed)
+    a = evaluation.feature_sample(source, source_sites, seed=seed)
+    b = evaluation.feature_sample(target, target_sites, seed=seed)
+    test = evaluation.mmd_test(a, b, n_perm=n_perm, seed=seed)
     return {**test, "n_source": len(a), "n_target": len(b)}
 
 
@@ -417,7 +417,7 @@ def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame
         another seed, whose "gain" is what chance alone moves the AUROC. Rows with "control" in
         their name are not mitigations.
     catalog : dict
-        ``transfer`` and ``inregion``: :func:`lslib.catalog_causes.score_predictions` of the catalog
+        ``transfer`` and ``inregion``: :func:`lslib.evaluation.classification.score_predictions` of the catalog
         cause model trained elsewhere and cross-validated in India.
     target : str
         The target region.

@@ -3,14 +3,14 @@
 The chapter order is the book's order: the notebooks under ``notebooks/`` that ``_toc.yml`` lists.
 A run
 
-1. loads a profile (:mod:`lslib.profiles`) and the ``--param`` overrides;
+1. loads a profile (:mod:`lslib.book.profiles`) and the ``--param`` overrides;
 2. validates every parameter against each selected notebook's ``parameters`` cell, before
    anything executes (an unknown name or a wrongly typed value raises
    :class:`~lslib.errors.ParameterError` naming the chapter and the parameter);
 3. executes each chapter with the current interpreter as kernel, with the run directory as its
    working directory and a wall-clock timeout, printing ``ok/FAIL  seconds  path``;
 4. writes ``<run_dir>/report.json`` after every chapter: status, seconds, peak memory, seed and
-   the metrics the chapter recorded through :func:`lslib.report.record`.
+   the metrics the chapter recorded through :func:`lslib.book.report.record`.
 
 A failing chapter stops the run; its partial notebook is kept in the run directory.
 """
@@ -33,8 +33,8 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from lslib.errors import ChapterFailed, ParameterError
-from lslib.profiles import Profile, load_profile
-from lslib.report import METRICS_ENV, write_json_atomic
+from lslib.book.profiles import Profile, load_profile
+from lslib.book.report import METRICS_ENV, write_json_atomic
 
 __all__ = [
     "Chapter",

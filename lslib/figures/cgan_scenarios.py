@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from lslib.plot import stamp, titled, true_colour
+from lslib.figures.common import true_colour
+from lslib.figures.provenance import stamp, titled
 
 __all__ = ["loss_figure", "futures_figure", "change_profile_figure", "damage_figure", "planting_figure"]
 
@@ -50,7 +51,7 @@ def futures_figure(examples: list[dict], k: int, source: str) -> Figure:
 
 
 def change_profile_figure(profiles: dict[str, np.ndarray], source: str) -> Figure:
-    """Per group, the mean :func:`lslib.futures.change_profile` (the per-pixel change sorted from the
+    """Per group, the mean :func:`lslib.chapters.cgan_scenarios.change_profile` (the per-pixel change sorted from the
     largest down) with its interquartile band, against the rank of the pixel on a log axis. Each
     value of ``profiles`` is ``(m, H * W)``: one profile per image of the group."""
     fig, ax = plt.subplots(figsize=(7.2, 4.0), layout="constrained")

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from lslib.data.indices import ndvi
-from lslib.plot import stamp, titled
+from lslib.figures.provenance import stamp, titled
 
 __all__ = ["location_map", "monsoon_figure", "figure_one", "area_series_figure", "mud_creek_figure", "real_clouds_figure"]
 

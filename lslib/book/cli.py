@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from lslib.errors import ChapterFailed, LslibError
-from lslib.profiles import PROFILE_NAMES
+from lslib.book.profiles import PROFILE_NAMES
 
 __all__ = ["main", "build_parser"]
 
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from lslib import book, pipeline
+    from lslib.book import build, check, pipeline
 
     try:
         project = pipeline.Project(args.root.resolve()) if args.root else pipeline.find_project()
@@ -58,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.run(project, args.profile, only=args.only, overrides=overrides,
                          run_dir=args.run_dir, timeout_s=args.timeout, progress=args.progress)
         elif args.command == "book":
-            run_dir = args.run_dir or book.latest_run_dir(project, args.profile)
-            html = book.build(project, run_dir, out_dir=args.out)
+            run_dir = args.run_dir or build.latest_run_dir(project, args.profile)
+            html = build.build(project, run_dir, out_dir=args.out)
             print(f"The book is ready: open {html / 'index.html'}")
         elif args.command == "check-book":
             html = args.html or project.root / "_build" / "html"
-            run_dir = args.run_dir or book.latest_run_dir(project, None)
-            problems = book.check_pages(project, html, run_dir)
+            run_dir = args.run_dir or build.latest_run_dir(project, None)
+            problems = check.check_pages(project, html, run_dir)
             if problems:
                 print("Book check FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
                 return 1

@@ -1,6 +1,6 @@
 """Chapter 2's case studies: Malin 2014 (the seed's Figure 1) and Mud Creek 2017, and real clouds.
 
-Every function returns numbers or arrays; figures live in :mod:`lslib.plot_cases`.
+Every function returns numbers or arrays; figures live in :mod:`lslib.figures.case_studies`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from lslib.data.indices import ndvi_stack
 from lslib.data.sim import SOURCE, _stack, normalisation_statistics
 from lslib.data.sim.regions import REGIONS
 from lslib.data.sim.site import SiteHistory, simulate_site
-from lslib.stats import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
+from lslib.evaluation.trends import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
 
-__all__ = ["MALIN_SEED_DATES", "MALIN_EVENT", "malin_frame_dates", "imd_totals", "simulate_malin", "nearest_clear",
-           "big_sur_rain", "scar_aoi", "real_or_note",
-           "area_series", "mudcreek_trend", "eolearn_cloud_bias"]
+__all__ = ["MALIN_SEED_DATES", "MALIN_EVENT", "malin_frame_dates", "imd_totals", "simulate_malin", "nearest_clear", "area_series", "mudcreek_trend", "eolearn_cloud_bias", "big_sur_rain", "scar_aoi", "real_or_note"]
 
 MALIN_SEED_DATES = ("2013-12-14", "2014-06-08", "2015-01-08")
 MALIN_EVENT = "2014-07-30"

@@ -1,6 +1,6 @@
 """Figures of chapter 3: VAE training, reconstructions, traversals, probes and latent embeddings.
 
-Every figure says whether it shows real or simulated data (see :mod:`lslib.plot`).
+Every figure says whether it shows real or simulated data (see :mod:`lslib.figures.provenance`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 
-from lslib.plot import stamp, stamp_comparison, titled
+from lslib.figures.provenance import stamp, stamp_comparison, titled
 
 __all__ = ["training_curves", "reconstructions", "traversals", "probe_bars", "latent_embedding", "sim_to_real"]
 

@@ -23,9 +23,9 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 from torch import nn
+from lslib.training.checkpoints import save_checkpoint
 
-__all__ = ["TrainConfig", "History", "fit", "fit_gan", "evaluate", "seed_everything", "resolve_device", "save_checkpoint",
-           "load_checkpoint"]
+__all__ = ["TrainConfig", "History", "seed_everything", "resolve_device", "evaluate", "fit", "fit_gan", "device_name"]
 
 
 @dataclass
@@ -144,24 +144,6 @@ def evaluate(model: nn.Module, loader: Iterable[dict[str, torch.Tensor]], device
     return means.means()
 
 
-def save_checkpoint(model: nn.Module, path: Path | str, **extra: Any) -> Path:
-    """Save the weights and the model's config (``model.config_dict()`` when it has one)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    config = model.config_dict() if hasattr(model, "config_dict") else {}
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"state_dict": model.state_dict(), "config": config, **extra}, temporary)
-    temporary.replace(path)
-    return path
-
-
-def load_checkpoint(model: nn.Module, path: Path | str, device: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load weights saved by :func:`save_checkpoint` into ``model``; return the whole checkpoint."""
-    checkpoint = torch.load(Path(path), map_location=device, weights_only=False)
-    model.load_state_dict(checkpoint["state_dict"])
-    return checkpoint
-
-
 def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]], config: TrainConfig) -> History:
     """Train ``model`` with Adam on ``loaders["train"]``; validate on ``loaders["val"]`` if given.
 
@@ -240,3 +222,8 @@ def fit_gan(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor
         _log_epoch(history, train, model, loaders, device)
         epochs.set_postfix(L1=f"{history.train['G_L1'][-1]:.3g}" if "G_L1" in history.train else "")
     return history
+
+
+def device_name() -> str:
+    """Where training runs: ``cuda`` when a GPU is present, else ``cpu``."""
+    return str(resolve_device("auto"))

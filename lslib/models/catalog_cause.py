@@ -19,7 +19,7 @@ Examples
 >>> leakage_guard(records, ["setting"])
 Traceback (most recent call last):
 ...
-lslib.catalog_causes.LeakageError: 'setting' encodes the target: the catalog derives the cause from it
+lslib.models.catalog_cause.LeakageError: 'setting' encodes the target: the catalog derives the cause from it
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ import pandas as pd
 
 from lslib.causes import OTHER_UNKNOWN
 
-__all__ = ["LeakageError", "TARGET_ENCODING_COLUMNS", "FEATURES", "leakage_guard", "cause_records",
-           "design_matrix", "fit_cause_model", "balanced_accuracy", "transfer_predictions", "inregion_predictions",
-           "score_predictions"]
+__all__ = ["TARGET_ENCODING_COLUMNS", "FEATURES", "LeakageError", "leakage_guard", "cause_records", "design_matrix", "fit_cause_model", "transfer_predictions", "inregion_predictions"]
 
 #: GLC columns that state or imply the trigger: never features of a cause model.
 TARGET_ENCODING_COLUMNS = ("trigger", "cause", "setting", "setting_cause", "description")
@@ -136,13 +134,6 @@ def fit_cause_model(x: np.ndarray, y: np.ndarray, seed: int = 0):
     return model.fit(x, y)
 
 
-def balanced_accuracy(true: np.ndarray, predicted: np.ndarray) -> float:
-    """Mean recall over the classes present in ``true`` (a prediction of an absent class counts
-    as an error). Always answering one class scores 1 / (number of classes)."""
-    true, predicted = np.asarray(true), np.asarray(predicted)
-    return float(np.mean([(predicted[true == c] == c).mean() for c in np.unique(true)]))
-
-
 def transfer_predictions(records: pd.DataFrame, train_regions: Sequence[str], test_region: str,
                          features: Sequence[str] = FEATURES, seed: int = 0) -> pd.DataFrame:
     """Train on ``train_regions`` and predict every record of ``test_region``: a frame with the
@@ -178,25 +169,3 @@ def inregion_predictions(records: pd.DataFrame, region: str, features: Sequence[
     return pd.DataFrame({"true": y, "predicted": predicted.astype(str)}, index=local.index)
 
 
-def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict[str, object]:
-    """Balanced accuracy with a 95% bootstrap interval (records resampled, stratified by true cause so
-    every class stays present), the recall and count of each class, and the accuracy of always
-    answering the most common cause for scale."""
-    true, predicted = predictions["true"].to_numpy(), predictions["predicted"].to_numpy()
-    rng = np.random.default_rng(seed)
-    members = [np.nonzero(true == c)[0] for c in np.unique(true)]
-    draws = [balanced_accuracy(true[pick], predicted[pick])
-             for pick in (np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot))]
-    classes = list(np.unique(true))
-    return {"balanced_accuracy": balanced_accuracy(true, predicted),
-            "low": float(np.percentile(draws, 2.5)), "high": float(np.percentile(draws, 97.5)),
-            "recall": {c: float((predicted[true == c] == c).mean()) for c in classes},
-            "count": {c: int((true == c).sum()) for c in classes},
-            "accuracy": float((true == predicted).mean()),
-            "chance_balanced_accuracy": 1.0 / len(classes),
-            "matrix": _matrix(true, predicted)}
-
-
-def _matrix(true: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
-    """Counts of true (rows) against predicted (columns) causes."""
-    return pd.crosstab(pd.Series(true, name="true cause"), pd.Series(predicted, name="predicted cause"))

@@ -1,16 +1,7 @@
-"""Figures of the study. Every figure says whether it shows real or simulated data.
+"""Chapter 1's figures: the catalogue's map and counts, the simulated cause gallery, the
+comparisons of simulated clouds, NDVI, rain and causes with real data, and the coverage of the stack.
 
-Data carry their origin in ``attrs["source"]``: ``"registry:<key>"`` and ``"stac:<collection>"``
-are real, ``"simulated:<generator>"`` is simulated. :func:`titled` prefixes a title with
-"REAL —" or "SIMULATED —" and :func:`stamp` adds a corner tag naming the source, so a figure cut
-out of the book still tells the truth about itself.
-
-Examples
---------
->>> provenance("registry:glc/nasa_glc_export_2018.csv")
-'real'
->>> titled("simulated:lslib.data.sim", "NDVI before and after")
-'SIMULATED — NDVI before and after'
+Every figure says whether it shows real or simulated data (:mod:`lslib.figures.provenance`).
 """
 
 from __future__ import annotations
@@ -21,62 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
-from lslib.causes import OTHER_UNKNOWN, Cause
-
-__all__ = [
-    "provenance",
-    "titled",
-    "stamp",
-    "CAUSE_COLOURS",
-    "glc_world_map",
-    "glc_counts_figure",
-    "glc_region_cause_figure",
-]
-
-CAUSE_COLOURS: dict[str, str] = {
-    Cause.VOLCANIC_ERUPTION.key: "#7f3b08",
-    Cause.EARTHQUAKE.key: "#d7301f",
-    Cause.DEFORESTATION.key: "#e08214",
-    Cause.HEAVY_RAINFALL.key: "#2166ac",
-    Cause.MINING.key: "#542788",
-    Cause.CONSTRUCTION.key: "#4d4d4d",
-    Cause.THRIVING_FOREST.key: "#1b7837",
-    OTHER_UNKNOWN: "#bababa",
-}
-REGION_ORDER = ("america", "china", "india", "other")
+from lslib.figures.common import CAUSE_COLOURS, REGION_ORDER, true_colour
+from lslib.figures.provenance import stamp, stamp_comparison, titled
 
 
-def provenance(source: str) -> str:
-    """``"real"`` or ``"simulated"`` for a data source string; raises on an unlabelled source."""
-    kind = str(source).split(":", 1)[0]
-    if kind in ("registry", "stac", "file"):
-        return "real"
-    if kind == "simulated":
-        return "simulated"
-    raise ValueError(f"Data source {source!r} says neither real (registry:, stac:, file:) nor simulated:")
-
-
-def titled(source: str, title: str) -> str:
-    """Prefix ``title`` with ``REAL —`` or ``SIMULATED —`` according to ``source``."""
-    return f"{provenance(source).upper()} — {title}"
-
-
-def _reserve_tag_space(fig: Figure) -> None:
-    """Keep the bottom strip of a constrained-layout figure free for the provenance tag."""
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set") and type(engine).__name__ == "ConstrainedLayoutEngine":
-        engine.set(rect=(0, 0.035, 1, 0.965))
-
-
-def stamp(fig: Figure, source: str) -> Figure:
-    """Write a corner tag (``REAL DATA · <source>`` or ``SIMULATED DATA · <source>``) on ``fig``."""
-    kind = provenance(source)
-    colour = "#1a4d1a" if kind == "real" else "#8b1a1a"
-    _reserve_tag_space(fig)
-    fig.text(0.995, 0.005, f"{kind.upper()} DATA · {source}", ha="right", va="bottom", fontsize=7,
-             color=colour, alpha=0.85, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour, lw=0.6))
-    return fig
+__all__ = ["glc_world_map", "glc_counts_figure", "glc_region_cause_figure", "cause_gallery", "cloud_comparison_figure", "ndvi_comparison_figure", "rain_comparison_figure", "cause_share_figure", "coverage_figure"]
 
 
 def _cause_order(causes: Iterable[str]) -> list[str]:
@@ -167,37 +107,9 @@ def glc_region_cause_figure(glc: pd.DataFrame) -> Figure:
     return stamp(fig, source)
 
 
-def enable_interactive() -> None:
-    """Set up hvplot/HoloViews so interactive figures render with no network.
-
-    Loads Bokeh and Panel's JavaScript into the notebook itself (``inline=True``) and makes Panel
-    inline its stylesheets instead of linking them from a CDN, so the executed notebook and the
-    book page carry everything the figures need. Call it before ``import hvplot.pandas``.
-    """
-    import holoviews as hv
-    import panel as pn
-
-    pn.config.inline = True
-    hv.extension("bokeh", inline=True, logo=False)
-
-
 # ------------------------------------------------------------------------------------------------
 # Simulated imagery and its calibration against real data
 # ------------------------------------------------------------------------------------------------
-
-
-def stamp_comparison(fig: Figure, simulated: str, real: str) -> Figure:
-    """Corner tag for a figure that sets simulated data against real data."""
-    _reserve_tag_space(fig)
-    fig.text(0.995, 0.005, f"SIMULATED · {simulated}  vs  REAL · {real}", ha="right", va="bottom", fontsize=7,
-             color="#333333", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#333333", lw=0.6))
-    return fig
-
-
-def true_colour(reflectance: np.ndarray) -> np.ndarray:
-    """True-colour composite (H, W, 3) from reflectance (band, H, W), brightened for display."""
-    rgb = np.stack([reflectance[2], reflectance[1], reflectance[0]], axis=-1)
-    return np.clip(rgb * 3.5, 0, 1)
 
 
 def _clearest(cloud_fraction: np.ndarray, candidates: np.ndarray) -> int | None:
@@ -339,18 +251,6 @@ def cause_share_figure(shares: pd.DataFrame, simulated: str, real: str) -> Figur
     return stamp_comparison(fig, simulated, real)
 
 
-def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], aurocs: dict[str, float], source: str,
-               title: str) -> Figure:
-    """ROC curves of several scores, with their AUROC in the legend."""
-    fig, ax = plt.subplots(figsize=(5.2, 4.6), layout="constrained")
-    for name, (fpr, tpr) in curves.items():
-        ax.plot(fpr, tpr, lw=1.6, label=f"{name.replace('_', ' ')} (AUROC {aurocs[name]:.2f})")
-    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1, label="chance")
-    ax.set(xlabel="false-positive rate", ylabel="true-positive rate", title=titled(source, title), aspect="equal")
-    ax.legend(fontsize=8, loc="lower right")
-    return stamp(fig, source)
-
-
 def coverage_figure(stack) -> Figure:
     """Per site: when Landsat 8 saw it (colour: cloud fraction) and when Sentinel-1 did, through time.
 
@@ -394,11 +294,3 @@ def coverage_figure(stack) -> Figure:
     return stamp(fig, source)
 
 
-def admonition(text: str, kind: str = "warning"):
-    """A visible notice (rendered like a MyST admonition) for a notebook output."""
-    from html import escape
-
-    from IPython.display import HTML
-
-    title = {"warning": "Warning", "note": "Note"}.get(kind, kind.title())
-    return HTML(f'<div class="admonition {kind}"><p class="admonition-title">{title}</p><p>{escape(text)}</p></div>')

@@ -12,7 +12,7 @@ import xarray as xr
 from lslib.data.indices import ndvi_stack
 from lslib.data.splits import split_sites
 from lslib.data.tasks import frames_before_reference, reference_day_index
-from lslib.metrics import auroc, roc_curve
+from lslib.evaluation.classification import auroc, roc_curve
 from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
 
 __all__ = ["difficulty"]

@@ -1,7 +1,7 @@
 """Figures of chapter 6: the leave-one-region-out matrix, the shift between regions, the ablations
 and mitigations on the target region, and the real-catalog cause model.
 
-Every figure says whether it shows real or simulated data (see :mod:`lslib.plot`).
+Every figure says whether it shows real or simulated data (see :mod:`lslib.figures.provenance`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lslib.plot import CAUSE_COLOURS, stamp, titled
+from lslib.figures.common import CAUSE_COLOURS
+from lslib.figures.provenance import stamp, titled
 
 __all__ = ["transfer_figure", "shift_figure", "mitigation_figure", "catalog_recall_figure"]
 

@@ -8,7 +8,6 @@ bootstrap over *sites*, so differences between models are paired.
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import replace
 from typing import Any
@@ -17,21 +16,19 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from torch.utils.data import DataLoader
 
-from lslib import metrics
+from lslib import evaluation
 from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.indices import ndvi_stack
 from lslib.models.baselines import ndvi_drop_score, random_forest_baseline
-from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
-from lslib.train import History, TrainConfig, fit
+from lslib.models.predictor import PredictorConfig
+from lslib.training.loop import TrainConfig
+from lslib.evaluation.classification import slid_mean
+from lslib.training.ensemble import combine, predict, train_member
 
-__all__ = ["SPLIT_FRACTIONS", "ABLATIONS", "window_datasets", "train_member", "predict", "combine", "calibrate",
-           "window_hand_features", "window_ndvi_scores", "score_table", "lead_table", "cause_report",
-           "train_models", "cloud_robustness", "drop_difference", "interval_table", "confidence_table",
-           "tuned_forest", "ablation_table", "slid_mean"]
+__all__ = ["SPLIT_FRACTIONS", "ABLATIONS", "window_datasets", "window_hand_features", "tuned_forest", "ablation_table", "window_ndvi_scores", "train_models", "score_table", "lead_table", "cause_report", "cloud_robustness", "drop_difference", "interval_table", "confidence_table"]
 
 SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
 ABLATIONS: dict[str, dict[str, Any]] = {
@@ -56,59 +53,6 @@ def window_datasets(stack: xr.Dataset, max_lead: int, max_frames: int, max_sar_f
     return {"train": LandslideDataset(stack, split="train", transforms=augment, **common),
             "val": LandslideDataset(stack, split="val", **common),
             "test": LandslideDataset(stack, split="test", **common)}
-
-
-def train_member(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
-                 batch_size: int = 64) -> tuple[SpatioTemporalPredictor, History, float]:
-    """Train one predictor (weights of its best validation epoch); returns it, its history and seconds."""
-    started = time.perf_counter()
-    augment = datasets["train"].transforms
-    if isinstance(augment, SyntheticClouds) and not augment.per_sample:
-        augment.reset(train_config.seed + 1)  # the same seed sees the same training clouds
-    torch.manual_seed(train_config.seed)
-    model = SpatioTemporalPredictor(model_config)
-    generator = torch.Generator().manual_seed(train_config.seed)
-    loaders = {"train": DataLoader(datasets["train"], batch_size=batch_size, shuffle=True, generator=generator),
-               "val": DataLoader(datasets["val"], batch_size=256)}
-    history = fit(model, loaders, replace(train_config, restore_best=True))
-    return model.eval(), history, time.perf_counter() - started
-
-
-@torch.no_grad()
-def predict(model: SpatioTemporalPredictor, dataset, batch_size: int = 256) -> dict[str, np.ndarray]:
-    """Per window of ``dataset`` (a window-mode :class:`LandslideDataset` or a list of its samples):
-    ``logit``, ``cause_probs`` (7), ``attention``, ``hidden`` (the fused features before the heads),
-    ``cloud``, ``valid``, ``label``, ``cause``, ``site`` and ``lead``."""
-    device = next(model.parameters()).device
-    model.eval()
-    parts: dict[str, list[np.ndarray]] = {}
-    for batch in DataLoader(dataset, batch_size=batch_size):
-        out = model({k: v.to(device) for k, v in batch.items()})
-        values = {"logit": out["logit"], "cause_probs": out["cause_probs"], "attention": out["attention"],
-                  "hidden": out["hidden"],
-                  **{k: batch[k] for k in ("cloud", "valid", "label", "cause", "site", "lead")}}
-        for key, value in values.items():
-            parts.setdefault(key, []).append(value.cpu().numpy())
-    return {key: np.concatenate(value) for key, value in parts.items()}
-
-
-def combine(members: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """A deep ensemble: mean probability (and its logit), the members' spread (standard deviation of
-    their probabilities, the confidence the chapter reports), mean cause distribution and attention."""
-    probabilities = np.stack([1.0 / (1.0 + np.exp(-m["logit"])) for m in members])
-    mean = probabilities.mean(axis=0).clip(1e-6, 1 - 1e-6)
-    out = dict(members[0])
-    out.update(logit=np.log(mean / (1 - mean)), spread=probabilities.std(axis=0),
-               cause_probs=np.mean([m["cause_probs"] for m in members], axis=0),
-               attention=np.mean([m["attention"] for m in members], axis=0))
-    return out
-
-
-def calibrate(val: dict[str, np.ndarray], *others: dict[str, np.ndarray]) -> tuple[float, list[np.ndarray]]:
-    """Temperature scaling fitted on the validation windows; returns T and the calibrated
-    probabilities of ``val`` and of each of ``others``."""
-    temperature = metrics.fit_temperature(val["logit"], val["label"])
-    return temperature, [1.0 / (1.0 + np.exp(-p["logit"] / temperature)) for p in (val, *others)]
 
 
 def _window_frames(dataset: LandslideDataset, index: int) -> tuple[int, np.ndarray]:
@@ -151,7 +95,7 @@ def tuned_forest(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, va
     forests = {}
     for leaf in leaves:
         forests[leaf] = random_forest_baseline(train_x, train_y, seed=seed, min_samples_leaf=leaf)
-        scores[leaf] = metrics.auroc(val_y, forests[leaf].predict_proba(val_x)[:, 1])
+        scores[leaf] = evaluation.auroc(val_y, forests[leaf].predict_proba(val_x)[:, 1])
     best = max(scores, key=scores.get)
     return forests[best], best, scores
 
@@ -160,7 +104,7 @@ def ablation_table(labels: np.ndarray, scores: dict[str, np.ndarray], resamples:
                    reference: str) -> pd.DataFrame:
     """Each ablation's AUROC and its paired difference to ``reference`` (the full model trained with
     the same seed), with 95% intervals over the same resamples."""
-    rows = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference)
+    rows = evaluation.paired_bootstrap(evaluation.auroc, labels, scores, resamples, reference=reference)
     table = pd.DataFrame(rows).T[["value", "low", "high", "diff", "diff_low", "diff_high"]]
     table.columns = ["AUROC", "AUROC low", "AUROC high", f"Δ vs {reference}", "Δ low", "Δ high"]
     return table
@@ -208,23 +152,23 @@ def score_table(labels: np.ndarray, scores: dict[str, np.ndarray], thresholds: d
                 resamples: list[np.ndarray], reference: str, probabilistic: set[str], n_bins: int = 10) -> pd.DataFrame:
     """AUROC, AUPRC, F1 at the validation threshold and Brier per model with 95% intervals, all on the
     same resamples, the ECE (without an interval: the percentile bootstrap of a binned ECE is biased
-    upwards; compare it with :func:`lslib.metrics.ece_floor` instead), and each model's AUROC
+    upwards; compare it with :func:`lslib.evaluation.ece_floor` instead), and each model's AUROC
     difference to ``reference`` with its paired interval. Brier and ECE are left empty for scores
     that are not probabilities."""
     table = pd.DataFrame(index=list(scores))
-    paired = metrics.paired_bootstrap(metrics.auroc, labels, scores, resamples, reference=reference)
+    paired = evaluation.paired_bootstrap(evaluation.auroc, labels, scores, resamples, reference=reference)
     for name, row in paired.items():
         table.loc[name, ["AUROC", "AUROC low", "AUROC high"]] = row["value"], row["low"], row["high"]
         table.loc[name, [f"ΔAUROC vs {reference}", "Δ low", "Δ high"]] = row["diff"], row["diff_low"], row["diff_high"]
-    for column, metric, names in (("AUPRC", metrics.auprc, list(scores)),
-                                  ("Brier", metrics.brier, [n for n in scores if n in probabilistic])):
-        for name, row in metrics.paired_bootstrap(metric, labels, {n: scores[n] for n in names}, resamples).items():
+    for column, metric, names in (("AUPRC", evaluation.auprc, list(scores)),
+                                  ("Brier", evaluation.brier, [n for n in scores if n in probabilistic])):
+        for name, row in evaluation.paired_bootstrap(metric, labels, {n: scores[n] for n in names}, resamples).items():
             table.loc[name, [column, f"{column} low", f"{column} high"]] = row["value"], row["low"], row["high"]
     for name in scores:  # no interval: the bootstrap of a binned ECE is biased upwards
-        table.loc[name, "ECE"] = metrics.expected_calibration_error(labels, scores[name], n_bins) \
+        table.loc[name, "ECE"] = evaluation.expected_calibration_error(labels, scores[name], n_bins) \
             if name in probabilistic else np.nan
     for name in scores:
-        f1 = metrics.paired_bootstrap(lambda y, s, t=thresholds[name]: metrics.f1_at(y, s, t), labels,
+        f1 = evaluation.paired_bootstrap(lambda y, s, t=thresholds[name]: evaluation.f1_at(y, s, t), labels,
                                       {name: scores[name]}, resamples)[name]
         table.loc[name, ["F1", "F1 low", "F1 high"]] = f1["value"], f1["low"], f1["high"]
     return table
@@ -236,21 +180,12 @@ def lead_table(labels: np.ndarray, leads: np.ndarray, sites: np.ndarray, scores:
     rows = []
     for lead in np.unique(leads):
         pick = leads == lead
-        resamples = metrics.bootstrap_resamples(int(pick.sum()), sites[pick], n_boot, seed)
-        for name, row in metrics.paired_bootstrap(metrics.auroc, labels[pick],
+        resamples = evaluation.bootstrap_resamples(int(pick.sum()), sites[pick], n_boot, seed)
+        for name, row in evaluation.paired_bootstrap(evaluation.auroc, labels[pick],
                                                   {n: s[pick] for n, s in scores.items()}, resamples).items():
             rows.append({"model": name, "lead": int(lead), "n": int(pick.sum()), "AUROC": row["value"],
                          "low": row["low"], "high": row["high"]})
     return pd.DataFrame(rows)
-
-
-def slid_mean(labels: np.ndarray, values: np.ndarray) -> float:
-    """Mean of ``values`` over the windows that slid (a cause accuracy when ``values`` marks correct
-    triggers); undefined (``ValueError``) when no window slid, so a bootstrap skips that resample."""
-    keep = np.asarray(labels) > 0.5
-    if not keep.any():
-        raise ValueError("no slide in this resample")
-    return float(np.asarray(values)[keep].mean())
 
 
 def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.ndarray,
@@ -264,11 +199,11 @@ def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.nda
     majority = int(np.bincount(train_causes, minlength=n_triggers).argmax())
 
     correct = (predicted == true_cause).astype(float)
-    value = metrics.paired_bootstrap(slid_mean, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)["attention"]
-    matrix = metrics.confusion_matrix(true_cause[slid], predicted[slid], n_triggers)
+    value = evaluation.paired_bootstrap(slid_mean, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)["attention"]
+    matrix = evaluation.confusion_matrix(true_cause[slid], predicted[slid], n_triggers)
     return {"accuracy": value["value"], "low": value["low"], "high": value["high"],
             "majority_accuracy": float((true_cause[slid] == majority).mean()), "majority_cause": majority,
-            "matrix": matrix, "recall": metrics.per_class_recall(matrix), "n": int(slid.sum())}
+            "matrix": matrix, "recall": evaluation.per_class_recall(matrix), "n": int(slid.sum())}
 
 
 def cloud_robustness(models: dict[str, Any], datasets: dict[str, LandslideDataset], seed: int,
@@ -293,10 +228,10 @@ def drop_difference(labels: np.ndarray, clear: dict[str, np.ndarray], cloudy: di
     over the same resamples. Negative: ``first`` loses less to clouds."""
     def difference(pick: np.ndarray) -> float:
         y = labels[pick]
-        return (metrics.auroc(y, clear[first][pick]) - metrics.auroc(y, cloudy[first][pick])) - \
-            (metrics.auroc(y, clear[second][pick]) - metrics.auroc(y, cloudy[second][pick]))
+        return (evaluation.auroc(y, clear[first][pick]) - evaluation.auroc(y, cloudy[first][pick])) - \
+            (evaluation.auroc(y, clear[second][pick]) - evaluation.auroc(y, cloudy[second][pick]))
 
-    draws = metrics.resample_draws(difference, resamples)
+    draws = evaluation.resample_draws(difference, resamples)
     low, high = np.percentile(draws, [2.5, 97.5])
     return {"diff": difference(np.arange(len(labels))), "low": float(low), "high": float(high)}
 
@@ -329,6 +264,6 @@ def confidence_table(spread: np.ndarray, labels: np.ndarray, probabilities: np.n
         label = "most confident" if rank == 0 else "least confident" if rank == n_groups - 1 else "middle"
         rows.append({"group": f"{rank + 1} ({label})",
                      "windows": len(members), "mean spread": float(spread[members].mean()),
-                     "Brier": metrics.brier(labels[members], probabilities[members]),
+                     "Brier": evaluation.brier(labels[members], probabilities[members]),
                      "accuracy at 0.5": float(((probabilities[members] >= 0.5) == (labels[members] > 0.5)).mean())})
     return pd.DataFrame(rows).set_index("group")

@@ -1,0 +1,183 @@
+"""Metrics of the study, checked against known values.
+
+Examples
+--------
+>>> auroc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+0.75
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import numpy as np
+from scipy import stats
+
+from lslib.data.distributions import ks_distance, lag1_autocorrelation  # noqa: F401  (re-exported: metrics of the study)
+
+__all__ = ["auroc", "roc_curve", "auprc", "f1_at", "best_threshold", "confusion_matrix", "per_class_recall", "mean_rank_correlation", "slid_mean", "balanced_accuracy", "score_predictions"]
+
+
+def auroc(labels, scores) -> float:
+    """Area under the ROC curve (the probability that a positive outranks a negative; ties count 1/2).
+
+    Raises
+    ------
+    ValueError
+        When only one class is present, or lengths differ.
+    """
+    labels = np.asarray(labels).astype(bool)
+    scores = np.asarray(scores, dtype=float)
+    if labels.shape != scores.shape:
+        raise ValueError(f"labels {labels.shape} and scores {scores.shape} differ in shape")
+    n_pos, n_neg = int(labels.sum()), int((~labels).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError(f"AUROC needs both classes; got {n_pos} positives and {n_neg} negatives")
+    ranks = stats.rankdata(scores)
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def roc_curve(labels, scores) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates at every threshold, from (0, 0) to (1, 1).
+
+    Examples
+    --------
+    >>> fpr, tpr = roc_curve([0, 1], [0.2, 0.9])
+    >>> fpr.tolist(), tpr.tolist()
+    ([0.0, 0.0, 1.0], [0.0, 1.0, 1.0])
+    """
+    labels = np.asarray(labels).astype(bool)
+    scores = np.asarray(scores, dtype=float)
+    thresholds = np.unique(scores)[::-1]
+    tpr = [0.0] + [float((scores[labels] >= t).mean()) for t in thresholds]
+    fpr = [0.0] + [float((scores[~labels] >= t).mean()) for t in thresholds]
+    return np.array(fpr), np.array(tpr)
+
+
+def auprc(labels, scores) -> float:
+    """Area under the precision-recall curve as average precision (step-wise, no interpolation).
+
+    Examples
+    --------
+    >>> auprc([0, 1, 1], [0.1, 0.8, 0.9])
+    1.0
+    """
+    labels = np.asarray(labels).astype(bool)
+    scores = np.asarray(scores, dtype=float)
+    if not labels.any():
+        raise ValueError("AUPRC needs at least one positive")
+    # One step per distinct score, from the highest down: tied scores form one threshold, whatever their order.
+    distinct, step = np.unique(-scores, return_inverse=True)
+    true_positives = np.cumsum(np.bincount(step, weights=labels, minlength=len(distinct)))
+    predicted = np.cumsum(np.bincount(step, minlength=len(distinct)))
+    recall = true_positives / labels.sum()
+    return float(np.sum(np.diff(recall, prepend=0.0) * true_positives / predicted))
+
+
+def f1_at(labels, probabilities, threshold: float) -> float:
+    """F1 score of ``probabilities >= threshold`` (0 when nothing is predicted positive)."""
+    labels = np.asarray(labels).astype(bool)
+    predicted = np.asarray(probabilities, dtype=float) >= threshold
+    tp = float((predicted & labels).sum())
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / predicted.sum(), tp / labels.sum()
+    return 2 * precision * recall / (precision + recall)
+
+
+def best_threshold(labels, probabilities) -> float:
+    """The threshold (among the observed probabilities) that maximises F1, chosen on validation data."""
+    candidates = np.unique(np.asarray(probabilities, dtype=float))
+    scores = [f1_at(labels, probabilities, t) for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+def confusion_matrix(true, predicted, n_classes: int) -> np.ndarray:
+    """``(n_classes, n_classes)`` counts: row = true class, column = predicted class.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], 3).tolist()
+    [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+    """
+    true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
+    if true.size and (min(true.min(), predicted.min()) < 0 or max(true.max(), predicted.max()) >= n_classes):
+        raise ValueError(f"class labels must lie in [0, {n_classes})")
+    return np.bincount(true * n_classes + predicted, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+
+
+def per_class_recall(matrix: np.ndarray) -> np.ndarray:
+    """Recall of each class from a confusion matrix (NaN for a class that never occurs).
+
+    Examples
+    --------
+    >>> per_class_recall(np.array([[1, 1], [0, 0]])).tolist()
+    [0.5, nan]
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    support = matrix.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(support > 0, np.diag(matrix) / support, np.nan)
+
+
+def mean_rank_correlation(weights, values, valid, min_spread: float = 0.05) -> tuple[float, int]:
+    """Mean Spearman correlation, within each sample, between ``weights`` and ``values`` over the valid
+    entries, e.g. attention against the cloud fraction of each frame; samples whose values vary by
+    less than ``min_spread`` (all frames about equally cloudy) or that have fewer than 3 valid
+    entries are skipped. Returns ``(mean, n_samples_used)``.
+
+    Examples
+    --------
+    >>> w = np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]]); c = np.array([[0.0, 0.4, 0.9], [0.0, 0.4, 0.9]])
+    >>> mean_rank_correlation(w, c, np.ones((2, 3), bool))
+    (0.0, 2)
+    """
+    weights, values, valid = np.asarray(weights, float), np.asarray(values, float), np.asarray(valid, bool)
+    correlations = []
+    for w, v, keep in zip(weights, values, valid):
+        if keep.sum() < 3 or np.ptp(v[keep]) < min_spread:
+            continue
+        rho = stats.spearmanr(w[keep], v[keep])[0]
+        if np.isfinite(rho):
+            correlations.append(rho)
+    return (float(np.mean(correlations)) if correlations else float("nan")), len(correlations)
+
+
+def slid_mean(labels: np.ndarray, values: np.ndarray) -> float:
+    """Mean of ``values`` over the windows that slid (a cause accuracy when ``values`` marks correct
+    triggers); undefined (``ValueError``) when no window slid, so a bootstrap skips that resample."""
+    keep = np.asarray(labels) > 0.5
+    if not keep.any():
+        raise ValueError("no slide in this resample")
+    return float(np.asarray(values)[keep].mean())
+
+
+def balanced_accuracy(true: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean recall over the classes present in ``true`` (a prediction of an absent class counts
+    as an error). Always answering one class scores 1 / (number of classes)."""
+    true, predicted = np.asarray(true), np.asarray(predicted)
+    return float(np.mean([(predicted[true == c] == c).mean() for c in np.unique(true)]))
+
+
+def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict[str, object]:
+    """Balanced accuracy with a 95% bootstrap interval (records resampled, stratified by true cause so
+    every class stays present), the recall and count of each class, and the accuracy of always
+    answering the most common cause for scale."""
+    true, predicted = predictions["true"].to_numpy(), predictions["predicted"].to_numpy()
+    rng = np.random.default_rng(seed)
+    members = [np.nonzero(true == c)[0] for c in np.unique(true)]
+    draws = [balanced_accuracy(true[pick], predicted[pick])
+             for pick in (np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot))]
+    classes = list(np.unique(true))
+    return {"balanced_accuracy": balanced_accuracy(true, predicted),
+            "low": float(np.percentile(draws, 2.5)), "high": float(np.percentile(draws, 97.5)),
+            "recall": {c: float((predicted[true == c] == c).mean()) for c in classes},
+            "count": {c: int((true == c).sum()) for c in classes},
+            "accuracy": float((true == predicted).mean()),
+            "chance_balanced_accuracy": 1.0 / len(classes),
+            "matrix": _matrix(true, predicted)}
+
+
+def _matrix(true: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
+    """Counts of true (rows) against predicted (columns) causes."""
+    return pd.crosstab(pd.Series(true, name="true cause"), pd.Series(predicted, name="predicted cause"))
