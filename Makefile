@@ -20,11 +20,12 @@ ifeq ($(origin LSLIB_DATA_MIRROR), undefined)
 endif
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help env book run test clean distclean
+.PHONY: help env book run test lint format clean distclean
 
 help:
 	@echo "make book     execute all chapters (PROFILE=$(PROFILE)) and build the HTML book into _build/html"
 	@echo "make test     run the whole test suite (smoke run of every chapter, book build, browser check)"
+	@echo "make lint     check formatting and lint with ruff (make format rewrites the code)"
 	@echo "make env      create or reuse $(VENV) with the pinned environment"
 	@echo "make run PROFILE=smoke|quick|full ONLY='01_data_acquisition ...' PARAMS='seed=1 ...'"
 	@echo "make clean    remove _build;  make distclean  also removes $(VENV)"
@@ -48,6 +49,15 @@ book: env
 test: env
 	$(PY) -m lslib run --profile smoke
 	$(PY) -m pytest --nbval-lax --nbval-current-env tests lslib _build/run/smoke/*.ipynb
+
+# Lint and format with ruff, configured in pyproject.toml (notebooks are checked by the tests).
+lint: env
+	$(VENV)/bin/ruff format --check lslib tests benchmarks conftest.py
+	$(VENV)/bin/ruff check lslib tests benchmarks conftest.py
+
+format: env
+	$(VENV)/bin/ruff format lslib tests benchmarks conftest.py
+	$(VENV)/bin/ruff check --fix lslib tests benchmarks conftest.py
 
 clean:
 	rm -rf _build

@@ -16,10 +16,23 @@ from lslib.errors import ChapterFailed, ParameterError
 from lslib.book.profiles import load_profile
 
 
-def _notebook(path: Path, parameters: str, *body: str) -> None:
+def _bounds_cell(parameters: str, ranges: dict[str, str]) -> str:
+    """A ``parameter-bounds`` cell: every parameter by its default's type, with the given extra ranges."""
+    entries = []
+    for line in parameters.splitlines():
+        name, _, default = (part.strip() for part in line.partition("="))
+        extra = f", {ranges[name]}" if name in ranges else ""
+        entries.append(f"    {name!r}: Bound({type(eval(default)).__name__}{extra}),")
+    return "from lslib.book.parameters import Bound, check_all\nBOUNDS = {\n" + "\n".join(entries) + \
+        "\n}\ncheck_all(BOUNDS, globals())"
+
+
+def _notebook(path: Path, parameters: str, *body: str, ranges: dict[str, str] | None = None) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}"),
-                      nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]})]
+                      nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+                      nbformat.v4.new_code_cell(_bounds_cell(parameters, ranges or {}),
+                                                metadata={"tags": ["parameter-bounds"]})]
     notebook.cells += [nbformat.v4.new_code_cell(source) for source in body]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, path)
@@ -32,7 +45,8 @@ def book(tmp_path: Path) -> pipeline.Project:
     _notebook(tmp_path / "notebooks" / "01_count.ipynb",
               'seed = 0\nprofile = "quick"\nn_items = 3\nrate = 0.5\nlabel = "x"',
               "from lslib.book import report\nreport.record('total', n_items * rate)",
-              "import pathlib\npathlib.Path('artifact.txt').write_text(label)")
+              "import pathlib\npathlib.Path('artifact.txt').write_text(label)",
+              ranges={"n_items": "minimum=1", "rate": "maximum='n_items * 2'"})
     _notebook(tmp_path / "notebooks" / "02_fail.ipynb", "seed = 1",
               "x = 1", "raise ValueError('boom in chapter two')", "print('never reached')")
     _notebook(tmp_path / "notebooks" / "03_slow.ipynb", "seed = 2\nseconds = 0.0",
@@ -96,7 +110,7 @@ def test_a_run_writes_outputs_and_the_report(book, tmp_path):
 def test_a_failing_chapter_names_the_cell_and_keeps_the_partial_notebook(book, tmp_path):
     run_dir = tmp_path / "run"
     lines: list[str] = []
-    with pytest.raises(ChapterFailed, match=r"02_fail failed: cell 3 of the source \(In \[(\d+)\], starting .raise ValueError.*\) raised ValueError: boom") as caught:
+    with pytest.raises(ChapterFailed, match=r"02_fail failed: cell 4 of the source \(In \[(\d+)\], starting .raise ValueError.*\) raised ValueError: boom") as caught:
         pipeline.run(book, book.root / "test.yaml", run_dir=run_dir, echo=lines.append)
     assert lines[0].startswith("ok") and lines[1].startswith("FAIL")
     assert any("partial notebook kept at" in line for line in lines)
@@ -158,3 +172,41 @@ def test_parameters_the_pipeline_sets_cannot_be_overridden(book):
     with pytest.raises(ParameterError, match="'profile' is set by the pipeline"):
         pipeline.resolve_parameters(book.chapters()[:1], load_profile(book.root / "test.yaml"),
                                     {"profile": "full"}, injected={"profile": "test"})
+
+
+def test_a_value_out_of_bounds_is_refused_before_any_kernel_starts(book, tmp_path):
+    chapters = book.chapters()[:1]
+    profile = load_profile(book.root / "test.yaml")
+    with pytest.raises(ParameterError, match=r"nothing was executed:\n  01_count: parameter 'n_items' must be >= 1, "
+                                             r"got -5 \(allowed: minimum 1\)"):
+        pipeline.resolve_parameters(chapters, profile, {"n_items": -5})
+    # a bound written over another parameter is evaluated with the values the chapter will receive
+    with pytest.raises(ParameterError, match=r"'rate' must be <= 8, got 9.0 \(maximum n_items \* 2 = 8\)"):
+        pipeline.resolve_parameters(chapters, profile, {"rate": 9.0})
+    assert pipeline.resolve_parameters(chapters, profile, {"rate": 8.0})["01_count"]["rate"] == 8.0
+    run_dir = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "lslib", "--root", str(book.root), "run", "--profile", str(book.root / "test.yaml"),
+         "--param", "n_items=-5", "--run-dir", str(run_dir)], capture_output=True, text=True)
+    assert result.returncode == 2 and "nothing was executed" in result.stderr and "01_count" in result.stderr
+    assert not run_dir.exists()
+
+
+def test_the_real_book_refuses_a_negative_site_count_before_running(project, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lslib", "--root", str(project.root), "run", "--profile", "smoke",
+         "--only", "04_predictor", "--param", "n_sites=-5", "--run-dir", str(tmp_path / "run")],
+        capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "nothing was executed" in result.stderr
+    assert "04_predictor: parameter 'n_sites' must be >= 40, got -5 (allowed: minimum 40)" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_chapter_without_a_bounds_cell_is_refused(tmp_path):
+    path = tmp_path / "bare.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("seed = 0", metadata={"tags": ["parameters"]})]
+    nbformat.write(notebook, path)
+    with pytest.raises(ParameterError, match="bare.ipynb has no code cell tagged 'parameter-bounds'"):
+        pipeline.notebook_bounds(path)

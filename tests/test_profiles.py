@@ -20,7 +20,7 @@ def test_notebook_defaults_are_the_quick_profile(project):
         declared = pipeline.notebook_parameters(chapter.source)
         assert "seed" in declared, f"{chapter.name} needs one seed parameter"
         assert declared["profile"].default == "quick"
-        for name, value in quick.parameters_for(chapter.name).items():
+        for name, value in quick.parameters_for(chapter.name, declared).items():
             assert declared[name].default == value, f"{chapter.name}: {name} default differs from quick"
 
 
@@ -37,11 +37,21 @@ def test_a_malformed_profile_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("name", PROFILE_NAMES)
-def test_chapters_share_the_chapter_one_stack(name):
-    """Chapters that read the simulated stack ask for the one chapter 1 makes, so it is simulated once."""
+def test_chapters_share_the_chapter_one_stack(project, name):
+    """The stack sizes and the seed are written once per profile, and every chapter that reads the
+    simulated stack receives the same ones, so it is simulated once."""
     profile = load_profile(name)
-    first = profile.parameters_for("01_data_acquisition")
-    keys = ("n_sites", "n_times", "size", "seed")
-    for chapter, values in profile.chapters.items():
-        if "n_sites" in values:
-            assert {k: values[k] for k in keys} == {k: first[k] for k in keys}, chapter
+    keys = {"n_sites", "n_times", "size", "n_workers", "seed"}
+    assert set(profile.stack) == keys
+    for chapter in project.chapters():
+        assert not keys & set(profile.chapters[chapter.name]), f"{chapter.name} repeats a stack size"
+        declared = pipeline.notebook_parameters(chapter.source)
+        given = profile.parameters_for(chapter.name, declared)
+        assert {k: given[k] for k in keys & set(declared)} == {k: profile.stack[k] for k in keys & set(declared)}
+
+
+def test_a_profile_that_repeats_a_stack_size_is_refused(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stack:\n  n_sites: 10\nchapters:\n  03_vae:\n    n_sites: 12\n")
+    with pytest.raises(ValueError, match=r"chapter 03_vae repeats \['n_sites'\], which 'stack' sets once"):
+        load_profile(bad)

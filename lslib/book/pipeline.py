@@ -33,6 +33,7 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from lslib.errors import ChapterFailed, ParameterError
+from lslib.book.parameters import Bound, read_bounds
 from lslib.book.profiles import Profile, load_profile
 from lslib.book.report import METRICS_ENV, write_json_atomic
 
@@ -44,6 +45,7 @@ __all__ = [
     "notebook_parameters",
     "resolve_parameters",
     "parse_param",
+    "notebook_bounds",
     "run",
 ]
 
@@ -195,6 +197,62 @@ def parse_param(text: str) -> tuple[str, Any]:
     return key.strip(), value
 
 
+BOUNDS_TAG = "parameter-bounds"
+
+
+def notebook_bounds(path: Path) -> dict[str, Bound]:
+    """The ``BOUNDS`` table of a notebook's cell tagged ``parameter-bounds``, read without executing it.
+
+    Raises
+    ------
+    ParameterError
+        The notebook has no such cell, or its table is not made of literal ``Bound(...)`` entries.
+    """
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code" and BOUNDS_TAG in cell.get("metadata", {}).get("tags", []):
+            return read_bounds("".join(cell["source"]), where=f"{path.name}, cell tagged {BOUNDS_TAG!r}")
+    raise ParameterError(f"{path.name} has no code cell tagged {BOUNDS_TAG!r} declaring its parameters' bounds")
+
+
+def _given_values(chapter: Chapter, declared: dict[str, NotebookParameter], profile: Profile,
+                  overrides: dict[str, Any], injected: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The values a chapter receives (profile, then ``--param``, then the pipeline's), type-checked."""
+    values = {name: value for name, value in injected.items() if name in declared}
+    for origin, given in ((f"profile {profile.name!r}", profile.parameters_for(chapter.name, declared)),
+                          ("--param", overrides)):
+        for name, value in given.items():
+            if name not in declared:
+                if origin != "--param":
+                    problems.append(f"{chapter.name}: {origin} sets unknown parameter {name!r}")
+                continue
+            expected = declared[name].type
+            if not _type_ok(value, expected):
+                problems.append(
+                    f"{chapter.name}: parameter {name!r} expects {expected.__name__} "
+                    f"(default {declared[name].default!r}), got {value!r} from {origin}"
+                )
+            values[name] = value
+    return values
+
+
+def _bound_problems(chapter: Chapter, declared: dict[str, NotebookParameter], values: dict[str, Any]) -> list[str]:
+    """Each parameter outside the bounds its chapter declares, given the defaults and the values it receives."""
+    bounds = notebook_bounds(chapter.source)
+    problems = [f"{chapter.name}: parameter {name!r} has no entry in BOUNDS" for name in declared if name not in bounds]
+    namespace = {**{name: p.default for name, p in declared.items()}, **values}
+    for name, bound in bounds.items():
+        if name not in declared:
+            problems.append(f"{chapter.name}: BOUNDS names {name!r}, which is not a parameter")
+            continue
+        try:
+            bound.check(name, namespace[name], namespace)
+        except ParameterError as error:
+            allowed = [f"{side} {getattr(bound, side)}" for side in ("minimum", "maximum") if getattr(bound, side) is not None]
+            allowed += [f"one of {bound.choices}"] if bound.choices is not None else []
+            problems.append(f"{chapter.name}: {error}" + (f" (allowed: {', '.join(allowed)})" if allowed else ""))
+    return problems
+
+
 def resolve_parameters(
     chapters: Sequence[Chapter],
     profile: Profile,
@@ -203,12 +261,16 @@ def resolve_parameters(
 ) -> dict[str, dict[str, Any]]:
     """Merge profile values and overrides per chapter and validate them against each notebook.
 
+    Every value is checked twice before any kernel starts: its type against the notebook's
+    ``parameters`` cell, and its range against the chapter's ``BOUNDS`` table (the cell tagged
+    ``parameter-bounds``, which the notebook itself also runs).
+
     Parameters
     ----------
     chapters : sequence of Chapter
         The chapters that will run.
     profile : Profile
-        Its ``chapters`` section gives each chapter's values.
+        Its ``stack`` and ``chapters`` sections give each chapter's values.
     overrides : dict, optional
         ``--param`` values; each applies to every selected chapter that declares it, and must
         be declared by at least one of them.
@@ -223,36 +285,23 @@ def resolve_parameters(
     Raises
     ------
     ParameterError
-        Naming the chapter and the parameter, for an unknown name or a wrongly typed value.
+        "nothing was executed", naming the chapter and the parameter, for an unknown name, a wrongly
+        typed value or a value outside its bounds (with the allowed range).
     """
-    overrides = dict(overrides or {})
+    overrides, injected = dict(overrides or {}), dict(injected or {})
     resolved: dict[str, dict[str, Any]] = {}
-    claimed: set[str] = set()
     problems: list[str] = []
+    claimed: set[str] = set()
     for chapter in chapters:
         declared = notebook_parameters(chapter.source)
-        values: dict[str, Any] = {}
-        for name, value in (injected or {}).items():
-            if name in declared:
-                values[name] = value
-        for origin, given in ((f"profile {profile.name!r}", profile.parameters_for(chapter.name)),
-                              ("--param", overrides)):
-            for name, value in given.items():
-                if name not in declared:
-                    if origin != "--param":
-                        problems.append(f"{chapter.name}: {origin} sets unknown parameter {name!r}")
-                    continue
-                claimed.add(name)
-                expected = declared[name].type
-                if not _type_ok(value, expected):
-                    problems.append(
-                        f"{chapter.name}: parameter {name!r} expects {expected.__name__} "
-                        f"(default {declared[name].default!r}), got {value!r} from {origin}"
-                    )
-                values[name] = value
+        typed = len(problems)
+        values = _given_values(chapter, declared, profile, overrides, injected, problems)
+        claimed.update(name for name in overrides if name in declared)
+        if len(problems) == typed:  # ranges are checked on well-typed values only
+            problems += _bound_problems(chapter, declared, values)
         resolved[chapter.name] = values
     for name in overrides:
-        if name in (injected or {}):
+        if name in injected:
             problems.append(f"--param {name!r} is set by the pipeline (from --profile), not by --param")
         elif name not in claimed:
             names = ", ".join(c.name for c in chapters)
@@ -494,6 +543,61 @@ def _load_report(path: Path) -> dict[str, Any]:
     return {}
 
 
+def _prepare_kernels(run_dir: Path) -> None:
+    """Kernels inherit the environment: this interpreter as kernel, absolute data paths."""
+    kernels_home = run_dir / ".jupyter"
+    _write_kernelspec(kernels_home)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(kernels_home)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    )
+    if os.environ.get("LSLIB_DATA_MIRROR"):
+        os.environ["LSLIB_DATA_MIRROR"] = str(Path(os.environ["LSLIB_DATA_MIRROR"]).expanduser().resolve())
+
+
+class _RunReport:
+    """The run report: one entry per chapter, in book order, rewritten atomically after each chapter."""
+
+    def __init__(self, project: Project, profile: str, run_dir: Path, keep_previous: bool) -> None:
+        self.project, self.path = project, run_dir / "report.json"
+        self.commit = git_commit(project.root)
+        # A run of selected chapters updates the last report; a run of the whole book starts a new one.
+        previous = _load_report(self.path).get("chapters", []) if keep_previous else []
+        self.results: dict[str, dict[str, Any]] = {c["name"]: c for c in previous}
+        self.data: dict[str, Any] = {
+            "profile": profile,
+            "git_commit": self.commit,
+            "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "python": sys.version.split()[0],
+            "chapters": [],
+        }
+
+    def add(self, result: ChapterResult) -> None:
+        self.results[result.name] = result.as_json()
+        order = [c.name for c in self.project.chapters()]
+        self.data["chapters"] = [self.results[name] for name in order if name in self.results]
+        write_json_atomic(self.path, self.data)
+
+
+def _run_chapter(chapter: Chapter, parameters: dict[str, Any], run_dir: Path, limit: float, progress: bool,
+                 commit: str) -> ChapterResult:
+    """Execute one chapter with its metrics file set, and collect what it recorded."""
+    metrics_file = run_dir / "metrics" / f"{chapter.name}.json"
+    metrics_file.unlink(missing_ok=True)
+    os.environ[METRICS_ENV] = str(metrics_file)
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    try:
+        status, seconds, peak_mb, error = _execute_chapter(chapter, parameters, run_dir, limit, progress)
+    finally:
+        os.environ.pop(METRICS_ENV, None)
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
+    declared = notebook_parameters(chapter.source)
+    seed = parameters.get("seed", declared["seed"].default if "seed" in declared else None)
+    return ChapterResult(
+        name=chapter.name, status=status, seconds=seconds, peak_rss_mb=peak_mb, seed=seed, metrics=metrics,
+        notebook=str(run_dir / f"{chapter.name}.ipynb"), git_commit=commit, started=started, error=error,
+    )
+
+
 def run(
     project: Project,
     profile: str | Profile = "quick",
@@ -529,7 +633,7 @@ def run(
     Raises
     ------
     ParameterError
-        Before executing anything, for an invalid parameter or chapter selection.
+        Before executing anything, for an invalid parameter (type or bounds) or chapter selection.
     ChapterFailed
         After writing the report, when a chapter failed or timed out.
     """
@@ -539,64 +643,20 @@ def run(
     run_dir = (run_dir or project.default_run_dir(loaded.name)).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     limit = float(timeout_s or loaded.timeout_s)
-
-    # Kernels inherit the environment: this interpreter as kernel, absolute data paths.
-    kernels_home = run_dir / ".jupyter"
-    _write_kernelspec(kernels_home)
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(kernels_home)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    )
-    if os.environ.get("LSLIB_DATA_MIRROR"):
-        os.environ["LSLIB_DATA_MIRROR"] = str(Path(os.environ["LSLIB_DATA_MIRROR"]).expanduser().resolve())
-
-    report_path = run_dir / "report.json"
-    commit = git_commit(project.root)
-    # A run of selected chapters updates the last report; a run of the whole book starts a new one.
-    previous = {c["name"]: c for c in _load_report(report_path).get("chapters", [])} if only else {}
-    report: dict[str, Any] = {
-        "profile": loaded.name,
-        "git_commit": commit,
-        "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "chapters": [],
-    }
-    results: dict[str, dict[str, Any]] = dict(previous)
-
-    def write_report() -> None:
-        order = [c.name for c in project.chapters()]
-        report["chapters"] = [results[name] for name in order if name in results]
-        write_json_atomic(report_path, report)
-
+    _prepare_kernels(run_dir)
+    report = _RunReport(project, loaded.name, run_dir, keep_previous=bool(only))
     failure: str | None = None
     for chapter in chapters:
-        metrics_file = run_dir / "metrics" / f"{chapter.name}.json"
-        metrics_file.unlink(missing_ok=True)
-        os.environ[METRICS_ENV] = str(metrics_file)
-        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        try:
-            status, seconds, peak_mb, error = _execute_chapter(
-                chapter, parameters[chapter.name], run_dir, limit, progress
-            )
-        finally:
-            os.environ.pop(METRICS_ENV, None)
-        metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
-        declared = notebook_parameters(chapter.source)
-        seed = parameters[chapter.name].get("seed", declared["seed"].default if "seed" in declared else None)
-        output = run_dir / f"{chapter.name}.ipynb"
-        result = ChapterResult(
-            name=chapter.name, status=status, seconds=seconds, peak_rss_mb=peak_mb, seed=seed,
-            metrics=metrics, notebook=str(output), git_commit=commit, started=started, error=error,
-        )
-        results[chapter.name] = result.as_json()
-        write_report()
+        result = _run_chapter(chapter, parameters[chapter.name], run_dir, limit, progress, report.commit)
+        report.add(result)
         shown = os.path.relpath(chapter.source, Path.cwd())
-        echo(f"{'ok' if status == 'ok' else 'FAIL':<4} {seconds:7.1f} s  {peak_mb:7.0f} MB  {shown}")
-        if status != "ok":
-            echo(f"     {chapter.name} {status}: {error}")
-            echo(f"     partial notebook kept at {output}")
-            failure = f"{chapter.name} {status}: {(error or '').splitlines()[0]}"
+        echo(f"{'ok' if result.status == 'ok' else 'FAIL':<4} {result.seconds:7.1f} s  {result.peak_rss_mb:7.0f} MB  {shown}")
+        if result.status != "ok":
+            echo(f"     {chapter.name} {result.status}: {result.error}")
+            echo(f"     partial notebook kept at {result.notebook}")
+            failure = f"{chapter.name} {result.status}: {(result.error or '').splitlines()[0]}"
             break
-    echo(f"report: {report_path}")
+    echo(f"report: {report.path}")
     if failure:
         raise ChapterFailed(failure)
-    return report
+    return report.data
