@@ -20,7 +20,7 @@ ifeq ($(origin LSLIB_DATA_MIRROR), undefined)
 endif
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help env book run test lint format clean distclean
+.PHONY: help env chromium book run test lint format clean distclean
 
 help:
 	@echo "make book     execute all chapters (PROFILE=$(PROFILE)) and build the HTML book into _build/html"
@@ -46,7 +46,11 @@ book: env
 	$(PY) -m lslib run --profile $(PROFILE)
 	$(PY) -m lslib book --profile $(PROFILE)
 
-test: env
+# The browser checks need Debian's Chromium: found in seconds, installed with apt-get when allowed.
+chromium:
+	@bash tools/ensure-chromium
+
+test: env chromium
 	$(PY) -m lslib run --profile smoke
 	$(PY) -m pytest --nbval-lax --nbval-current-env tests lslib _build/run/smoke/*.ipynb
 

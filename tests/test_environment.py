@@ -54,3 +54,29 @@ def test_torch_is_pinned_exactly_everywhere():
     assert _constraints()["torch"] == "2.13.0"
     assert _environment()["torch"] == "2.13.0"
     assert '"torch==2.13.0"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_a_missing_chromium_stops_make_test_in_seconds_with_the_command_to_run(tmp_path):
+    """With no Chromium on PATH and installing forbidden, the check fails at once and says what to run."""
+    import subprocess
+    import time
+
+    env = {"PATH": str(tmp_path), "LSLIB_INSTALL_CHROMIUM": "0", "HOME": str(tmp_path)}
+    started = time.monotonic()
+    result = subprocess.run(["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 1
+    assert time.monotonic() - started < 5
+    assert "sudo apt-get install chromium" in result.stderr
+
+
+def test_chromium_named_by_lslib_chromium_is_used(tmp_path):
+    import subprocess
+
+    fake = tmp_path / "my-chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    env = {"PATH": "/nonexistent", "LSLIB_CHROMIUM": str(fake), "LSLIB_INSTALL_CHROMIUM": "0"}
+    result = subprocess.run(["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0 and str(fake) in result.stdout
