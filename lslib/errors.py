@@ -21,3 +21,12 @@ class ParameterError(LslibError, ValueError):
 
 class ChapterFailed(LslibError):
     """A chapter notebook raised, or ran past its timeout, while the pipeline executed it."""
+
+
+class RunInterrupted(LslibError):
+    """The run received SIGINT (Ctrl-C) or SIGTERM: its kernel and workers were stopped, and the
+    interrupted chapter is marked ``interrupted`` in the run report."""
+
+    def __init__(self, message: str, signal_number: int) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number

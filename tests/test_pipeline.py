@@ -94,13 +94,15 @@ def test_a_run_writes_outputs_and_the_report(book, tmp_path):
     lines: list[str] = []
     report = pipeline.run(book, book.root / "test.yaml", only=["01"], overrides={"label": "hello"},
                           run_dir=run_dir, echo=lines.append)
-    assert lines[0].startswith("ok") and lines[0].endswith("notebooks/01_count.ipynb")
+    assert lines[0].startswith("ok") and lines[0].endswith("notebooks/01_count.ipynb"), lines
     assert (run_dir / "artifact.txt").read_text() == "hello"  # the run directory is the working directory
     executed = nbformat.read(run_dir / "01_count.ipynb", as_version=4)
     assert "n_items = 4" in executed.cells[2].source  # papermill's injected parameters
     on_disk = json.loads((run_dir / "report.json").read_text())
     assert on_disk == report
-    assert set(on_disk) >= {"profile", "git_commit", "started", "chapters"}
+    assert set(on_disk) >= {"profile", "git_commit", "started", "chapters", "environment"}
+    assert on_disk["environment"]["cpu_count"] >= 1 and on_disk["environment"]["device"]
+    assert on_disk["environment"]["packages"]["torch"] == on_disk["environment"]["torch"]
     (chapter,) = on_disk["chapters"]
     assert chapter["name"] == "01_count" and chapter["status"] == "ok" and chapter["seed"] == 0
     assert chapter["metrics"] == {"total": 2.0}
@@ -114,7 +116,8 @@ def test_a_failing_chapter_names_the_cell_and_keeps_the_partial_notebook(book, t
         pipeline.run(book, book.root / "test.yaml", run_dir=run_dir, echo=lines.append)
     assert lines[0].startswith("ok") and lines[1].startswith("FAIL")
     assert any("partial notebook kept at" in line for line in lines)
-    partial = nbformat.read(run_dir / "02_fail.ipynb", as_version=4)
+    assert not (run_dir / "02_fail.ipynb").exists()  # nowhere the book build would render it
+    partial = nbformat.read(run_dir / "partial" / "02_fail.ipynb", as_version=4)
     count = int(re.search(r"In \[(\d+)\]", str(caught.value)).group(1))
     (failing,) = [c for c in partial.cells if c.get("execution_count") == count]
     assert failing.source.startswith("raise ValueError")  # the message names the right cell
@@ -210,3 +213,98 @@ def test_a_chapter_without_a_bounds_cell_is_refused(tmp_path):
     nbformat.write(notebook, path)
     with pytest.raises(ParameterError, match="bare.ipynb has no code cell tagged 'parameter-bounds'"):
         pipeline.notebook_bounds(path)
+
+
+def test_a_second_run_reuses_finished_chapters_until_something_changes(book, tmp_path):
+    run_dir = tmp_path / "run"
+    profile = book.root / "test.yaml"
+    first = pipeline.run(book, profile, only=["01", "03"], run_dir=run_dir, echo=lambda *_: None)
+    assert [c["reused"] for c in first["chapters"]] == [False, False]
+    lines: list[str] = []
+    second = pipeline.run(book, profile, only=["01", "03"], run_dir=run_dir, echo=lines.append)
+    assert [c["reused"] for c in second["chapters"]] == [True, True]
+    assert lines[0].startswith("reused") and second["chapters"][0]["metrics"] == {"total": 2.0}
+    # a parameter of the first chapter changes: it runs again, and so does the later one that may read it
+    third = pipeline.run(book, profile, only=["01", "03"], overrides={"rate": 1.0}, run_dir=run_dir,
+                         echo=lambda *_: None)
+    assert [c["reused"] for c in third["chapters"]] == [False, False]
+    assert third["chapters"][0]["metrics"] == {"total": 4.0}
+    # the notebook's source changes: only that chapter runs again
+    slow = book.root / "notebooks" / "03_slow.ipynb"
+    notebook = nbformat.read(slow, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("finished = True"))
+    nbformat.write(notebook, slow)
+    fourth = pipeline.run(book, profile, only=["01", "03"], overrides={"rate": 1.0}, run_dir=run_dir,
+                          echo=lambda *_: None)
+    assert [c["reused"] for c in fourth["chapters"]] == [True, False]
+    forced = pipeline.run(book, profile, only=["01", "03"], overrides={"rate": 1.0}, run_dir=run_dir, force=True,
+                          echo=lambda *_: None)
+    assert [c["reused"] for c in forced["chapters"]] == [False, False]
+
+
+def test_a_failed_chapter_is_executed_again(book, tmp_path):
+    run_dir = tmp_path / "run"
+    with pytest.raises(ChapterFailed):
+        pipeline.run(book, book.root / "test.yaml", only=["02"], run_dir=run_dir, echo=lambda *_: None)
+    lines: list[str] = []
+    with pytest.raises(ChapterFailed):
+        pipeline.run(book, book.root / "test.yaml", only=["02"], run_dir=run_dir, echo=lines.append)
+    assert lines[0].startswith("FAIL")
+
+
+def _pool_book(root: Path) -> pipeline.Project:
+    """A chapter that starts two pool workers and sleeps, as the simulator's pool does."""
+    (root / "notebooks").mkdir(parents=True)
+    _notebook(root / "notebooks" / "01_pool.ipynb", "seed = 0\nprofile = 'quick'",
+              "import multiprocessing, pathlib, os, time\n"
+              "pool = multiprocessing.get_context('fork').Pool(2)\n"
+              "pids = [worker.pid for worker in pool._pool]\n"
+              "pathlib.Path('started').write_text(' '.join(map(str, [os.getpid(), *pids])))\n"
+              "pool.map_async(time.sleep, [120, 120])\n"
+              "time.sleep(120)")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: notebooks/01_pool\n")
+    return pipeline.Project(root)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_run_its_kernel_and_its_workers(tmp_path, signal_name):
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    book = _pool_book(tmp_path / "book")
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "lslib", "--root", str(book.root), "run", "--profile", "smoke",
+               "--run-dir", str(run_dir)]
+    smoke = tmp_path / "smoke.yaml"
+    smoke.write_text("description: t\ntimeout_s: 300\nchapters:\n  01_pool: {}\n")
+    command[command.index("smoke")] = str(smoke)
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 90
+    while not (run_dir / "started").is_file() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert (run_dir / "started").is_file(), process.communicate()
+    time.sleep(0.5)
+    started = [int(p) for p in (run_dir / "started").read_text().split()]
+    assert len(started) == 3 and all(psutil.pid_exists(p) for p in started)
+    sent = time.monotonic()
+    # Ctrl-C reaches the whole foreground process group; SIGTERM (a scheduler's stop) only the run
+    if signal_name == "SIGINT":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    stopped_after = time.monotonic() - sent
+    print(f"{signal_name}: the run stopped {stopped_after:.2f} s after the signal")
+    assert stopped_after < 5, f"the run took {stopped_after:.1f} s to stop"
+    assert process.returncode == 128 + getattr(signal, signal_name), stderr
+    time.sleep(0.5)
+    survivors = [p for p in started if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert survivors == [], f"processes left running: {survivors}"
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["chapters"][0]["status"] == "interrupted"
+    assert signal_name in report["chapters"][0]["error"]
+    assert not (run_dir / "01_pool.ipynb").exists() and (run_dir / "partial" / "01_pool.ipynb").exists()

@@ -1,7 +1,9 @@
 """Command line of the study.
 
 ``python -m lslib run [--profile smoke|quick|full] [--only NAME ...] [--param KEY=VALUE ...] [--run-dir DIR]``
-    Execute the chapters with papermill and write ``<run_dir>/report.json``.
+    Execute the chapters with papermill and write ``<run_dir>/report.json``. Chapters that finished
+    before with the same notebook, parameters, code and inputs are reused (``--force`` executes them
+    again). Ctrl-C or SIGTERM stops the run, its kernel and workers; exit status 130 or 143.
 ``python -m lslib book [--profile NAME] [--out DIR]``
     Build the HTML book from the last run (of that profile) with Jupyter Book 1.
 ``python -m lslib check-book [--html DIR]``
@@ -14,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lslib.errors import ChapterFailed, LslibError
+from lslib.errors import ChapterFailed, LslibError, RunInterrupted
 from lslib.book.profiles import PROFILE_NAMES
 
 __all__ = ["main", "build_parser"]
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-dir", type=Path, help="run directory (default: _build/run/<profile>)")
     run.add_argument("--timeout", type=float, help="per-chapter timeout in seconds (default: the profile's)")
     run.add_argument("--progress", action="store_true", help="show papermill's per-cell progress bar")
+    run.add_argument("--force", action="store_true",
+                     help="execute every selected chapter, even those a previous run can lend unchanged")
 
     book = commands.add_parser("book", help="build the HTML book from the last run")
     book.add_argument("--profile", help="build from this profile's run (default: the most recent run)")
@@ -56,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             overrides = dict(pipeline.parse_param(p) for p in args.param)
             pipeline.run(project, args.profile, only=args.only, overrides=overrides,
-                         run_dir=args.run_dir, timeout_s=args.timeout, progress=args.progress)
+                         run_dir=args.run_dir, timeout_s=args.timeout, progress=args.progress, force=args.force)
         elif args.command == "book":
             run_dir = args.run_dir or build.latest_run_dir(project, args.profile)
             html = build.build(project, run_dir, out_dir=args.out)
@@ -69,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("Book check FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
                 return 1
             print(f"Book check ok: every page of {html} rendered with its figures")
+    except RunInterrupted as error:
+        print(f"interrupted: {error}", file=sys.stderr)
+        return 128 + error.signal_number
     except ChapterFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

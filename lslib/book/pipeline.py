@@ -18,10 +18,13 @@ A failing chapter stops the run; its partial notebook is kept in the run directo
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -32,7 +35,7 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from lslib.errors import ChapterFailed, ParameterError
+from lslib.errors import ChapterFailed, ParameterError, RunInterrupted
 from lslib.book.parameters import Bound, read_bounds
 from lslib.book.profiles import Profile, load_profile
 from lslib.book.report import METRICS_ENV, write_json_atomic
@@ -330,6 +333,8 @@ class ChapterResult:
     git_commit: str = ""
     started: str = ""
     error: str | None = None
+    input_key: str = ""
+    reused: bool = False
 
     def as_json(self) -> dict[str, Any]:
         data = {
@@ -342,6 +347,8 @@ class ChapterResult:
             "notebook": self.notebook,
             "git_commit": self.git_commit,
             "started": self.started,
+            "input_key": self.input_key,
+            "reused": self.reused,
         }
         if self.error:
             data["error"] = self.error
@@ -471,6 +478,61 @@ def _failing_cell(notebook_path: Path) -> str:
     return "no cell was marked as failed"
 
 
+def _stop_processes(processes: list[Any], grace_s: float = 1.5) -> None:
+    """SIGTERM, then SIGKILL after ``grace_s``, for every process in ``processes`` still alive."""
+    import psutil
+
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=grace_s)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=grace_s)
+
+
+class _Stop(BaseException):
+    """Raised in the main thread by a stop signal; a BaseException, so no ``except Exception`` in
+    papermill, nbclient or here mistakes it for a failing cell."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+class _Interruption:
+    """While active, SIGINT and SIGTERM stop the kernel and everything it started (pool workers
+    included), then raise :class:`_Stop` in the main thread.
+
+    The process tree is collected before anything is killed, so workers whose kernel dies first
+    are not orphaned.
+    """
+
+    def __init__(self) -> None:
+        self.signal_number: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> "_Interruption":
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number: int, frame: Any) -> None:
+        import psutil
+
+        if self.signal_number is not None:
+            return  # the first signal is already being handled
+        self.signal_number = number
+        _stop_processes(psutil.Process().children(recursive=True))
+        raise _Stop(number)
+
+
 def _execute_chapter(
     chapter: Chapter,
     parameters: dict[str, Any],
@@ -482,7 +544,9 @@ def _execute_chapter(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    output = run_dir / f"{chapter.name}.ipynb"
+    output = partial_notebook(run_dir, chapter)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    (run_dir / f"{chapter.name}.ipynb").unlink(missing_ok=True)  # never leave an older run's notebook
     watch = _KernelWatch(timeout_s)
     started = time.monotonic()
     error: str | None = None
@@ -517,7 +581,14 @@ def _execute_chapter(
         status, error = "timeout", f"ran past the {timeout_s:.0f} s timeout and was stopped"
     if status == "ok":
         tidy_progress_output(output)
+        os.replace(output, run_dir / f"{chapter.name}.ipynb")  # only a finished notebook is where the book looks
     return status, time.monotonic() - started, watch.peak_bytes / 2**20, error
+
+
+def partial_notebook(run_dir: Path, chapter: Chapter) -> Path:
+    """Where a chapter executes, and where a failed or interrupted chapter's notebook stays: a folder
+    the book build never reads."""
+    return run_dir / "partial" / f"{chapter.name}.ipynb"
 
 
 def select_chapters(chapters: Sequence[Chapter], only: Iterable[str] | None) -> list[Chapter]:
@@ -554,20 +625,50 @@ def _prepare_kernels(run_dir: Path) -> None:
         os.environ["LSLIB_DATA_MIRROR"] = str(Path(os.environ["LSLIB_DATA_MIRROR"]).expanduser().resolve())
 
 
+REPORTED_PACKAGES = ("numpy", "scipy", "pandas", "xarray", "dask", "zarr", "torch", "scikit-learn", "papermill",
+                     "jupyter-book", "odc-stac", "matplotlib")
+
+
+def environment_info() -> dict[str, Any]:
+    """Where the run executed: platform, CPU count, the compute device with torch and CUDA versions, and
+    the versions of the packages the numbers depend on."""
+    import platform
+    from importlib import metadata
+
+    import torch
+
+    versions = {}
+    for name in REPORTED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    cuda = torch.cuda.is_available()
+    return {
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "device": torch.cuda.get_device_name(0) if cuda else "cpu",
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda if cuda else None,
+        "packages": versions,
+    }
+
+
 class _RunReport:
     """The run report: one entry per chapter, in book order, rewritten atomically after each chapter."""
 
-    def __init__(self, project: Project, profile: str, run_dir: Path, keep_previous: bool) -> None:
+    def __init__(self, project: Project, profile: str, run_dir: Path) -> None:
         self.project, self.path = project, run_dir / "report.json"
         self.commit = git_commit(project.root)
-        # A run of selected chapters updates the last report; a run of the whole book starts a new one.
-        previous = _load_report(self.path).get("chapters", []) if keep_previous else []
+        # The last report's chapters stay until this run replaces them (reused or executed again).
+        previous = _load_report(self.path).get("chapters", []) if profile == _load_report(self.path).get("profile") else []
         self.results: dict[str, dict[str, Any]] = {c["name"]: c for c in previous}
         self.data: dict[str, Any] = {
             "profile": profile,
             "git_commit": self.commit,
             "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
+            "environment": environment_info(),
             "chapters": [],
         }
 
@@ -578,6 +679,41 @@ class _RunReport:
         write_json_atomic(self.path, self.data)
 
 
+def code_fingerprint(project: Project) -> str:
+    """sha256 of everything a chapter's result depends on besides its notebook and parameters: the
+    lslib package (code, profiles, registry) and the pinned environment."""
+    import lslib
+
+    digest = hashlib.sha256()
+    package = Path(lslib.__file__).parent
+    files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".csv"))
+    entries = [(path.relative_to(package.parent).as_posix(), path) for path in files]
+    if (project.root / "constraints.txt").is_file():
+        entries.append(("constraints.txt", project.root / "constraints.txt"))
+    for name, path in entries:
+        digest.update(name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_key(chapter: Chapter, parameters: dict[str, Any], code: str, earlier: Sequence[str]) -> str:
+    """The content hash that decides whether a finished chapter can be reused (as jupyter-cache does):
+    its notebook source, its parameters, :func:`code_fingerprint` and the keys of the chapters before it
+    (whose artifacts it may read)."""
+    digest = hashlib.sha256()
+    digest.update(chapter.source.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    digest.update(code.encode())
+    for key in earlier:
+        digest.update(key.encode())
+    return digest.hexdigest()[:32]
+
+
+def _reusable(previous: dict[str, Any] | None, key: str, run_dir: Path, chapter: Chapter) -> bool:
+    return bool(previous and previous.get("status") == "ok" and previous.get("input_key") == key
+                and (run_dir / f"{chapter.name}.ipynb").is_file())
+
+
 def _run_chapter(chapter: Chapter, parameters: dict[str, Any], run_dir: Path, limit: float, progress: bool,
                  commit: str) -> ChapterResult:
     """Execute one chapter with its metrics file set, and collect what it recorded."""
@@ -585,8 +721,13 @@ def _run_chapter(chapter: Chapter, parameters: dict[str, Any], run_dir: Path, li
     metrics_file.unlink(missing_ok=True)
     os.environ[METRICS_ENV] = str(metrics_file)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    clock = time.monotonic()
     try:
         status, seconds, peak_mb, error = _execute_chapter(chapter, parameters, run_dir, limit, progress)
+    except _Stop as stop:
+        status, seconds, peak_mb = "interrupted", time.monotonic() - clock, 0.0
+        error = (f"interrupted by {signal.Signals(stop.signal_number).name}; its kernel and workers were stopped; "
+                 f"the partial notebook is in {partial_notebook(run_dir, chapter).parent}")
     finally:
         os.environ.pop(METRICS_ENV, None)
     metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
@@ -594,8 +735,53 @@ def _run_chapter(chapter: Chapter, parameters: dict[str, Any], run_dir: Path, li
     seed = parameters.get("seed", declared["seed"].default if "seed" in declared else None)
     return ChapterResult(
         name=chapter.name, status=status, seconds=seconds, peak_rss_mb=peak_mb, seed=seed, metrics=metrics,
-        notebook=str(run_dir / f"{chapter.name}.ipynb"), git_commit=commit, started=started, error=error,
+        notebook=str(run_dir / f"{chapter.name}.ipynb" if status == "ok" else partial_notebook(run_dir, chapter)),
+        git_commit=commit, started=started, error=error,
     )
+
+
+def _earlier_keys(project: Project, report: "_RunReport", chapter: Chapter) -> list[str]:
+    """The input keys, as the report now holds them, of the book's chapters before ``chapter``."""
+    names = [c.name for c in project.chapters()]
+    return [report.results.get(name, {}).get("input_key", "absent") for name in names[: names.index(chapter.name)]]
+
+
+def _result_fields(entry: dict[str, Any]) -> dict[str, Any]:
+    """A report entry back as :class:`ChapterResult` keyword arguments."""
+    names = {f for f in ChapterResult.__dataclass_fields__}
+    return {k: v for k, v in entry.items() if k in names}
+
+
+def _echo_result(result: ChapterResult, chapter: Chapter, echo: Any) -> str | None:
+    """Print a chapter's line; return the failure summary when it did not finish."""
+    shown = os.path.relpath(chapter.source, Path.cwd())
+    echo(f"{'ok' if result.status == 'ok' else 'FAIL':<6} {result.seconds:7.1f} s  {result.peak_rss_mb:7.0f} MB  {shown}")
+    if result.status == "ok":
+        return None
+    echo(f"       {chapter.name} {result.status}: {result.error}")
+    echo(f"       partial notebook kept at {result.notebook}")
+    return f"{chapter.name} {result.status}: {(result.error or '').splitlines()[0]}"
+
+
+def _run_chapters(project: Project, chapters: Sequence[Chapter], parameters: dict[str, dict[str, Any]],
+                  report: _RunReport, run_dir: Path, limit: float, progress: bool, force: bool,
+                  echo: Any) -> str | None:
+    """Reuse or execute each chapter in order; stop at the first that does not finish and return why."""
+    code = code_fingerprint(project)
+    for chapter in chapters:
+        key = input_key(chapter, parameters[chapter.name], code, _earlier_keys(project, report, chapter))
+        previous = report.results.get(chapter.name)
+        if not force and _reusable(previous, key, run_dir, chapter):
+            report.add(ChapterResult(**{**_result_fields(previous), "reused": True}))
+            echo(f"{'reused':<6} {'':>9}  {'':>10}  {os.path.relpath(chapter.source, Path.cwd())}")
+            continue
+        result = _run_chapter(chapter, parameters[chapter.name], run_dir, limit, progress, report.commit)
+        result.input_key = key
+        report.add(result)
+        failure = _echo_result(result, chapter, echo)
+        if failure:
+            return failure
+    return None
 
 
 def run(
@@ -607,9 +793,17 @@ def run(
     run_dir: Path | None = None,
     timeout_s: float | None = None,
     progress: bool = False,
+    force: bool = False,
     echo: Any = print,
 ) -> dict[str, Any]:
     """Execute chapters in order and return the run report (also written to ``report.json``).
+
+    A chapter that finished in an earlier run into the same directory, with the same
+    :func:`input_key` (notebook, parameters, lslib code, pinned environment and the chapters before
+    it), is reused instead of executed again; its report entry says ``"reused": true``. SIGINT
+    (Ctrl-C) and SIGTERM stop the kernel and every process it started within seconds, mark the
+    chapter ``interrupted`` and raise :class:`~lslib.errors.RunInterrupted`; a failed or interrupted
+    chapter's notebook stays in ``partial/``, where the book build never looks.
 
     Parameters
     ----------
@@ -627,6 +821,8 @@ def run(
         Per-chapter wall-clock limit; default the profile's ``timeout_s``.
     progress : bool
         Show papermill's per-cell progress bar.
+    force : bool
+        Execute every selected chapter, even those that could be reused.
     echo : callable
         Receives one line per chapter (``ok  12.3 s  path``) and the failure details.
 
@@ -636,6 +832,8 @@ def run(
         Before executing anything, for an invalid parameter (type or bounds) or chapter selection.
     ChapterFailed
         After writing the report, when a chapter failed or timed out.
+    RunInterrupted
+        After writing the report, when the run received SIGINT or SIGTERM.
     """
     loaded = profile if isinstance(profile, Profile) else load_profile(profile)
     chapters = select_chapters(project.chapters(), only)
@@ -644,19 +842,15 @@ def run(
     run_dir.mkdir(parents=True, exist_ok=True)
     limit = float(timeout_s or loaded.timeout_s)
     _prepare_kernels(run_dir)
-    report = _RunReport(project, loaded.name, run_dir, keep_previous=bool(only))
-    failure: str | None = None
-    for chapter in chapters:
-        result = _run_chapter(chapter, parameters[chapter.name], run_dir, limit, progress, report.commit)
-        report.add(result)
-        shown = os.path.relpath(chapter.source, Path.cwd())
-        echo(f"{'ok' if result.status == 'ok' else 'FAIL':<4} {result.seconds:7.1f} s  {result.peak_rss_mb:7.0f} MB  {shown}")
-        if result.status != "ok":
-            echo(f"     {chapter.name} {result.status}: {result.error}")
-            echo(f"     partial notebook kept at {result.notebook}")
-            failure = f"{chapter.name} {result.status}: {(result.error or '').splitlines()[0]}"
-            break
+    report = _RunReport(project, loaded.name, run_dir)
+    with _Interruption() as interruption:
+        try:
+            failure = _run_chapters(project, chapters, parameters, report, run_dir, limit, progress, force, echo)
+        except _Stop:  # a signal between two chapters: nothing was executing
+            failure = "the run was interrupted between chapters"
     echo(f"report: {report.path}")
+    if interruption.signal_number is not None:
+        raise RunInterrupted(failure or "interrupted", interruption.signal_number)
     if failure:
         raise ChapterFailed(failure)
     return report.data
