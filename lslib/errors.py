@@ -30,3 +30,7 @@ class RunInterrupted(LslibError):
     def __init__(self, message: str, signal_number: int) -> None:
         super().__init__(message)
         self.signal_number = signal_number
+
+
+class CorruptStore(LslibError):
+    """A cached Zarr store exists but cannot be read back as it was written."""

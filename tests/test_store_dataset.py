@@ -12,6 +12,7 @@ from lslib.data.dataset import LandslideDataset
 from lslib.data.schema import validate
 from lslib.data.sim import simulate, simulated_stack
 from lslib.data.splits import split_sites
+from lslib.errors import CorruptStore
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,65 @@ def test_the_cache_builds_once(tmp_path):
     assert (hit, hit_again, len(calls), path) == (False, True, 1, again)
     _, other, _ = store.cached("sim", {"n": 3}, build, tmp_path)
     assert other != path and len(calls) == 2
+
+
+def _damage_a_chunk(path):
+    chunk = next(p for p in sorted((path / "reflectance").iterdir()) if not p.name.startswith("."))
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    chunk.write_bytes(bytes(data))
+    return chunk
+
+
+def _small_cache(tmp_path, calls):
+    def build():
+        calls.append(1)
+        return simulate(n_sites=2, n_times=4, size=16, seed=0)
+
+    return build
+
+
+@pytest.mark.parametrize("damage", ["chunk", "metadata"])
+def test_a_damaged_cache_names_the_store_and_the_fix(tmp_path, damage):
+    calls: list[int] = []
+    build = _small_cache(tmp_path, calls)
+    _, path, _ = store.cached("stac-site", {"n": 2}, build, tmp_path)
+    if damage == "chunk":
+        _damage_a_chunk(path)
+    else:
+        (path / ".zmetadata").write_text("{ not json")
+    with pytest.raises(CorruptStore, match=rf"{path}.*delete it \(rm -r {path}\), or run with --rebuild"):
+        store.cached("stac-site", {"n": 2}, build, tmp_path)
+    assert len(calls) == 1  # nothing was rebuilt behind the reader's back
+
+
+@pytest.mark.parametrize("damage", ["chunk", "metadata"])
+def test_a_damaged_simulator_cache_is_rebuilt(tmp_path, damage):
+    first, path, _, _ = simulated_stack(tmp_path, n_sites=2, n_times=4, size=16, seed=0)
+    expected = first.load()
+    if damage == "chunk":
+        _damage_a_chunk(path)
+    else:
+        (path / ".zmetadata").write_text("{ not json")
+    with pytest.warns(UserWarning, match="is damaged|cannot be opened"):
+        again, same, hit, _ = simulated_stack(tmp_path, n_sites=2, n_times=4, size=16, seed=0)
+    assert (same, hit) == (path, False)
+    rebuilt = again.load()
+    for ds in (rebuilt, expected):
+        ds.attrs.pop("sim_seconds")  # the one attribute that differs between two simulations
+    xr.testing.assert_identical(rebuilt, expected)
+
+
+def test_rebuild_environment_rebuilds_any_damaged_cache(tmp_path, monkeypatch):
+    calls: list[int] = []
+    build = _small_cache(tmp_path, calls)
+    _, path, _ = store.cached("stac-site", {"n": 2}, build, tmp_path)
+    _damage_a_chunk(path)
+    monkeypatch.setenv(store.REBUILD_ENV, "1")
+    with pytest.warns(UserWarning, match="rebuilding it"):
+        _, _, hit = store.cached("stac-site", {"n": 2}, build, tmp_path)
+    assert not hit and len(calls) == 2
+    store.verify_store(path)
 
 
 def test_simulated_stack_reports_a_hit_the_second_time(tmp_path):

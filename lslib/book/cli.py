@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-dir", type=Path, help="run directory (default: _build/run/<profile>)")
     run.add_argument("--timeout", type=float, help="per-chapter timeout in seconds (default: the profile's)")
     run.add_argument("--progress", action="store_true", help="show papermill's per-cell progress bar")
+    run.add_argument("--rebuild", action="store_true",
+                     help="rebuild any cached store that turns out damaged (simulator caches are always rebuilt)")
     run.add_argument("--force", action="store_true",
                      help="execute every selected chapter, even those a previous run can lend unchanged")
 
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         project = pipeline.Project(args.root.resolve()) if args.root else pipeline.find_project()
         if args.command == "run":
+            if args.rebuild:
+                os.environ["LSLIB_REBUILD_CACHE"] = "1"  # read by lslib.data.store.cached, in every kernel
             overrides = dict(pipeline.parse_param(p) for p in args.param)
             pipeline.run(project, args.profile, only=args.only, overrides=overrides,
                          run_dir=args.run_dir, timeout_s=args.timeout, progress=args.progress, force=args.force)

@@ -5,6 +5,11 @@ writes into a temporary folder beside the target and renames it into place only 
 has finished. :func:`cached` names a store by a hash of its parameters, so the same simulation is
 computed once per run directory (or shared cache) and read back afterwards.
 
+Every store carries a manifest (``lslib-manifest.json``: the sha256 of each of its files), so a
+damaged chunk or metadata file is found when the store is opened, before any kernel decompresses it:
+:class:`~lslib.errors.CorruptStore` names the store and the fix, and :func:`cached` rebuilds a store it
+may rebuild (a simulator cache, or any cache when ``LSLIB_REBUILD_CACHE=1``, which ``--rebuild`` sets).
+
 Examples
 --------
 >>> key = cache_key({"n_sites": 4, "seed": 0})
@@ -22,11 +27,54 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable
 
+import warnings
+
 import xarray as xr
 
 from lslib import __version__
+from lslib.errors import CorruptStore
 
-__all__ = ["write_atomic", "open_store", "cache_key", "cached"]
+__all__ = ["write_atomic", "open_store", "cache_key", "cached", "verify_store", "MANIFEST", "REBUILD_ENV"]
+
+MANIFEST = "lslib-manifest.json"
+REBUILD_ENV = "LSLIB_REBUILD_CACHE"
+
+
+def _file_digests(store: Path) -> dict[str, str]:
+    digests = {}
+    for path in sorted(p for p in store.rglob("*") if p.is_file() and p.name != MANIFEST):
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digests[path.relative_to(store).as_posix()] = digest.hexdigest()
+    return digests
+
+
+def verify_store(path: Path | str) -> None:
+    """Check every file of a store against its manifest.
+
+    Raises
+    ------
+    CorruptStore
+        A file is missing, added or changed since the store was written, or the manifest is unreadable;
+        the message names the store, the first damaged file and the fix. Stores written before manifests
+        existed (no manifest) are not checked.
+    """
+    store = Path(path)
+    manifest = store / MANIFEST
+    if not manifest.is_file():
+        return
+    fix = f"delete it (rm -r {store}), or run with --rebuild"
+    try:
+        expected = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError) as error:
+        raise CorruptStore(f"The cached store {store} has an unreadable manifest ({error}): {fix}") from None
+    actual = _file_digests(store)
+    damaged = sorted(set(expected) ^ set(actual) | {k for k in expected if actual.get(k, expected[k]) != expected[k]})
+    if damaged:
+        raise CorruptStore(f"The cached store {store} is damaged ({len(damaged)} file(s) differ from what was "
+                           f"written, first {damaged[0]}): {fix}")
 
 
 def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
@@ -47,6 +95,8 @@ def write_atomic(ds: xr.Dataset, path: Path | str) -> Path:
     temporary = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         ds.to_zarr(temporary, mode="w", zarr_format=2, consolidated=True, encoding=_encoding(ds))
+        manifest = {"lslib": __version__, "files": _file_digests(temporary)}
+        (temporary / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         if target.exists():
             retired = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
             os.replace(target, retired)
@@ -60,12 +110,26 @@ def write_atomic(ds: xr.Dataset, path: Path | str) -> Path:
     return target
 
 
-def open_store(path: Path | str) -> xr.Dataset:
-    """Open a store written by :func:`write_atomic` (lazily, backed by dask)."""
+def open_store(path: Path | str, verify: bool = True) -> xr.Dataset:
+    """Open a store written by :func:`write_atomic` (lazily, backed by dask).
+
+    Raises
+    ------
+    FileNotFoundError
+        There is no store at ``path``.
+    CorruptStore
+        With ``verify``, a file of the store differs from its manifest, or its metadata cannot be read.
+    """
     store = Path(path)
     if not store.is_dir():
         raise FileNotFoundError(f"No Zarr store at {store}")
-    return xr.open_zarr(store, consolidated=True)
+    if verify:
+        verify_store(store)
+    try:
+        return xr.open_zarr(store, consolidated=True)
+    except (ValueError, KeyError, OSError) as error:  # zarr reports broken metadata in these types
+        raise CorruptStore(f"The cached store {store} cannot be opened ({type(error).__name__}: {error}): "
+                           f"delete it (rm -r {store}), or run with --rebuild") from error
 
 
 def cache_key(parameters: dict[str, Any]) -> str:
@@ -74,8 +138,16 @@ def cache_key(parameters: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cached(name: str, parameters: dict[str, Any], build: Callable[[], xr.Dataset], directory: Path | str) -> tuple[xr.Dataset, Path, bool]:
+def cached(name: str, parameters: dict[str, Any], build: Callable[[], xr.Dataset], directory: Path | str,
+           rebuild_corrupt: bool = False) -> tuple[xr.Dataset, Path, bool]:
     """Open ``<directory>/<name>-<hash>.zarr`` if it exists, else build, write atomically and open it.
+
+    Parameters
+    ----------
+    rebuild_corrupt : bool
+        Rebuild a store that exists but is damaged (right for caches that ``build`` recomputes offline,
+        such as the simulator's). Otherwise :class:`~lslib.errors.CorruptStore` is raised, unless the
+        environment sets ``LSLIB_REBUILD_CACHE=1``.
 
     Returns
     -------
@@ -84,6 +156,12 @@ def cached(name: str, parameters: dict[str, Any], build: Callable[[], xr.Dataset
     """
     path = Path(directory) / f"{name}-{cache_key(parameters)}.zarr"
     if path.is_dir():
-        return open_store(path), path, True
+        try:
+            return open_store(path), path, True
+        except CorruptStore as error:
+            if not (rebuild_corrupt or os.environ.get(REBUILD_ENV) == "1"):
+                raise
+            warnings.warn(f"{error}; rebuilding it", stacklevel=2)
+            shutil.rmtree(path)
     write_atomic(build(), path)
     return open_store(path), path, False
