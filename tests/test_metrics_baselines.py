@@ -99,8 +99,9 @@ def test_probability_metrics_known_values():
 
 
 def test_bootstrap_interval_and_temperature_scaling():
-    from lslib.evaluation.resampling import bootstrap_ci
     from lslib.evaluation.calibration import fit_temperature
+    from lslib.evaluation.classification import sigmoid
+    from lslib.evaluation.resampling import bootstrap_ci
 
     rng = np.random.default_rng(1)
     labels = rng.random(400) < 0.4
@@ -108,7 +109,7 @@ def test_bootstrap_interval_and_temperature_scaling():
     value, low, high = bootstrap_ci(auroc, labels, scores, n_boot=300)
     assert low < value < high and high - low < 0.15
     true_logits = rng.normal(0, 2, 5000)
-    outcomes = rng.random(5000) < 1 / (1 + np.exp(-true_logits))
+    outcomes = rng.random(5000) < sigmoid(true_logits)
     assert fit_temperature(true_logits * 3, outcomes) == pytest.approx(3.0, rel=0.15)  # overconfident by 3
 
 

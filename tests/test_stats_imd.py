@@ -45,3 +45,11 @@ def test_malins_monsoon_in_the_imd_records(mirror, monkeypatch):
     assert district_normals("Maharashtra", "Pune")["JUL"] == 312.9
     with pytest.raises(ValueError, match="Unknown IMD subdivision 'Atlantis'"):
         month_anomalies("Atlantis", 2014)
+
+
+def test_the_slope_interval_skips_resamples_without_a_slope_and_refuses_a_series_without_one():
+    t = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 2.0])
+    low, high = bootstrap_slope_ci(t, 2 * t, n_boot=200)  # resamples of a single time have no slope
+    assert low == high == 2.0
+    with pytest.raises(ValueError, match="undefined on every one of the 50 resamples"):
+        bootstrap_slope_ci(np.ones(4), np.arange(4.0), n_boot=50)

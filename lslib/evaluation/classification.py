@@ -8,14 +8,53 @@ Examples
 
 from __future__ import annotations
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from lslib.data.distributions import ks_distance, lag1_autocorrelation  # noqa: F401  (re-exported: metrics of the study)
+from lslib.evaluation.resampling import bootstrap
 
-__all__ = ["auroc", "roc_curve", "auprc", "f1_at", "best_threshold", "confusion_matrix", "per_class_recall", "mean_rank_correlation", "slid_mean", "balanced_accuracy", "score_predictions"]
+__all__ = ["sigmoid", "auroc", "roc_curve", "auprc", "f1_at", "best_threshold", "confusion_matrix", "per_class_recall",
+           "mean_rank_correlation", "slid_mean", "balanced_accuracy", "score_predictions"]
+
+
+def sigmoid(x: float | np.ndarray) -> np.floating | np.ndarray:
+    """The logistic function ``1 / (1 + exp(-x))``, e.g. a probability from a logit, without overflow.
+
+    Parameters
+    ----------
+    x : float or array-like of float
+        Logits; a floating array keeps its precision (float32 stays float32), anything else is float64.
+
+    Returns
+    -------
+    numpy scalar or numpy.ndarray
+        Values in [0, 1], of the shape of ``x``.
+
+    Notes
+    -----
+    Wherever ``exp(-x)`` is finite this computes exactly ``1.0 / (1.0 + np.exp(-x))``, bit for bit, the
+    expression the study wrote by hand before; where it overflows (``x`` below about -709 in float64,
+    -88 in float32), which made that expression warn and return 0, it returns ``exp(x)`` (the same limit,
+    tiny rather than 0), without a warning.
+
+    Examples
+    --------
+    >>> sigmoid(0.0)
+    np.float64(0.5)
+    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist()
+    [0.0, 0.5, 1.0]
+    >>> sigmoid(np.float32([2.0])).dtype
+    dtype('float32')
+    """
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(float)
+    with np.errstate(over="ignore"):
+        decay = np.exp(-x)
+        out = np.where(np.isinf(decay), np.exp(x), 1.0 / (1.0 + decay))
+    return out if out.ndim else out[()]
 
 
 def auroc(labels, scores) -> float:
@@ -160,17 +199,37 @@ def balanced_accuracy(true: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict[str, object]:
-    """Balanced accuracy with a 95% bootstrap interval (records resampled, stratified by true cause so
-    every class stays present), the recall and count of each class, and the accuracy of always
-    answering the most common cause for scale."""
+    """Balanced accuracy of predicted classes with its bootstrap interval, per-class recall and scale.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Columns ``true`` and ``predicted`` (class labels, e.g. cause names), one row per record.
+    n_boot : int, default 1000
+        Number of resamples of the records, stratified by true class so that every class stays present
+        (:func:`lslib.evaluation.resampling.resample_indices` with ``strata``).
+    seed : int, default 0
+        Seed of the resamples.
+
+    Returns
+    -------
+    dict
+        ``balanced_accuracy`` with its 95% interval ``low``, ``high``; ``recall`` and ``count`` per class;
+        plain ``accuracy``; ``chance_balanced_accuracy`` (always answering one class); ``matrix``, the
+        counts of true (rows) against predicted (columns) classes.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"true": ["rain"] * 6 + ["quake"] * 2, "predicted": ["rain"] * 7 + ["quake"]})
+    >>> scores = score_predictions(table, n_boot=200)
+    >>> scores["balanced_accuracy"], scores["chance_balanced_accuracy"], scores["low"] <= 0.75 <= scores["high"]
+    (0.75, 0.5, True)
+    """
     true, predicted = predictions["true"].to_numpy(), predictions["predicted"].to_numpy()
-    rng = np.random.default_rng(seed)
-    members = [np.nonzero(true == c)[0] for c in np.unique(true)]
-    draws = [balanced_accuracy(true[pick], predicted[pick])
-             for pick in (np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot))]
+    value, low, high = bootstrap(lambda pick: balanced_accuracy(true[pick], predicted[pick]), len(true),
+                                 strata=true, n_boot=n_boot, seed=seed)
     classes = list(np.unique(true))
-    return {"balanced_accuracy": balanced_accuracy(true, predicted),
-            "low": float(np.percentile(draws, 2.5)), "high": float(np.percentile(draws, 97.5)),
+    return {"balanced_accuracy": value, "low": low, "high": high,
             "recall": {c: float((predicted[true == c] == c).mean()) for c in classes},
             "count": {c: int((true == c).sum()) for c in classes},
             "accuracy": float((true == predicted).mean()),

@@ -55,7 +55,7 @@ def predict(model: SpatioTemporalPredictor, dataset, batch_size: int = 256) -> d
 def combine(members: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """A deep ensemble: mean probability (and its logit), the members' spread (standard deviation of
     their probabilities, the confidence the chapter reports), mean cause distribution and attention."""
-    probabilities = np.stack([1.0 / (1.0 + np.exp(-m["logit"])) for m in members])
+    probabilities = np.stack([evaluation.sigmoid(m["logit"]) for m in members])
     mean = probabilities.mean(axis=0).clip(1e-6, 1 - 1e-6)
     out = dict(members[0])
     out.update(logit=np.log(mean / (1 - mean)), spread=probabilities.std(axis=0),
@@ -68,4 +68,4 @@ def calibrate(val: dict[str, np.ndarray], *others: dict[str, np.ndarray]) -> tup
     """Temperature scaling fitted on the validation windows; returns T and the calibrated
     probabilities of ``val`` and of each of ``others``."""
     temperature = evaluation.fit_temperature(val["logit"], val["label"])
-    return temperature, [1.0 / (1.0 + np.exp(-p["logit"] / temperature)) for p in (val, *others)]
+    return temperature, [evaluation.sigmoid(p["logit"] / temperature) for p in (val, *others)]
