@@ -82,7 +82,8 @@ def test_fit_writes_config_and_checkpoints_that_load(tmp_path):
     for a, b in zip(model.state_dict().values(), fresh.state_dict().values()):
         assert torch.equal(a.cpu(), b)
     path = save_checkpoint(fresh, tmp_path / "again.pt", note="x")
-    assert torch.load(path, weights_only=False)["note"] == "x"
+    assert load_checkpoint(fresh, path)["note"] == "x"
+    assert set(torch.load(path, weights_only=True)) == set(fresh.state_dict())  # the .pt holds weights only
     loss = evaluate(fresh, loaders(data, data, 8, 0)["val"])["loss"]
     assert np.isfinite(loss)
 
@@ -141,3 +142,17 @@ def test_real_ndvi_frames_are_resampled_to_30_m(mirror, monkeypatch):
     assert frames["image"].shape[1:] == (1, 32, 32) and 20 < len(frames["image"]) < 68
     assert (frames["mask"].mean(axis=(1, 2)) >= 0.7).all()
     assert 0.1 < frames["median_ndvi"].min() < frames["median_ndvi"].max() < 0.9
+
+
+class _Payload:
+    """Stands for an object a malicious checkpoint would unpickle."""
+
+
+def test_a_checkpoint_holding_pickled_objects_is_refused(tmp_path):
+    import pickle
+
+    model = torch.nn.Linear(2, 1)
+    path = tmp_path / "evil.pt"
+    torch.save({"weight": torch.zeros(1, 2), "bias": torch.zeros(1), "payload": _Payload()}, path)
+    with pytest.raises(pickle.UnpicklingError):
+        load_checkpoint(model, path)

@@ -682,10 +682,8 @@ class _RunReport:
 def code_fingerprint(project: Project) -> str:
     """sha256 of everything a chapter's result depends on besides its notebook and parameters: the
     lslib package (code, profiles, registry) and the pinned environment."""
-    import lslib
-
     digest = hashlib.sha256()
-    package = Path(lslib.__file__).parent
+    package = Path(__file__).resolve().parents[1]  # the lslib package folder
     files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".csv"))
     entries = [(path.relative_to(package.parent).as_posix(), path) for path in files]
     if (project.root / "constraints.txt").is_file():
