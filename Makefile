@@ -54,10 +54,12 @@ test: env chromium
 	$(PY) -m lslib run --profile smoke
 	$(PY) -m pytest --nbval-lax --nbval-current-env tests lslib _build/run/smoke/*.ipynb
 
-# Lint and format with ruff, configured in pyproject.toml (notebooks are checked by the tests).
+# Lint and format with ruff, and check with deptry that every imported package is declared (both
+# configured in pyproject.toml; the notebooks' cells are checked by the tests).
 lint: env
 	$(VENV)/bin/ruff format --check lslib tests benchmarks conftest.py
 	$(VENV)/bin/ruff check lslib tests benchmarks conftest.py
+	$(VENV)/bin/deptry lslib tests notebooks benchmarks
 
 format: env
 	$(VENV)/bin/ruff format lslib tests benchmarks conftest.py

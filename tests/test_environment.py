@@ -80,3 +80,13 @@ def test_chromium_named_by_lslib_chromium_is_used(tmp_path):
     result = subprocess.run(["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True,
                             text=True, timeout=30)
     assert result.returncode == 0 and str(fake) in result.stdout
+
+
+def test_every_data_source_is_credited_in_the_readme_and_the_citation():
+    sources = ("Global Landslide Catalog", "India Meteorological Department", "eo-learn", "PrecLand",
+               "Planetary Computer", "Landsat 8 OLI Level-1", "Open-Meteo")
+    readme = (ROOT / "README.md").read_text()
+    titles = " ".join(str(r) for r in yaml.safe_load((ROOT / "CITATION.cff").read_text())["references"])
+    for source in sources:
+        assert source.lower() in readme.lower(), f"README's data table misses {source}"
+        assert source.lower() in titles.lower(), f"CITATION.cff references miss {source}"
