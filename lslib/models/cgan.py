@@ -253,13 +253,17 @@ class ScenarioGAN(nn.Module):
 
     @torch.no_grad()
     def sample(self, source: Tensor, scenario: Tensor, k: int, seed: int = 0, trigger: Tensor | None = None) -> Tensor:
-        """``k`` futures per input, (k, B, C, H, W), from z drawn with ``seed`` (reproducible)."""
+        """``k`` futures per input, (k, B, C, H, W), from z drawn with ``seed`` (reproducible on any
+        device: z is drawn on the CPU). The inputs are moved to the model's device, and so is the result."""
         self.eval()
+        device = next(self.parameters()).device
+        source, scenario = source.to(device), scenario.to(device)
+        trigger = None if trigger is None else trigger.to(device)
         generator = torch.Generator().manual_seed(seed)
         futures = []
         for _ in range(k):
             z = self.sample_z(len(source), generator)
-            futures.append(self.generate(source, scenario, None if z is None else z.to(source.device), trigger))
+            futures.append(self.generate(source, scenario, None if z is None else z.to(device), trigger))
         return torch.stack(futures)
 
     # ------------------------------------------------------------------ losses

@@ -144,9 +144,11 @@ def _log_epoch(history: "History", train: "_Means", model: nn.Module, loaders: d
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: Iterable[dict[str, torch.Tensor]], device: torch.device | str = "cpu") -> dict[str, float]:
-    """Mean of every scalar loss of ``model.training_step`` over ``loader``, in evaluation mode."""
-    device = torch.device(device)
+def evaluate(model: nn.Module, loader: Iterable[dict[str, torch.Tensor]],
+             device: torch.device | str | None = None) -> dict[str, float]:
+    """Mean of every scalar loss of ``model.training_step`` over ``loader``, in evaluation mode, with the
+    batches moved to ``device`` (default: the device of the model's parameters)."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
     means = _Means()
     for batch in loader:
