@@ -10,8 +10,7 @@ from lslib.causes import Cause
 from lslib.data import qa as qa_bits
 from lslib.data.indices import ndvi
 from lslib.data.schema import validate
-from lslib.data.sim import simulate
-from lslib.data.sim import landcover, sensors, stability
+from lslib.data.sim import landcover, sensors, simulate, stability
 from lslib.data.sim.landcover import Cover
 from lslib.data.sim.regions import REGIONS
 from lslib.data.sim.site import simulate_site
@@ -47,8 +46,9 @@ def test_factor_of_safety_falls_with_rain_roots_and_shaking():
     wetness = np.linspace(0, 1, 11)
     fs = stability.factor_of_safety(35.0, 1.5, wetness, 2.0, 10.0, 32.0)
     assert np.all(np.diff(fs) < 0), "wetter soil must be less stable"
-    assert stability.factor_of_safety(35, 1.5, 0.5, 2.0, 0.0, 32) < stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32)
-    assert stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32, k_h=0.2) < stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32)
+    rooted = stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32)
+    assert stability.factor_of_safety(35, 1.5, 0.5, 2.0, 0.0, 32) < rooted
+    assert stability.factor_of_safety(35, 1.5, 0.5, 2.0, 10.0, 32, k_h=0.2) < rooted
     assert stability.factor_of_safety(5, 1.5, 1.0, 0.0, 0.0, 32) > 3, "gentle ground stands even saturated"
 
 
@@ -62,7 +62,7 @@ def test_roots_decay_after_clearing_instead_of_vanishing():
 
 
 def test_slides_start_only_where_the_factor_of_safety_is_below_one(slides):
-    for arrays, truth in slides:
+    for _arrays, truth in slides:
         attribution = truth["attribution"]
         assert attribution["actual"] < 1.0
         assert truth["initiation"].sum() >= 6
@@ -83,7 +83,7 @@ def test_the_cause_is_attributed_by_the_physics(slides):
                 "heavy_rainfall": Cause.HEAVY_RAINFALL, "earthquake": Cause.EARTHQUAKE}
     matches = [arrays["cause"] == expected[truth["kind"]] for arrays, truth in slides]
     assert np.mean(matches) >= 0.7
-    for arrays, truth in slides:
+    for _arrays, truth in slides:
         chosen = truth["attribution"]["counterfactual"][truth["attribution"]["choice"]]
         assert chosen >= max(truth["attribution"]["counterfactual"].values()) - 1e-9 or chosen >= 1.0
 
@@ -221,3 +221,69 @@ def test_sar_channels_skip_padded_frames():
     patches = frame_patches(padded, with_sar=True, max_cloud=1.0)
     assert np.isfinite(patches["image"]).all()
     assert (patches["image"][:, 6:] != 0).any()  # real SAR from the nearest dated frame, not padding
+
+
+# ---- the scenario registry ------------------------------------------------------------------
+
+
+def test_every_scenario_the_simulator_draws_has_a_registered_builder():
+    from lslib.causes import CAUSE_KEYS
+    from lslib.data.sim.scenarios import SCENARIO_BUILDERS, scenario_kinds
+
+    assert set(scenario_kinds()) == set(CAUSE_KEYS) == set(SCENARIO_BUILDERS)
+    for region in REGIONS.values():  # the kinds simulate() draws from, by each region's frequencies
+        assert set(region.scenario_weights) <= set(SCENARIO_BUILDERS), region.name
+
+
+def test_an_unknown_scenario_is_refused_naming_the_registered_kinds():
+    from lslib.data.sim import terrain
+    from lslib.data.sim.scenarios import build_scenario, scenario_kinds
+
+    rng = np.random.default_rng(0)
+    dem = terrain.make_dem(16, "valley", 300.0, 1500.0, rng)
+    slope, _ = terrain.slope_aspect(dem)
+    with pytest.raises(ValueError, match="Unknown scenario 'meteorite'; registered scenarios are") as error:
+        build_scenario("meteorite", dem, slope, REGIONS["china"], 400, (150, 300), rng)
+    assert all(kind in str(error.value) for kind in scenario_kinds())
+
+
+def test_builders_register_by_name_once_and_are_picked_by_name(monkeypatch):
+    from lslib.data.sim import scenarios, terrain
+
+    monkeypatch.setattr(scenarios, "SCENARIO_BUILDERS", dict(scenarios.SCENARIO_BUILDERS))
+
+    @scenarios.register_scenario("landfill")
+    def _landfill(scenario, setting, rng):
+        scenario.details.update(tipped_day=setting.middle, draw=float(rng.random()))
+
+    with pytest.raises(ValueError, match="'landfill' is already registered"):
+        scenarios.register_scenario("landfill")(_landfill)
+    rng = np.random.default_rng(0)
+    dem = terrain.make_dem(16, "valley", 300.0, 1500.0, rng)
+    slope, _ = terrain.slope_aspect(dem)
+    built = scenarios.build_scenario("landfill", dem, slope, REGIONS["china"], 400, (150, 300), rng)
+    assert built.kind == "landfill" and built.details["tipped_day"] == 225 and built.factors == ("rain",)
+    assert "landfill" in scenarios.scenario_kinds()
+
+
+@pytest.mark.parametrize("kind", ["volcanic_eruption", "earthquake", "deforestation", "heavy_rainfall", "mining",
+                                  "construction", "thriving_forest"])
+def test_each_builder_is_deterministic_and_leaves_the_initial_land_alone(kind):
+    from lslib.data.sim import terrain
+    from lslib.data.sim.scenarios import build_scenario
+
+    def draw():
+        rng = np.random.default_rng(5)
+        dem = terrain.make_dem(32, "valley", 300.0, 1500.0, rng)
+        slope, _ = terrain.slope_aspect(dem)
+        return build_scenario(kind, dem, slope, REGIONS["china"], 500, (150, 400), rng), rng.random()
+
+    (first, after_first), (second, after_second) = draw(), draw()
+    assert after_first == after_second, "the builder must draw the same numbers every time"
+    initial = first.initial.cover.copy()
+    late, again = first.state(490), second.state(490)
+    for name in ("dem", "cover", "cleared_day", "surcharge_kpa", "reservoir_wetness"):
+        np.testing.assert_array_equal(getattr(late, name), getattr(again, name))
+    np.testing.assert_array_equal(first.initial.cover, initial)  # state() works on a copy
+    assert first.factors[0] == "rain"
+    assert len(first.factors) == (1 if kind in ("thriving_forest", "heavy_rainfall") else 2)

@@ -37,11 +37,15 @@ Variables (units in ``attrs["units"]``)
     ``landslide (site)``, bool; ``event_time (site)``; ``reference_time (site)``;
     ``cause (site)``, int; ``scar_mask (site, y, x)``, bool
         Labels. ``cause`` indexes :class:`lslib.causes.Cause` (``thriving_forest`` for sites
-        without a slide, -1 for a real event whose catalogued trigger maps to no cause). ``reference_time`` is the event time of a slide and a matched date for
-        sites without one, so forecasting windows can end before it for both.
+        without a slide, -1 for a real event whose catalogued trigger maps to no cause).
+        ``reference_time`` is the event time of a slide and a matched date for sites without one,
+        so forecasting windows can end before it for both.
 
 Oracle variables (``attrs["role"] == "oracle"``, e.g. ``fs_min``) are kept for analysis and are
 never model inputs; :func:`model_inputs` lists what a model may read.
+
+Sources write their stacks through :func:`lslib.data.layout.assemble`, which checks them with
+:func:`validate` before handing them on.
 
 Examples
 --------
@@ -53,7 +57,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import xarray as xr

@@ -15,20 +15,24 @@ installed. Only chapter 1 calls this module; later chapters read the stored stac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from lslib.data.layout import assemble, layout_attrs
 from lslib.data.qa import cloud_fraction, invalid_mask
-from lslib.data.schema import LANDSAT_BANDS, PIXEL_SIZE_M, SAR_POLS, SCHEMA_VERSION, site_grid, validate
-from lslib.errors import DataUnavailable
+from lslib.data.schema import LANDSAT_BANDS, PIXEL_SIZE_M, SAR_POLS, site_grid, validate
 from lslib.data.sites import Site
+from lslib.errors import DataUnavailable
 
-__all__ = ["PLANETARY_COMPUTER", "EARTH_SEARCH", "ENDPOINTS", "LANDSAT", "SENTINEL1", "EmptySearch", "search", "load", "acquire", "stack_sites", "showcase_events", "acquire_events"]
+__all__ = ["PLANETARY_COMPUTER", "EARTH_SEARCH", "ENDPOINTS", "LANDSAT", "SENTINEL1", "EmptySearch", "search", "load",
+           "acquire", "stack_sites", "showcase_events", "acquire_events"]
 
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
 EARTH_SEARCH = "https://earth-search.aws.element84.com/v1"
@@ -124,8 +128,10 @@ def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDS
     except Exception as error:
         raise DataUnavailable(f"STAC search failed ({type(error).__name__}: {error}) for {query_text}") from error
     if max_cloud is not None:  # always also on the client: servers without the query extension ignore it
-        found = [i for i in found if i.properties.get("eo:cloud_cover") is None or i.properties["eo:cloud_cover"] < max_cloud]
-    cloud_of = lambda item: item.properties.get("eo:cloud_cover") if item.properties.get("eo:cloud_cover") is not None else 100.0  # noqa: E731
+        found = [i for i in found
+                 if i.properties.get("eo:cloud_cover") is None or i.properties["eo:cloud_cover"] < max_cloud]
+    cloud_of = lambda item: (item.properties.get("eo:cloud_cover") if item.properties.get("eo:cloud_cover") is not None
+                             else 100.0)
     if platform is not None:
         found = [i for i in found if i.properties.get("platform") == platform]
     best: dict[tuple[str, str], Any] = {}
@@ -213,77 +219,112 @@ def load(items: Sequence, site: Site, resolution: float = 30.0, *, mask_clouds: 
     Returns
     -------
     xarray.Dataset
-        Validated stack with one site; reflectance is dask-backed until computed.
+        Validated stack with one site (assembled by :func:`lslib.data.layout.assemble`); reflectance,
+        QA, cloud fraction and SAR are dask-backed until computed.
     """
     if resolution != PIXEL_SIZE_M:
-        raise ValueError(f"The study's layout is on a {PIXEL_SIZE_M:.0f} m grid; resolution={resolution} is not supported")
+        raise ValueError(f"The study's layout is on a {PIXEL_SIZE_M:.0f} m grid; resolution={resolution} "
+                         "is not supported")
     chunks = chunks or {"time": 1, "x": site.size, "y": site.size}
     landsat = [i for i in items if (i.collection_id or "").startswith("landsat")]
     sentinel = [i for i in items if (i.collection_id or "").startswith("sentinel-1")]
     if not landsat:
         raise DataUnavailable(f"No Landsat item to load over {site.name!r}")
-    optical = _load_collection(landsat, list(LANDSAT_BANDS) + ["qa_pixel"], site, chunks)
-    bands = [_scaled(optical[b], _asset_meta(landsat, b)) for b in LANDSAT_BANDS]
-    reflectance = xr.concat(bands, dim="band").assign_coords(band=list(LANDSAT_BANDS)).transpose("time", "band", "y", "x")
-    qa = optical["qa_pixel"].fillna(1).astype("uint16") if optical["qa_pixel"].dtype.kind == "f" else optical["qa_pixel"].astype("uint16")
+    reflectance, qa, dates = _optical(landsat, site, chunks, mask_clouds)
+    sar, sar_dates = _radar(sentinel, site, chunks)
+    fraction = xr.apply_ufunc(cloud_fraction, qa, input_core_dims=[["y", "x"]], dask="parallelized",
+                              output_dtypes=[float]).astype("float32")
+    y_offsets, x_offsets = site_grid(site.size)
+    on_grid = lambda a: _one_site(a.assign_coords(y=y_offsets, x=x_offsets))
+    variables = {
+        "reflectance": on_grid(reflectance).assign_attrs(units="1"),
+        "qa_pixel": on_grid(qa),
+        "cloud_fraction": _one_site(fraction).assign_attrs(units="1"),
+        "sar": on_grid(sar).astype("float32").assign_attrs(units="dB"),
+        "date": (("site", "time"), dates[None].astype("datetime64[ns]")),
+        "sar_date": (("site", "sar_time"), sar_dates[None].astype("datetime64[ns]")),
+    }
+    weather = _weather(rain, dates)
+    for name, units in (("rain_1d", "mm"), ("rain_7d", "mm"), ("rain_30d", "mm"), ("temperature", "degC")):
+        variables[name] = (("site", "time"), weather[name][None].astype("float32"), {"units": units})
+    variables["rain_daily"] = xr.DataArray(weather["daily"][None].astype("float32"), dims=("site", "day"),
+                                           coords={"day": weather["days"]}, attrs={"units": "mm/day"})
+    variables.update(_unacquired_maps(site.size))
+    variables.update(_site_scalars(site, dates))
+    coords = {"y": ("y", y_offsets, {"units": "m"}), "x": ("x", x_offsets, {"units": "m"})}
+    collections = sorted({i.collection_id for i in items})
+    record = {"collections": collections, "items": [i.id for i in items], **(provenance or {})}
+    attrs = layout_attrs("stac:" + ",".join(collections), json.dumps(record, default=str),
+                         title=f"Landsat 8 and Sentinel-1 over {site.name} (real, STAC)")
+    return assemble(variables, coords, attrs)
+
+
+def _one_site(array: xr.DataArray) -> xr.DataArray:
+    """``array`` on a new leading ``site`` dimension (coordinate ``[0]``), without the reader's coordinates
+    (frame times, UTM x/y, ``spatial_ref``): the layout keeps dates as variables and offsets as x/y."""
+    dropped = [c for c in array.coords if c not in array.dims or c in ("x", "y", "time", "sar_time")]
+    return array.drop_vars(dropped, errors="ignore").expand_dims(site=[0])
+
+
+def _optical(items: list, site: Site, chunks: dict[str, int],
+             mask_clouds: bool) -> tuple[xr.DataArray, xr.DataArray, np.ndarray]:
+    """Landsat reflectance ``(time, band, y, x)`` (scaled, unitless; NaN where masked), QA_PIXEL
+    ``(time, y, x)`` (uint16, fill = 1) and the acquisition dates (datetime64)."""
+    optical = _load_collection(items, list(LANDSAT_BANDS) + ["qa_pixel"], site, chunks)
+    bands = [_scaled(optical[b], _asset_meta(items, b)) for b in LANDSAT_BANDS]
+    reflectance = xr.concat(bands, dim="band").assign_coords(band=list(LANDSAT_BANDS))
+    reflectance = reflectance.transpose("time", "band", "y", "x")
+    qa = optical["qa_pixel"]
+    qa = qa.fillna(1).astype("uint16") if qa.dtype.kind == "f" else qa.astype("uint16")
     qa = qa.where(qa != 0, 1)  # nodata written as 0 by the reader means fill
     if mask_clouds:
         reflectance = reflectance.where(~xr.apply_ufunc(invalid_mask, qa, dask="allowed"))
-    y_offsets, x_offsets = site_grid(site.size)
-    east, north = site.centre_utm
-    if sentinel:
-        radar = _load_collection(sentinel, list(SAR_POLS), site, chunks)
-        linear = xr.concat([_scaled(radar[p], _asset_meta(sentinel, p)) for p in SAR_POLS], dim="pol")
-        sar = 10.0 * np.log10(linear.where(linear > 0))
-        sar = sar.assign_coords(pol=list(SAR_POLS)).transpose("time", "pol", "y", "x").rename(time="sar_time")
-        sar_dates = sar["sar_time"].values
-    else:
-        sar = xr.DataArray(np.full((0, 2, site.size, site.size), np.nan, np.float32), dims=("sar_time", "pol", "y", "x"),
-                           coords={"pol": list(SAR_POLS)})
-        sar_dates = np.array([], dtype="datetime64[ns]")
-    dates = optical["time"].values
-    fraction = xr.apply_ufunc(cloud_fraction, qa, input_core_dims=[["y", "x"]], dask="parallelized",
-                              output_dtypes=[float]).astype("float32")
-    weather = _weather(rain, dates)
-    site_dim = lambda a: a.drop_vars([c for c in a.coords if c not in a.dims or c in ("x", "y", "time", "sar_time")], errors="ignore").expand_dims(site=[0])  # noqa: E731
-    data = {
-        "reflectance": site_dim(reflectance.assign_coords(y=y_offsets, x=x_offsets)).assign_attrs(units="1"),
-        "qa_pixel": site_dim(qa.assign_coords(y=y_offsets, x=x_offsets)),
-        "cloud_fraction": site_dim(fraction).assign_attrs(units="1"),
-        "sar": site_dim(sar.assign_coords(y=y_offsets, x=x_offsets)).astype("float32").assign_attrs(units="dB"),
+    return reflectance, qa, optical["time"].values
+
+
+def _radar(items: list, site: Site, chunks: dict[str, int]) -> tuple[xr.DataArray, np.ndarray]:
+    """Sentinel-1 RTC backscatter ``(sar_time, pol, y, x)`` in dB (NaN where nodata or not positive) and
+    its dates; without items, an empty ``sar_time`` dimension."""
+    if not items:
+        sar = xr.DataArray(np.full((0, 2, site.size, site.size), np.nan, np.float32),
+                           dims=("sar_time", "pol", "y", "x"), coords={"pol": list(SAR_POLS)})
+        return sar, np.array([], dtype="datetime64[ns]")
+    radar = _load_collection(items, list(SAR_POLS), site, chunks)
+    linear = xr.concat([_scaled(radar[p], _asset_meta(items, p)) for p in SAR_POLS], dim="pol")
+    sar = 10.0 * np.log10(linear.where(linear > 0))
+    sar = sar.assign_coords(pol=list(SAR_POLS)).transpose("time", "pol", "y", "x").rename(time="sar_time")
+    return sar, sar["sar_time"].values
+
+
+def _unacquired_maps(size: int) -> dict[str, tuple]:
+    """DEM and slope (NaN: no DEM collection is loaded) and the scar mask (unknown: all False)."""
+    nan_map = np.full((1, size, size), np.nan, np.float32)
+    return {
+        "dem": (("site", "y", "x"), nan_map, {"units": "m", "comment": "not acquired (no DEM collection loaded)"}),
+        "slope": (("site", "y", "x"), nan_map.copy(), {"units": "degrees", "comment": "not acquired"}),
+        "scar_mask": (("site", "y", "x"), np.zeros((1, size, size), bool),
+                      {"comment": "unknown for catalogued events: all False"}),
     }
-    ds = xr.Dataset(data)
-    ds["date"] = (("site", "time"), dates[None].astype("datetime64[ns]"))
-    ds["sar_date"] = (("site", "sar_time"), sar_dates[None].astype("datetime64[ns]"))
-    for name, units in (("rain_1d", "mm"), ("rain_7d", "mm"), ("rain_30d", "mm"), ("temperature", "degC")):
-        ds[name] = (("site", "time"), weather[name][None].astype("float32"), {"units": units})
-    days = weather["days"]
-    ds = ds.assign_coords(day=days)
-    ds["rain_daily"] = (("site", "day"), weather["daily"][None].astype("float32"), {"units": "mm/day"})
-    nan_map = np.full((1, site.size, site.size), np.nan, np.float32)
-    ds["dem"] = (("site", "y", "x"), nan_map, {"units": "m", "comment": "not acquired (no DEM collection loaded)"})
-    ds["slope"] = (("site", "y", "x"), nan_map.copy(), {"units": "degrees", "comment": "not acquired"})
-    ds["scar_mask"] = (("site", "y", "x"), np.zeros((1, site.size, site.size), bool),
-                       {"comment": "unknown for catalogued events: all False"})
+
+
+def _site_scalars(site: Site, dates: np.ndarray) -> dict[str, tuple]:
+    """The per-site variables: place, UTM zone and centre (m), and the labels (the reference time is the
+    site's, else its event's, else the last frame's date)."""
+    east, north = site.centre_utm
     event = np.datetime64(site.event_time, "ns") if site.event_time is not None else np.datetime64("NaT", "ns")
     reference = np.datetime64(site.reference_time or site.event_time or dates[-1], "ns")
     scalars = {"lat": (site.lat, "degrees_north"), "lon": (site.lon, "degrees_east"), "region": (site.region, None),
                "country": (site.country, None), "epsg": (site.epsg, None), "easting": (east, "m"),
                "northing": (north, "m"), "landslide": (site.event_time is not None, None), "event_time": (event, None),
                "reference_time": (reference, None), "cause": (int(site.cause), None)}
-    for name, (value, units) in scalars.items():
-        ds[name] = (("site",), np.array([value]), {"units": units} if units else {})
-    ds = ds.assign_coords(y=("y", y_offsets, {"units": "m"}), x=("x", x_offsets, {"units": "m"}))
-    collections = sorted({i.collection_id for i in items})
-    record = {"collections": collections, "items": [i.id for i in items], **(provenance or {})}
-    ds.attrs.update(source="stac:" + ",".join(collections), provenance=json.dumps(record, default=str),
-                    schema_version=SCHEMA_VERSION, title=f"Landsat 8 and Sentinel-1 over {site.name} (real, STAC)")
-    return validate(ds)
+    return {name: (("site",), np.array([value]), {"units": units} if units else {})
+            for name, (value, units) in scalars.items()}
 
 
 def _weather(rain: pd.DataFrame | None, dates: np.ndarray) -> dict[str, np.ndarray]:
     if rain is None or rain.empty:
-        days = pd.date_range(pd.Timestamp(dates[0]).normalize() - pd.Timedelta(days=30), pd.Timestamp(dates[-1]).normalize())
+        days = pd.date_range(pd.Timestamp(dates[0]).normalize() - pd.Timedelta(days=30),
+                             pd.Timestamp(dates[-1]).normalize())
         nan = np.full(len(dates), np.nan)
         return {"days": days.values, "daily": np.full(len(days), np.nan), "rain_1d": nan, "rain_7d": nan,
                 "rain_30d": nan, "temperature": nan}
@@ -291,7 +332,7 @@ def _weather(rain: pd.DataFrame | None, dates: np.ndarray) -> dict[str, np.ndarr
     index = pd.DatetimeIndex(daily.index)
     on = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
     totals = {w: daily.rolling(w, min_periods=w).sum() for w in (1, 7, 30)}  # NaN until w days are known
-    pick = lambda series: series.reindex(on).to_numpy(dtype=float)  # noqa: E731
+    pick = lambda series: series.reindex(on).to_numpy(dtype=float)
     temperature = rain["temperature_c"].astype(float) if "temperature_c" in rain else pd.Series(np.nan, index=index)
     return {"days": index.values, "daily": daily.to_numpy(), "rain_1d": pick(totals[1]), "rain_7d": pick(totals[7]),
             "rain_30d": pick(totals[30]), "temperature": pick(temperature)}
@@ -318,10 +359,8 @@ def acquire(site: Site, start: str, end: str, *, api_url: str = PLANETARY_COMPUT
     def build() -> xr.Dataset:
         items = search(site, start, end, [LANDSAT], api_url=api_url, max_cloud=max_cloud, platform=platform)
         if sentinel1 and api_url.rstrip("/") != EARTH_SEARCH:
-            try:
+            with contextlib.suppress(EmptySearch):  # Landsat alone still makes a stack; the SAR dimension is then empty
                 items += search(site, start, end, [SENTINEL1], api_url=api_url)
-            except EmptySearch:
-                pass  # Landsat alone still makes a stack; the SAR dimension is then empty
         started = time.perf_counter()
         lazy = load(items, site, rain=rain, provenance={"api": api_url, "query": query})
         if scheduler is not None:
@@ -362,9 +401,8 @@ def stack_sites(stacks: Sequence[xr.Dataset]) -> xr.Dataset:
     joined["scar_mask"] = joined["scar_mask"].astype(bool)
     joined["epsg"] = joined["epsg"].astype(int)
     joined["cause"] = joined["cause"].astype(int)
-    joined.attrs["source"] = stacks[0].attrs["source"]
-    joined.attrs["provenance"] = json.dumps([json.loads(s.attrs["provenance"]) for s in stacks])
-    joined.attrs["schema_version"] = SCHEMA_VERSION
+    joined.attrs.update(layout_attrs(stacks[0].attrs["source"],
+                                     json.dumps([json.loads(s.attrs["provenance"]) for s in stacks])))
     return validate(joined)
 
 

@@ -27,15 +27,17 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from lslib.causes import CAUSE_KEYS
-from lslib.data.schema import LANDSAT_BANDS, SAR_POLS, SCHEMA_VERSION, site_grid, validate
+from lslib.data.layout import assemble, layout_attrs
+from lslib.data.schema import LANDSAT_BANDS, SAR_POLS, site_grid
 from lslib.data.sim.regions import REGIONS, get_region
 from lslib.data.sim.site import calendar, simulate_site
 from lslib.data.sim.terrain import MIN_SIZE
@@ -94,42 +96,45 @@ def _simulate_chunk(indices: list[int], regions: list[str], kinds: list[str], n_
     return sites
 
 
+#: Attributes of the per-site variables of a simulated stack (units as :mod:`lslib.data.schema` requires).
+_SITE_SCALAR_ATTRS: dict[str, dict[str, Any]] = {
+    "lat": {"units": "degrees_north"},
+    "lon": {"units": "degrees_east"},
+    "easting": {"units": "m"},
+    "northing": {"units": "m"},
+    "scenario": {"long_name": "land-change scenario applied (not the label: see cause)"},
+    "pga_g": {"units": "g", "long_name": "peak ground acceleration of the site's earthquake (0: none)"},
+    "quake_time": {"long_name": "date of the site's earthquake (NaT: none)"},
+    "cause": {"long_name": "landslide cause (lslib.causes.Cause)", "flag_values": list(range(len(CAUSE_KEYS))),
+              "flag_meanings": " ".join(CAUSE_KEYS)},
+}
+_TEXT_SCALARS = ("region", "country", "scenario")
+
+
 def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[str, Any]) -> xr.Dataset:
+    """Stack the per-site arrays of :func:`simulate_site` along ``site`` into a validated layout.
+
+    Parameters
+    ----------
+    sites : list of dict
+        The ``arrays`` of :func:`~lslib.data.sim.site.simulate_site`, all of the same ``n_times`` and ``size``.
+    n_times : int
+        Landsat frames per site (sets the day calendar when ``sites`` is empty).
+    size : int
+        Pixels per side.
+    start : str
+        First simulated day (ISO date), the first ``day`` coordinate.
+    attrs : dict
+        The stack's attributes (see :func:`lslib.data.layout.layout_attrs`).
+
+    Returns
+    -------
+    xarray.Dataset
+        Assembled and validated by :func:`lslib.data.layout.assemble`.
+    """
     y, x = site_grid(size)
     n_days = len(sites[0]["rain_daily"]) if sites else calendar(n_times)
-    stack = lambda key: np.stack([s[key] for s in sites])  # noqa: E731
-    data = {
-        "reflectance": (("site", "time", "band", "y", "x"), stack("reflectance"), {"units": "1", "long_name": "surface reflectance"}),
-        "qa_pixel": (("site", "time", "y", "x"), stack("qa_pixel"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
-        "date": (("site", "time"), stack("date"), {"long_name": "Landsat 8 acquisition date"}),
-        "cloud_fraction": (("site", "time"), stack("cloud_fraction"), {"units": "1"}),
-        "rain_1d": (("site", "time"), stack("rain_1d"), {"units": "mm"}),
-        "rain_7d": (("site", "time"), stack("rain_7d"), {"units": "mm"}),
-        "rain_30d": (("site", "time"), stack("rain_30d"), {"units": "mm"}),
-        "temperature": (("site", "time"), stack("temperature"), {"units": "degC"}),
-        "sar": (("site", "sar_time", "pol", "y", "x"), stack("sar"), {"units": "dB", "long_name": "Sentinel-1 sigma0"}),
-        "sar_date": (("site", "sar_time"), stack("sar_date"), {"long_name": "Sentinel-1 acquisition date"}),
-        "rain_daily": (("site", "day"), stack("rain_daily"), {"units": "mm/day"}),
-        "dem": (("site", "y", "x"), stack("dem"), {"units": "m"}),
-        "slope": (("site", "y", "x"), stack("slope"), {"units": "degrees"}),
-        "scar_mask": (("site", "y", "x"), stack("scar_mask"), {"long_name": "landslide scar and deposit"}),
-        "fs_min": (("site", "day"), stack("fs_min"), {"units": "1", "role": "oracle",
-                                                      "long_name": "daily minimum factor of safety (never a model input)"}),
-        "fs_unstable_px": (("site", "day"), stack("fs_unstable_px"), {
-            "units": "pixels", "role": "oracle", "long_name": "pixels with factor of safety below 1 (never a model input)"}),
-    }
-    units = {"lat": "degrees_north", "lon": "degrees_east", "easting": "m", "northing": "m", "pga_g": "g"}
-    for key in _SITE_SCALARS:
-        values = np.array([s[key] for s in sites])
-        if key in ("region", "country", "scenario"):
-            values = values.astype(str)
-        attrs_ = {"units": units[key]} if key in units else {}
-        if key == "scenario":
-            attrs_["long_name"] = "land-change scenario applied (not the label: see cause)"
-        if key in ("pga_g", "quake_time"):
-            attrs_["long_name"] = {"pga_g": "peak ground acceleration of the site's earthquake (0: none)",
-                                   "quake_time": "date of the site's earthquake (NaT: none)"}[key]
-        data[key] = (("site",), values, attrs_)
+    variables = _site_variables(sites)
     coords = {
         "site": np.arange(len(sites)),
         "band": list(LANDSAT_BANDS),
@@ -138,10 +143,41 @@ def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[s
         "x": ("x", x, {"units": "m", "long_name": "offset from the site centre, east positive"}),
         "day": pd.date_range(start, periods=n_days, freq="D"),
     }
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    ds["cause"].attrs.update(long_name="landslide cause (lslib.causes.Cause)", flag_values=list(range(len(CAUSE_KEYS))),
-                             flag_meanings=" ".join(CAUSE_KEYS))
-    return ds
+    return assemble(variables, coords, attrs)
+
+
+def _site_variables(sites: list[dict]) -> dict[str, tuple]:
+    """``(dims, values, attrs)`` of every variable, the per-site arrays stacked along ``site``."""
+    stack = lambda key: np.stack([s[key] for s in sites])
+    oracle = {"role": "oracle"}
+    variables = {
+        "reflectance": (("site", "time", "band", "y", "x"), stack("reflectance"),
+                        {"units": "1", "long_name": "surface reflectance"}),
+        "qa_pixel": (("site", "time", "y", "x"), stack("qa_pixel"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
+        "date": (("site", "time"), stack("date"), {"long_name": "Landsat 8 acquisition date"}),
+        "cloud_fraction": (("site", "time"), stack("cloud_fraction"), {"units": "1"}),
+        "rain_1d": (("site", "time"), stack("rain_1d"), {"units": "mm"}),
+        "rain_7d": (("site", "time"), stack("rain_7d"), {"units": "mm"}),
+        "rain_30d": (("site", "time"), stack("rain_30d"), {"units": "mm"}),
+        "temperature": (("site", "time"), stack("temperature"), {"units": "degC"}),
+        "sar": (("site", "sar_time", "pol", "y", "x"), stack("sar"),
+                {"units": "dB", "long_name": "Sentinel-1 sigma0"}),
+        "sar_date": (("site", "sar_time"), stack("sar_date"), {"long_name": "Sentinel-1 acquisition date"}),
+        "rain_daily": (("site", "day"), stack("rain_daily"), {"units": "mm/day"}),
+        "dem": (("site", "y", "x"), stack("dem"), {"units": "m"}),
+        "slope": (("site", "y", "x"), stack("slope"), {"units": "degrees"}),
+        "scar_mask": (("site", "y", "x"), stack("scar_mask"), {"long_name": "landslide scar and deposit"}),
+        "fs_min": (("site", "day"), stack("fs_min"), {"units": "1", **oracle,
+                   "long_name": "daily minimum factor of safety (never a model input)"}),
+        "fs_unstable_px": (("site", "day"), stack("fs_unstable_px"), {"units": "pixels", **oracle,
+                           "long_name": "pixels with factor of safety below 1 (never a model input)"}),
+    }
+    for key in _SITE_SCALARS:
+        values = np.array([s[key] for s in sites])
+        if key in _TEXT_SCALARS:
+            values = values.astype(str)
+        variables[key] = (("site",), values, dict(_SITE_SCALAR_ATTRS.get(key, {})))
+    return variables
 
 
 def simulate(regions: Sequence[str] = ("america", "china", "india"), n_sites: int = 60, n_times: int = 16,
@@ -195,47 +231,57 @@ def simulate(regions: Sequence[str] = ("america", "china", "india"), n_sites: in
     """
     regions, kinds = validate_parameters(regions, n_sites, n_times, size, causes, n_workers)
     pd.Timestamp(start)  # fails early on a malformed date
-    indices = list(range(n_sites))
     arguments = (regions, kinds, n_times, size, start, seed, clouds)
     if n_workers == 1 and scheduler is None:
-        sites = []
-        chunks = [indices[i:i + 16] for i in range(0, n_sites, 16)]
-        iterator = chunks
-        if progress:
-            from tqdm.auto import tqdm
-
-            iterator = tqdm(chunks, desc="simulating sites", unit="chunk")
-        for chunk in iterator:
-            sites.extend(_simulate_chunk(chunk, *arguments))
+        sites = _simulate_here(n_sites, arguments, progress)
     else:
-        import dask
-
-        n_chunks = max(n_workers * 4, 1)
-        chunks = [c for c in np.array_split(np.array(indices), n_chunks) if len(c)]
-        tasks = [dask.delayed(_simulate_chunk)(c.tolist(), *arguments) for c in chunks]
-        if scheduler is not None:
-            try:
-                from dask.distributed import Client
-            except ImportError as error:
-                raise ImportError("scheduler= needs dask.distributed: pip install distributed") from error
-            with Client(scheduler) as client:
-                results = client.gather(client.compute(tasks))
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # fork: workers inherit the imported modules instead of re-importing them (not on Windows)
-            context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-            with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
-                results = dask.compute(*tasks, scheduler="processes", pool=pool, chunksize=1)
-        sites = [site for chunk in results for site in chunk]
+        sites = _simulate_in_parallel(n_sites, arguments, n_workers, scheduler)
     provenance = {"generator": "lslib.data.sim.simulate", "regions": regions, "n_sites": n_sites, "n_times": n_times,
                   "size": size, "causes": kinds, "seed": seed, "start": start, "clouds": clouds}
-    ds = _stack(sites, n_times, size, start, {"source": SOURCE, "provenance": json.dumps(provenance),
-                                              "schema_version": SCHEMA_VERSION,
-                                              "title": "Simulated Landsat 8 and Sentinel-1 landslide sites (lslib)"})
+    ds = _stack(sites, n_times, size, start, layout_attrs(
+        SOURCE, json.dumps(provenance), title="Simulated Landsat 8 and Sentinel-1 landslide sites (lslib)"))
     ds.attrs.update(normalisation_statistics(ds))
-    return validate(ds)
+    return ds
+
+
+def _simulate_here(n_sites: int, arguments: tuple, progress: bool) -> list[dict]:
+    """All sites in this process, 16 at a time (with a progress bar if asked)."""
+    indices = list(range(n_sites))
+    chunks = [indices[i:i + 16] for i in range(0, n_sites, 16)]
+    if progress:
+        from tqdm.auto import tqdm
+
+        chunks = tqdm(chunks, desc="simulating sites", unit="chunk")
+    sites = []
+    for chunk in chunks:
+        sites.extend(_simulate_chunk(chunk, *arguments))
+    return sites
+
+
+def _simulate_in_parallel(n_sites: int, arguments: tuple, n_workers: int, scheduler: str | None) -> list[dict]:
+    """All sites as dask tasks (four chunks per worker) on a ``dask.distributed`` scheduler, or else on a
+    process pool of ``n_workers``; sites come back in order, identical to a serial run."""
+    import dask
+
+    n_chunks = max(n_workers * 4, 1)
+    chunks = [c for c in np.array_split(np.arange(n_sites), n_chunks) if len(c)]
+    tasks = [dask.delayed(_simulate_chunk)(c.tolist(), *arguments) for c in chunks]
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client
+        except ImportError as error:
+            raise ImportError("scheduler= needs dask.distributed: pip install distributed") from error
+        with Client(scheduler) as client:
+            results = client.gather(client.compute(tasks))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork: workers inherit the imported modules instead of re-importing them (not on Windows)
+        context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+        with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+            results = dask.compute(*tasks, scheduler="processes", pool=pool, chunksize=1)
+    return [site for chunk in results for site in chunk]
 
 
 def normalisation_statistics(ds: xr.Dataset) -> dict[str, list[float]]:
@@ -276,7 +322,7 @@ def simulated_stack(directory: str | Path = "data", **parameters: Any) -> tuple[
         stack.attrs["sim_n_workers"] = int(parameters.get("n_workers", 1))
         return stack
 
-    stack, path, hit = cached("sim", arguments, build, directory)
+    stack, path, hit = cached("sim", arguments, build, directory, rebuild_corrupt=True)
     return stack, path, hit, float(stack.attrs.get("sim_seconds", float("nan")))
 
 

@@ -66,7 +66,8 @@ def spectral_library() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(20140730)
     for name, mean in _TABLE.items():
         mean = np.asarray(mean)
-        library[name] = np.clip(mean * rng.normal(1.0, 0.08, size=(40, 1)) * rng.normal(1.0, 0.03, size=(40, 6)), 0.005, None)
+        library[name] = np.clip(mean * rng.normal(1.0, 0.08, size=(40, 1)) * rng.normal(1.0, 0.03, size=(40, 6)),
+                                0.005, None)
     return library
 
 
@@ -89,7 +90,7 @@ def surface_reflectance(cover: np.ndarray, green: np.ndarray, sample_index: np.n
     plus sensor noise (sd 0.003) and Collection 2 quantisation (2.75e-5 per DN).
     """
     library = spectral_library()
-    pick = lambda name: library[name][sample_index % len(library[name])]  # noqa: E731 - (H, W, 6)
+    pick = lambda name: library[name][sample_index % len(library[name])]  # (H, W, 6)
     vegetation = pick("vegetation")
     vegetation = np.where((cover == Cover.FOREST)[..., None], vegetation * _FOREST_SCALE, vegetation)
     background = pick("soil")

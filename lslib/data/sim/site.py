@@ -21,7 +21,7 @@ from lslib.data.schema import utm_epsg
 from lslib.data.sim import landcover, sensors, stability, terrain, weather
 from lslib.data.sim.landcover import Cover
 from lslib.data.sim.regions import Region
-from lslib.data.sim.scenarios import FACTOR_CAUSE, LandState, build_scenario
+from lslib.data.sim.scenarios import FACTOR_CAUSE, LandState, Scenario, build_scenario
 
 __all__ = ["simulate_site", "SiteHistory", "calendar", "LANDSAT_REVISIT_DAYS", "SENTINEL1_REVISIT_DAYS", "MIN_SLIDE_PX"]
 
@@ -122,8 +122,9 @@ def _fs(state: LandState, day: int, api: np.ndarray, wet_topo: np.ndarray, k_h: 
     slope, _, depth = _slope_maps(state)
     wet = stability.wetness(api[:, None, None], wet_topo[None], saturation) + state.reservoir_wetness[None]
     return stability.factor_of_safety(
-        slope[None], depth[None], wet, state.soil_cohesion_kpa[None], _cohesion(state, day, forest_kpa, was_forest)[None],
-        state.friction_deg[None], k_h=np.asarray(k_h)[:, None, None], surcharge_kpa=state.surcharge_kpa[None])
+        slope[None], depth[None], wet, state.soil_cohesion_kpa[None],
+        _cohesion(state, day, forest_kpa, was_forest)[None], state.friction_deg[None],
+        k_h=np.asarray(k_h)[:, None, None], surcharge_kpa=state.surcharge_kpa[None])
 
 
 def _with_scar(state: LandState, scar: np.ndarray | None, event_day: int | None, day: int) -> LandState:
@@ -135,6 +136,51 @@ def _with_scar(state: LandState, scar: np.ndarray | None, event_day: int | None,
     state.changed_day = np.where(scar, float(event_day), state.changed_day)
     state.cleared_day = np.where(scar, np.nan, state.cleared_day)
     return state
+
+
+@dataclass
+class _Placement:
+    """Where a site lies and when it is observed (drawn first from the site's stream)."""
+
+    lat: float  # degrees
+    lon: float  # degrees
+    place: str
+    epsg: int  # WGS 84 / UTM zone
+    easting: float  # m, site centre in that zone
+    northing: float  # m
+    size: int  # pixels per side
+    n_times: int  # Landsat frames
+    days: pd.DatetimeIndex  # every simulated day
+    frame_days: np.ndarray  # Landsat acquisitions, indices into ``days``
+    sar_days: np.ndarray  # Sentinel-1 acquisitions, indices into ``days``
+
+    @property
+    def n_days(self) -> int:
+        """Length of the simulated period, days."""
+        return len(self.days)
+
+    @property
+    def window(self) -> tuple[int, int]:
+        """Days of the first and last Landsat frames."""
+        return int(self.frame_days[0]), int(self.frame_days[-1])
+
+
+@dataclass
+class _World:
+    """The kept attempt: terrain, land-change scenario, weather and the daily physics."""
+
+    dem: np.ndarray  # m, initial terrain
+    slope: np.ndarray  # degrees, of the initial terrain
+    scenario: Scenario
+    rain: np.ndarray  # mm/day
+    api: np.ndarray  # antecedent precipitation index, mm
+    physics: dict  # see _run_physics
+    attempts: int = 1
+
+    @property
+    def event_day(self) -> int | None:
+        """Day of the slide, None if the site stood."""
+        return self.physics["event_day"]
 
 
 def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int, start: pd.Timestamp,
@@ -175,8 +221,41 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
     truth : dict
         Scenario details, the daily factor-of-safety minimum, the initiation cells, the FS of each
         counterfactual at the event, and the attributed factor.
+
+    Notes
+    -----
+    The stages, each drawing from its stream in this order: placement and calendar
+    (:func:`_place`), terrain, scenario, weather and physics (:func:`_evolve`), runout
+    (:func:`_runout`), Landsat frames (:func:`_render_landsat`), Sentinel-1 frames on their own
+    stream (:func:`_render_sentinel1`), then the metadata and labels (:func:`_site_arrays`).
     """
     rng = np.random.default_rng([seed, index])
+    where = _place(rng, region, n_times, size, start, history)
+    relief = rng.uniform(*region.relief)
+    base_elevation = rng.uniform(*_BASE_ELEVATION[region.landform])
+    attempt_rng = np.random.default_rng(rng.integers(2**63))
+    world = _evolve(kind, region, where, relief, base_elevation, attempt_rng, max_attempts, history)
+    truth = {"kind": kind, "attempts": world.attempts, "details": world.scenario.details, "place": where.place,
+             **world.physics}
+    scar, runout = _runout(world)
+    if runout is not None:
+        truth["runout"] = runout
+    reflectance, qa = _render_landsat(world, where, region, scar, clouds, history, attempt_rng)
+    sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
+    sar = _render_sentinel1(world, where, scar, sar_rng)
+    arrays = _site_arrays(kind, region, where, world, scar, reflectance, qa, sar, attempt_rng)
+    return arrays, truth
+
+
+def _place(rng: np.random.Generator, region: Region, n_times: int, size: int, start: pd.Timestamp,
+           history: SiteHistory | None) -> _Placement:
+    """Draw the site's place, its Landsat dates (or take a history's) and its Sentinel-1 dates.
+
+    Raises
+    ------
+    ValueError
+        A history whose number of dates is not ``n_times`` or whose first date falls within the spin-up.
+    """
     n_days = calendar(n_times)
     centre_lat, centre_lon, place = region.centres[int(rng.integers(len(region.centres)))]
     lat = float(np.clip(centre_lat + rng.uniform(-region.spread_deg, region.spread_deg), -80, 84))
@@ -186,96 +265,135 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
         lat, lon, place = history.lat, history.lon, history.place
         frame_days = np.array([(pd.Timestamp(d) - start).days for d in history.frame_dates])
         if len(frame_days) != n_times or frame_days.min() < SPINUP_DAYS:
-            raise ValueError(f"history needs {n_times} frame dates, the first at least {SPINUP_DAYS} days after {start.date()}")
+            raise ValueError(f"history needs {n_times} frame dates, the first at least {SPINUP_DAYS} days "
+                             f"after {start.date()}")
         n_days = int(frame_days[-1]) + 2 * LANDSAT_REVISIT_DAYS
     days = pd.date_range(start, periods=n_days, freq="D")
     epsg = utm_epsg(lat, lon)
     easting, northing = _to_utm(epsg).transform(lon, lat)
-    window = (int(frame_days[0]), int(frame_days[-1]))
     sar_days = frame_days[-1] - SENTINEL1_REVISIT_DAYS * np.arange(int(round(n_times * 16 / 12)))[::-1] \
         - int(rng.integers(0, 6))
     sar_days = np.clip(sar_days, 0, n_days - 1)
+    return _Placement(lat=lat, lon=lon, place=place, epsg=epsg, easting=float(easting), northing=float(northing),
+                      size=size, n_times=n_times, days=days, frame_days=frame_days, sar_days=sar_days)
 
-    rain_clim = weather.climatological_rain(days, region.rain_mm)
+
+def _evolve(kind: str, region: Region, where: _Placement, relief: float, base_elevation: float,
+            rng: np.random.Generator, max_attempts: int, history: SiteHistory | None) -> _World:
+    """Draw terrain, scenario and weather and run the physics; redraw gentler terrain while the slide
+    comes before frame ``MIN_FRAMES_BEFORE_EVENT`` (at most ``max_attempts`` draws)."""
+    rain_clim = weather.climatological_rain(where.days, region.rain_mm)
     api_clim = weather.antecedent_index(rain_clim, initial=rain_clim[0] / (1 - weather.API_DECAY))
-    relief = rng.uniform(*region.relief)
-    base_elevation = rng.uniform(*_BASE_ELEVATION[region.landform])
-    attempt_rng = np.random.default_rng(rng.integers(2**63))
+    earliest = where.frame_days[min(MIN_FRAMES_BEFORE_EVENT, where.n_times - 1)]
     for attempt in range(max_attempts):
-        dem = terrain.make_dem(size, region.landform, relief * 0.8**attempt, base_elevation, attempt_rng)
-        slope0, aspect0 = terrain.slope_aspect(dem)
-        wet_topo = terrain.topographic_wetness(dem)
-        scenario = build_scenario(kind, dem, slope0, region, n_days, window, attempt_rng,
-                                  overrides=history.scenario_overrides if history is not None else None)
-        rain = weather.daily_rain(days, region.rain_mm, region.wet_day_prob, attempt_rng)
-        if history is not None:
-            rain = _apply_history_rain(rain, days, history)
-        if scenario.storm is not None:
-            rain = rain + scenario.storm
-        api = weather.antecedent_index(rain)
-        forest_kpa = attempt_rng.uniform(*region.forest_root_cohesion_kpa)
-        was_forest = scenario.initial.cover == Cover.FOREST
-        _settle(scenario.initial, slope0, wet_topo, api_clim, forest_kpa, was_forest, attempt_rng)
-        physics = _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_days, window[1])
-        event_day = physics["event_day"]
-        if event_day is None or event_day >= frame_days[min(MIN_FRAMES_BEFORE_EVENT, n_times - 1)]:
+        world = _attempt(kind, region, where, relief * 0.8**attempt, base_elevation, api_clim, rng, history)
+        world.attempts = attempt + 1
+        if world.event_day is None or world.event_day >= earliest:
             break
-    truth = {"kind": kind, "attempts": attempt + 1, "details": scenario.details, "place": place, **physics}
+    return world
 
-    # Runout: from the lowest initiating cell, steepest descent until the ground flattens.
-    scar = None
-    if event_day is not None:
-        state = scenario.state(event_day)
-        start_cell = np.unravel_index(np.argmin(np.where(physics["initiation"], state.dem, np.inf)), state.dem.shape)
-        path = terrain.steepest_descent_path(state.dem, tuple(int(v) for v in start_cell), RUNOUT_STOP_DEG)
-        runout = np.zeros(state.dem.shape, bool)
-        for cell in path:
-            runout[cell] = True
-        runout = ndimage.binary_dilation(runout, iterations=1)
-        scar = (physics["initiation"] | runout) & (state.cover != Cover.WATER)
-        truth["runout"] = runout & ~physics["initiation"]
-    fs_min = physics["fs_min"]
 
-    # ---- Sensors -------------------------------------------------------------------------------
-    sample_index = attempt_rng.integers(0, 10_000, size=(size, size))
-    reflectance = np.empty((n_times, 6, size, size), np.float32)
-    qa = np.empty((n_times, size, size), np.uint16)
-    for frame, day in enumerate(frame_days):
-        state = _with_scar(scenario.state(int(day)), scar, event_day, int(day))
+def _attempt(kind: str, region: Region, where: _Placement, relief: float, base_elevation: float,
+             api_clim: np.ndarray, rng: np.random.Generator, history: SiteHistory | None) -> _World:
+    """One draw of terrain (``relief`` m), scenario and daily rain, with the site's settled soil and its physics."""
+    dem = terrain.make_dem(where.size, region.landform, relief, base_elevation, rng)
+    slope0, _ = terrain.slope_aspect(dem)
+    wet_topo = terrain.topographic_wetness(dem)
+    scenario = build_scenario(kind, dem, slope0, region, where.n_days, where.window, rng,
+                              overrides=history.scenario_overrides if history is not None else None)
+    rain = weather.daily_rain(where.days, region.rain_mm, region.wet_day_prob, rng)
+    if history is not None:
+        rain = _apply_history_rain(rain, where.days, history)
+    if scenario.storm is not None:
+        rain = rain + scenario.storm
+    api = weather.antecedent_index(rain)
+    forest_kpa = rng.uniform(*region.forest_root_cohesion_kpa)
+    was_forest = scenario.initial.cover == Cover.FOREST
+    _settle(scenario.initial, slope0, wet_topo, api_clim, forest_kpa, was_forest, rng)
+    physics = _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, where.n_days, where.window[1])
+    return _World(dem=dem, slope=slope0, scenario=scenario, rain=rain, api=api, physics=physics)
+
+
+def _runout(world: _World) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Scar and runout of the slide: from the lowest initiating cell, steepest descent until the ground
+    flattens (below ``RUNOUT_STOP_DEG``); ``(None, None)`` when the site stood."""
+    if world.event_day is None:
+        return None, None
+    state = world.scenario.state(world.event_day)
+    initiation = world.physics["initiation"]
+    start_cell = np.unravel_index(np.argmin(np.where(initiation, state.dem, np.inf)), state.dem.shape)
+    path = terrain.steepest_descent_path(state.dem, tuple(int(v) for v in start_cell), RUNOUT_STOP_DEG)
+    runout = np.zeros(state.dem.shape, bool)
+    for cell in path:
+        runout[cell] = True
+    runout = ndimage.binary_dilation(runout, iterations=1)
+    scar = (initiation | runout) & (state.cover != Cover.WATER)
+    return scar, runout & ~initiation
+
+
+def _land_on(world: _World, scar: np.ndarray | None, day: int) -> LandState:
+    """The land on ``day``, with the slide's scar once it happened."""
+    return _with_scar(world.scenario.state(int(day)), scar, world.event_day, int(day))
+
+
+def _render_landsat(world: _World, where: _Placement, region: Region, scar: np.ndarray | None, clouds: bool,
+                    history: SiteHistory | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Landsat 8 frames: reflectance ``(time, band, y, x)`` (unitless, float32) and QA_PIXEL ``(time, y, x)``
+    (uint16), with clouds unless ``clouds`` is False or the date is one of the history's clear dates."""
+    days, size = where.days, where.size
+    sample_index = rng.integers(0, 10_000, size=(size, size))
+    reflectance = np.empty((where.n_times, 6, size, size), np.float32)
+    qa = np.empty((where.n_times, size, size), np.uint16)
+    for frame, day in enumerate(where.frame_days):
+        state = _land_on(world, scar, day)
         slope, aspect, _ = _slope_maps(state)
         vig = landcover.vigour(days[day].day_of_year, region.green_peak_doy)
         green = landcover.green_fraction(state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4),
                                          region.forest_green)
-        surface = sensors.surface_reflectance(state.cover, green, sample_index, sensors.hillshade(slope, aspect),
-                                              attempt_rng)
+        surface = sensors.surface_reflectance(state.cover, green, sample_index, sensors.hillshade(slope, aspect), rng)
         water = state.cover == Cover.WATER
         clear_day = history is not None and days[day].strftime("%Y-%m-%d") in history.clear_dates
         if clouds and not clear_day:
-            fraction = sensors.cloud_fraction_draw(days[day].month, region, attempt_rng)
-            shift = (int(attempt_rng.integers(2, 6)), -int(attempt_rng.integers(2, 6)))
-            top, qa[frame] = sensors.add_clouds(surface, fraction, water, attempt_rng, shift)
+            fraction = sensors.cloud_fraction_draw(days[day].month, region, rng)
+            shift = (int(rng.integers(2, 6)), -int(rng.integers(2, 6)))
+            top, qa[frame] = sensors.add_clouds(surface, fraction, water, rng, shift)
         else:
-            top, qa[frame] = sensors.add_clouds(surface, 0.0, water, attempt_rng)
+            top, qa[frame] = sensors.add_clouds(surface, 0.0, water, rng)
         reflectance[frame] = np.clip(top, -0.02, 1.6)
+    return reflectance, qa
 
-    sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
-    texture = sar_rng.normal(0.0, 0.8, size=(size, size))
-    sar = np.empty((len(sar_days), 2, size, size), np.float32)
-    for frame, day in enumerate(sar_days):
-        state = _with_scar(scenario.state(int(day)), scar, event_day, int(day))
+
+def _render_sentinel1(world: _World, where: _Placement, scar: np.ndarray | None,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream ``rng``."""
+    size = where.size
+    texture = rng.normal(0.0, 0.8, size=(size, size))
+    sar = np.empty((len(where.sar_days), 2, size, size), np.float32)
+    for frame, day in enumerate(where.sar_days):
+        state = _land_on(world, scar, day)
         slope, aspect, _ = _slope_maps(state)
-        moisture = 8.0 + 32.0 * float(np.clip(api[day] / weather.API_SATURATION_MM, 0, 1))
-        sar[frame] = sensors.sentinel1(state.cover, slope, aspect, moisture, texture, sar_rng)
+        moisture = 8.0 + 32.0 * float(np.clip(world.api[day] / weather.API_SATURATION_MM, 0, 1))
+        sar[frame] = sensors.sentinel1(state.cover, slope, aspect, moisture, texture, rng)
+    return sar
 
-    temperature = weather.daily_temperature(days, *region.temperature_c, attempt_rng)
-    rain_1d, rain_7d, rain_30d = (weather.window_sums(rain, w)[frame_days] for w in (1, 7, 30))
+
+def _site_arrays(kind: str, region: Region, where: _Placement, world: _World, scar: np.ndarray | None,
+                 reflectance: np.ndarray, qa: np.ndarray, sar: np.ndarray, rng: np.random.Generator) -> dict:
+    """The site's arrays in the layout (without the site dimension): imagery, weather at the frames
+    (temperature drawn here), terrain, place, labels (a matched reference day drawn for a site that
+    stood) and the oracle physics."""
+    days, frame_days, event_day, size = where.days, where.frame_days, world.event_day, where.size
+    physics, details = world.physics, world.scenario.details
+    temperature = weather.daily_temperature(days, *region.temperature_c, rng)
+    rain_1d, rain_7d, rain_30d = (weather.window_sums(world.rain, w)[frame_days] for w in (1, 7, 30))
     if event_day is not None:
         reference_day = event_day
     else:
         # matched to when slides can happen: after the first frames, before the last one
-        reference_day = int(attempt_rng.integers(frame_days[min(MIN_FRAMES_BEFORE_EVENT, n_times - 1)], window[1] + 1))
+        earliest = frame_days[min(MIN_FRAMES_BEFORE_EVENT, where.n_times - 1)]
+        reference_day = int(rng.integers(earliest, where.window[1] + 1))
     cause = physics["cause"] if event_day is not None else Cause.THRIVING_FOREST
-    arrays = {
+    return {
         "reflectance": reflectance,
         "qa_pixel": qa,
         "date": days[frame_days].values,
@@ -285,25 +403,24 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
         "rain_30d": rain_30d.astype(np.float32),
         "temperature": temperature[frame_days].astype(np.float32),
         "sar": sar,
-        "sar_date": days[sar_days].values,
-        "rain_daily": rain.astype(np.float32),
-        "dem": dem.astype(np.float32),
-        "slope": slope0.astype(np.float32),
-        "lat": lat, "lon": lon, "region": region.name, "country": region.country, "epsg": epsg,
-        "easting": float(easting), "northing": float(northing),
+        "sar_date": days[where.sar_days].values,
+        "rain_daily": world.rain.astype(np.float32),
+        "dem": world.dem.astype(np.float32),
+        "slope": world.slope.astype(np.float32),
+        "lat": where.lat, "lon": where.lon, "region": region.name, "country": region.country, "epsg": where.epsg,
+        "easting": where.easting, "northing": where.northing,
         "landslide": event_day is not None,
         "event_time": days[event_day].to_datetime64() if event_day is not None else np.datetime64("NaT", "ns"),
         "reference_time": days[reference_day].to_datetime64(),
         "cause": int(cause),
         "scar_mask": scar if scar is not None else np.zeros((size, size), bool),
-        "fs_min": fs_min.astype(np.float32),
+        "fs_min": physics["fs_min"].astype(np.float32),
         "fs_unstable_px": physics["unstable_px"],
         "scenario": kind,
-        "pga_g": float(scenario.details.get("pga_g", 0.0)),
-        "quake_time": (days[scenario.details["quake_day"]].to_datetime64() if "quake_day" in scenario.details
+        "pga_g": float(details.get("pga_g", 0.0)),
+        "quake_time": (days[details["quake_day"]].to_datetime64() if "quake_day" in details
                        else np.datetime64("NaT", "ns")),
     }
-    return arrays, truth
 
 
 def _settle(initial: LandState, slope: np.ndarray, wet_topo: np.ndarray, api_clim: np.ndarray, forest_kpa: float,
@@ -369,8 +486,8 @@ def _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_da
                                          was_forest, initiation, fs[offset])
                 cause = attribution["cause"]
                 break
-    return {"fs_min": fs_min, "unstable_px": unstable_px, "event_day": event_day, "initiation": initiation, "attribution": attribution,
-            "cause": cause}
+    return {"fs_min": fs_min, "unstable_px": unstable_px, "event_day": event_day, "initiation": initiation,
+            "attribution": attribution, "cause": cause}
 
 
 def _attribute(scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa, was_forest, initiation,

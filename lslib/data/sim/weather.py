@@ -71,7 +71,8 @@ def antecedent_index(rain_mm: np.ndarray, decay: float = API_DECAY, initial: flo
     [10.0, 5.0, 2.5]
     """
     api = np.empty(len(rain_mm))
-    value = float(initial) if initial is not None else float(np.mean(rain_mm[:60]) / (1 - decay)) if len(rain_mm) else 0.0
+    value = (float(initial) if initial is not None
+             else float(np.mean(rain_mm[:60]) / (1 - decay)) if len(rain_mm) else 0.0)
     for index, amount in enumerate(rain_mm):
         value = decay * value + amount
         api[index] = value
