@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,67 @@ def test_the_browser_check_catches_a_traceback(project, built, smoke_run, tmp_pa
     page.write_text(html)
     problems = check.check_pages(project, broken, smoke_run)
     assert problems == ["book/intro: the page shows a Python traceback or error output"]
+
+
+def _finding(question: str, answer: str, key, interval, provenance: str, metric: str) -> dict:
+    return {"question": question, "answer": answer, "key_number": key, "interval": interval,
+            "provenance": provenance, "metric": metric}
+
+
+def test_the_findings_table_renders_every_chapter_and_says_which_have_none():
+    report = {"profile": "smoke", "chapters": [
+        {"name": "01_data_acquisition", "status": "ok", "metrics": {"glc_n_events": 11032, "summary": [
+            _finding("What triggers slides?", "Mostly rain: 97% | of known triggers.", 0.97, None, "real", "share")]}},
+        {"name": "04_predictor", "status": "ok", "metrics": {"summary": [
+            _finding("Beats the forest?", "No: AUROC 0.46.", 0.4615, [0.2377, 0.6783], "simulated", "AUROC"),
+            _finding("Calibrated?", "No.", None, None, "simulated", "ECE")]}},
+        {"name": "05_cgan_scenarios", "status": "failed", "metrics": {}},
+        {"name": "06_cross_continent", "status": "ok", "metrics": {"auroc": 0.5}},
+    ]}
+    chapters = ["01_data_acquisition", "02_case_studies", "04_predictor", "05_cgan_scenarios", "06_cross_continent"]
+    text = build.render_findings(report, chapters)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert [row.split(" | ")[0] for row in rows] == ["| " + name for name in
+                                                     ["01_data_acquisition", "02_case_studies", "04_predictor",
+                                                      "04_predictor", "05_cgan_scenarios", "06_cross_continent"]]
+    assert "| Mostly rain: 97% \\| of known triggers. | share 0.97 | real |" in rows[0]
+    assert "was not part of this run" in rows[1] and "failed in this run" in rows[4]
+    assert "recorded no findings" in rows[5]
+    assert rows[2].endswith("| No: AUROC 0.46. | AUROC 0.462 [0.238, 0.678] | simulated |")
+    assert rows[3].endswith("| Calibrated? | No. | ECE n/a | simulated |")
+    assert "**smoke**" in text
+
+
+def test_the_run_report_leaves_the_findings_to_the_introduction():
+    summary = [_finding("Q?", "A.", 1, None, "real", "")]
+    report = {"profile": "smoke", "chapters": [{"name": "01_x", "status": "ok", "seconds": 1.0, "peak_rss_mb": 9.0,
+                                                "metrics": {"n": 3, "summary": summary}}]}
+    text = build.render_run_report(report)
+    assert "`n`" in text and "summary" not in text
+
+
+def test_staging_writes_the_findings_beside_the_run_report(project, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    chapters = []
+    for chapter in project.chapters():
+        empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (run_dir / f"{chapter.name}.ipynb").write_text(json.dumps(empty))
+        chapters.append({"name": chapter.name, "status": "ok", "seconds": 1.0, "peak_rss_mb": 9.0, "metrics": {
+            "summary": [_finding(f"Question of {chapter.name}?", "Yes.", 0.5, [0.4, 0.6], "simulated", "AUROC")]}})
+    (run_dir / "report.json").write_text(json.dumps({"profile": "smoke", "chapters": chapters}))
+    staged = build.stage(project, run_dir, tmp_path / "src")
+    findings = (staged / "book" / "_generated" / "findings.md").read_text()
+    assert all(f"Question of {chapter.name}?" in findings for chapter in project.chapters())
+    assert "```{include} _generated/findings.md" in (staged / "book" / "intro.md").read_text()
+
+
+def test_the_introduction_opens_with_the_findings_of_the_run(built, smoke_run):
+    html = (built / "book" / "intro.html").read_text()
+    article = html[html.index("<article"):html.index("</article>")]
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", article))).replace("\u2019", "'")
+    report = json.loads((smoke_run / "report.json").read_text())
+    questions = [f["question"] for c in report["chapters"] for f in c["metrics"].get("summary", [])]
+    assert len(questions) >= 6 * 3
+    assert all(" ".join(question.split()) in text for question in questions)
+    assert text.index("Findings of the run") < text.index("This edition contains all six chapters")

@@ -227,3 +227,19 @@ def test_the_latent_regression_trains_the_generator_only():
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.generator.parameters())
     assert all(p.requires_grad for p in model.encoder.parameters())  # and it is trainable again afterwards
     assert all(p.requires_grad for p in model.discriminator.parameters())
+
+
+def test_the_verdict_words_follow_the_numbers_they_come_from():
+    from lslib.chapters import cgan_scenarios
+
+    assert cgan_scenarios.mining_verdict(0.8, 0.6, 0.01) == "beats"
+    assert cgan_scenarios.mining_verdict(0.55, 0.6, -0.2) == "falls below"
+    assert cgan_scenarios.mining_verdict(0.65, 0.6, -0.01) == "does not clearly beat"
+    assert cgan_scenarios.damage_verdict(0.05, 0.04) == "above"
+    assert cgan_scenarios.damage_verdict(0.04, 0.04) == "not above"
+    assert cgan_scenarios.planting_ratio(0.04, 0.02) == pytest.approx(2.0)
+    assert cgan_scenarios.planting_ratio(0.04, 0.0) == pytest.approx(4e7)  # no division by zero
+    metrics = {"mining_auroc": 0.7, "mining_auroc_baseline": 0.6, "mining_auroc_diff_ci_low": 0.02,
+               "damage_iou": 0.03, "damage_iou_baseline": 0.05}
+    assert cgan_scenarios.verdicts(metrics) == {"mining_verdict": "beats", "damage_verdict": "not above"}
+    assert set(cgan_scenarios.VARIANT_KEYS) == set(cgan_scenarios.VARIANTS)

@@ -212,3 +212,25 @@ def test_the_training_cloud_stream_restarts_with_its_seed(windows):
     clouds.reset(0)
     torch.testing.assert_close(clouds(sample)["image"], first)
     assert not torch.equal(clouds(sample)["image"], first)  # the stream moves on
+
+
+def test_the_verdict_words_follow_the_numbers_they_come_from():
+    import pandas as pd
+
+    ablations = pd.DataFrame({"Δ high": [0.0, -0.01, 0.02, -0.02]},
+                             index=["attention member 1", "mean pooling", "no metadata", "no SAR"])
+    assert predictor.ablation_verdict(ablations["Δ high"].to_dict()) == \
+        "removing mean pooling or no SAR lowers the AUROC beyond the interval"
+    assert predictor.ablation_verdict({"mean pooling": 0.0}) == \
+        "no single removal lowers the AUROC beyond its paired interval"
+    assert predictor.skill_verdict(0.01) == "beats" and predictor.skill_verdict(0.0) == "does not clearly beat"
+    assert predictor.ece_bar(0.02) == predictor.ECE_BAR and predictor.ece_bar(0.08) == 0.08
+    assert predictor.ece_verdict(0.05, 0.02) == "within" and predictor.ece_verdict(0.06, 0.02) == "above"
+    assert predictor.ece_verdict(0.07, 0.08) == "within" and predictor.ece_verdict(float("nan"), 0.02) == "above"
+    metrics = {"auroc_diff_rf_ci_low": 0.1, "ece_attention": 0.2, "ece_floor_p90": 0.25,
+               "cloud_drop_diff_vs_meanpool_ci": [-0.2, -0.1]}
+    assert predictor.verdicts(metrics) == {"skill_verdict": "beats", "ece_verdict": "within",
+                                           "cloud_verdict": "smaller than"}
+    metrics.update(auroc_diff_rf_ci_low=-0.1, ece_attention=0.3, cloud_drop_diff_vs_meanpool_ci=[-0.1, 0.1])
+    assert predictor.verdicts(metrics) == {"skill_verdict": "does not clearly beat", "ece_verdict": "above",
+                                           "cloud_verdict": "not distinguishable from"}

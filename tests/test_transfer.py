@@ -389,3 +389,26 @@ def test_train_variants_shares_a_model_only_when_everything_that_trains_it_match
     other = cross_continent.train_variants(datasets, {"a": cross_continent.BASELINE}, config,
                                     TrainConfig(epochs=1, seed=1, progress=False), 16, cache=cache)
     assert other["a"] is not first["a"] and len(cache) == 2  # another seed is another model
+
+
+def test_the_verdict_phrases_take_the_target_region_from_their_argument():
+    loro = _loro(0.1, 0.02, 0.2)
+    loro.index = ["china"]
+    skilled, skill = cross_continent.skill_phrase(loro, "china")
+    assert skilled and skill.startswith("keeps skill in China")
+    gap, lead = cross_continent.gap_phrases(loro, "china", skilled)
+    assert "clearly more than nothing" in gap and lead.endswith("loses 0.100 AUROC in China")
+    _, lead = cross_continent.gap_phrases(_loro(0.0, -0.1, 0.1), "india", skilled=False)
+    assert lead.startswith("This run cannot settle it")
+    weak = {"balanced_accuracy": 0.3, "low": 0.2, "chance_balanced_accuracy": 1 / 3}
+    text = cross_continent.catalog_phrase({"transfer": weak, "inregion": {**weak, "low": 0.5}}, "china")
+    assert text.startswith("only the local model beats chance") and "cross-validated in China" in text
+    ablations = pd.DataFrame({"gap": [0.1], "gap low": [0.02], "Δgap high": [0.0]}, index=["all inputs"])
+    mitigation = pd.DataFrame({"gain": [0.0], "gain low": [0.0], "gain high": [0.0]}, index=["transfer"])
+    words = cross_continent.answer(loro, ablations, mitigation, {"transfer": weak, "inregion": weak}, "china")
+    assert "India" not in " ".join(words.values()) and "india" not in " ".join(words.values())
+    assert words["carry"].startswith("no change narrows the gap")
+    assert words["mitigation_short"] == "none measurably raises the AUROC at this size"
+    assert cross_continent.feature_verdict(0.01) == "measurably"
+    assert cross_continent.feature_verdict(0.2) == "not measurably"
+    assert cross_continent.place("america") == "America"

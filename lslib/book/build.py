@@ -3,8 +3,9 @@
 The book renders what papermill executed (``execute_notebooks: off``). :func:`build` stages a
 copy of the book's sources in ``_build/book-src``: ``_config.yml``, ``_toc.yml``, the prose pages
 of ``book/``, the executed notebooks of the run under ``notebooks/`` (where ``_toc.yml`` expects
-them, so launch buttons point at the committed source notebooks) and the run report rendered as
-a Markdown table. It then runs ``jupyter-book build -W -n --keep-going``: warnings are errors.
+them, so launch buttons point at the committed source notebooks), the run report rendered as
+a Markdown table, and the findings of every chapter (its ``summary`` entry) as the table the
+introduction opens with. It then runs ``jupyter-book build -W -n --keep-going``: warnings are errors.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-
 from lslib.book.pipeline import Project
+from lslib.book.report import Finding
 
-__all__ = ["latest_run_dir", "render_run_report", "stage", "build"]
+__all__ = ["latest_run_dir", "render_run_report", "render_findings", "stage", "build"]
 
 
 def latest_run_dir(project: Project, profile: str | None) -> Path:
@@ -63,13 +65,67 @@ def render_run_report(report: dict[str, Any]) -> str:
             f"`{str(chapter.get('git_commit', ''))[:12]}` |"
         )
     for chapter in report.get("chapters", []):
-        metrics = chapter.get("metrics") or {}
+        metrics = {k: v for k, v in (chapter.get("metrics") or {}).items() if k != "summary"}  # see render_findings
         if not metrics:
             continue
         lines += ["", f"**{chapter['name']}** recorded:", "", "| metric | value |", "| --- | ---: |"]
         for name, value in metrics.items():
             shown = f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
             lines.append(f"| `{name}` | {shown} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text that is safe inside a Markdown table cell (no pipe, no line break)."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def render_findings(report: dict[str, Any], chapters: Sequence[str] | None = None) -> str:
+    """The findings of a run as one Markdown table: chapter, question, answer, key number with its
+    95 % interval, and whether it rests on real or simulated data.
+
+    Each chapter's rows come from the ``summary`` entry of its metrics (a list of
+    :meth:`lslib.book.report.Finding.as_json`). A chapter that failed, recorded no summary or (when
+    ``chapters`` names every chapter of the book) did not run at all gets one row saying so.
+
+    Parameters
+    ----------
+    report : dict
+        The run's ``report.json``.
+    chapters : sequence of str, optional
+        The chapters the book has, in order (default: those of the report).
+
+    Examples
+    --------
+    >>> finding = {"question": "Beats chance?", "answer": "Yes.", "key_number": 0.81,
+    ...            "interval": [0.7, 0.9], "provenance": "simulated", "metric": "AUROC"}
+    >>> text = render_findings({"profile": "smoke", "chapters": [
+    ...     {"name": "04_x", "status": "ok", "metrics": {"summary": [finding]}},
+    ...     {"name": "05_y", "status": "failed", "metrics": {}}]}, ["04_x", "05_y", "06_z"])
+    >>> "| 04_x | Beats chance? | Yes. | AUROC 0.81 [0.7, 0.9] | simulated |" in text
+    True
+    >>> "| 05_y | (no findings) | The chapter failed in this run, so it has no summary. | | |" in text
+    True
+    >>> "| 06_z | (no findings) | The chapter was not part of this run, so it has no summary. | | |" in text
+    True
+    """
+    ran = {chapter["name"]: chapter for chapter in report.get("chapters", [])}
+    names = list(chapters) if chapters is not None else list(ran)
+    lines = [f"Findings of the run of profile **{report.get('profile', '?')}**, generated from its numbers "
+             "(the run report is on the reproducibility page).", "",
+             "| chapter | question | answer | key number [95 % interval] | data |", "| --- | --- | --- | --- | --- |"]
+    for name in names:
+        chapter = ran.get(name)
+        summary = (chapter.get("metrics") or {}).get("summary") if chapter else None
+        if chapter is None or chapter.get("status") != "ok" or not summary:
+            why = ("was not part of this run" if chapter is None else
+                   "failed in this run" if chapter.get("status") != "ok" else "recorded no findings")
+            lines.append(f"| {name} | (no findings) | The chapter {why}, so it has no summary. | | |")
+            continue
+        for entry in summary:
+            finding = Finding.from_json(entry)
+            lines.append(f"| {name} | {_cell(finding.question)} | {_cell(finding.answer)} | "
+                         f"{_cell(finding.key_text())} | {finding.provenance} |")
     return "\n".join(lines) + "\n"
 
 
@@ -107,6 +163,8 @@ def stage(project: Project, run_dir: Path, destination: Path) -> Path:
     generated = destination / "book" / "_generated"
     generated.mkdir(parents=True, exist_ok=True)
     (generated / "run_report.md").write_text(render_run_report(report), encoding="utf-8")
+    findings = render_findings(report, [chapter.name for chapter in project.chapters()])
+    (generated / "findings.md").write_text(findings, encoding="utf-8")
     return destination
 
 

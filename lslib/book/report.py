@@ -5,6 +5,9 @@ notebook it points ``LSLIB_METRICS_FILE`` at ``<run_dir>/metrics/<chapter>.json`
 numbers into ``report.json``; a notebook run on its own (plain papermill or Jupyter) writes them
 to ``metrics.json`` in its working directory.
 
+:func:`publish` records a number and glues it for the prose in one call, and each chapter ends in a
+list of :class:`Finding` (its ``summary``), which the book's introduction renders as one table.
+
 Examples
 --------
 >>> import os, tempfile
@@ -25,12 +28,15 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["record", "recorded", "metrics_path", "METRICS_ENV", "write_json_atomic"]
+__all__ = ["record", "recorded", "publish", "metrics_path", "METRICS_ENV", "write_json_atomic", "Finding",
+           "PROVENANCES", "format_number", "findings_table", "value_of"]
 
 METRICS_ENV = "LSLIB_METRICS_FILE"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -107,3 +113,158 @@ def record(name: str, value: Any) -> Any:
     metrics[name] = converted
     write_json_atomic(target, metrics)
     return value
+
+
+def publish(name: str, value: Any, text: str | None = None, display: bool = False) -> Any:
+    """Record ``value`` in the run report as :func:`record` does and glue it for the prose under the same name.
+
+    One call replaces a :func:`record` and a ``myst_nb.glue`` of the same quantity: the prose quotes
+    ``{glue:text}`name``` and the run report holds ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The metric's name (identifier-like), used for the report and for the glue.
+    value : number, str, bool, list or dict
+        What the run report records (see :func:`record`).
+    text : str, optional
+        What the prose shows, e.g. ``f"{value:.3f}"``; the value itself when None.
+    display : bool
+        Whether the glued value is also shown in the cell's output (default: no).
+
+    Returns
+    -------
+    object
+        ``value``, unchanged.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`record`; nothing is glued then.
+    """
+    record(name, value)
+    from myst_nb import glue  # imported here: lslib.book loads without a Jupyter kernel
+
+    glue(name, value if text is None else text, display=display)
+    return value
+
+
+PROVENANCES = ("real", "simulated")
+
+
+def value_of(metrics: dict[str, Any], name: str, index: int | str | None = None) -> float:
+    """``metrics[name]`` (or its element ``index``: a position in a list, a key of a dict) as a float;
+    NaN when it is missing or was recorded as null (a chapter's ``summary`` reads it this way, so a
+    section that could not run reads as not measured).
+
+    Examples
+    --------
+    >>> value_of({"ci": [0.1, 0.4], "recall": {"mining": 0.5}, "ece": None}, "ci", 1)
+    0.4
+    >>> value_of({"recall": {"mining": 0.5}}, "recall", "mining"), value_of({"ece": None}, "ece")
+    (0.5, nan)
+    """
+    value = metrics.get(name)
+    if index is not None and value is not None:
+        try:
+            value = value[index]
+        except (IndexError, KeyError, TypeError):
+            value = None
+    return float("nan") if value is None else float(value)
+
+
+def format_number(value: float | None) -> str:
+    """A number as a findings table shows it: whole numbers with thousands separators, three
+    significant digits otherwise, ``n/a`` when missing.
+
+    Examples
+    --------
+    >>> [format_number(v) for v in (11032, 0.46153, -0.0412, 54.597, 277.9, None, float("nan"))]
+    ['11,032', '0.462', '-0.0412', '54.6', '278', 'n/a', 'n/a']
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "n/a"
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One answer of a chapter, generated from the numbers of its run.
+
+    Parameters
+    ----------
+    question : str
+        The question, e.g. "Does the ensemble beat the random forest?".
+    answer : str
+        A sentence built from the numbers (a goal missed reads as missed).
+    key_number : float or None
+        The number the answer rests on (None when the run could not measure it).
+    interval : tuple of float, or None
+        Its 95 % interval ``(low, high)``, when the chapter has one.
+    provenance : {"real", "simulated"}
+        Whether the number comes from real data or from the simulator.
+    metric : str
+        What ``key_number`` is, with its unit where it has one, e.g. "AUROC" or "percentile".
+
+    Examples
+    --------
+    >>> finding = Finding("Rain?", "Mostly.", 0.97, None, "real", metric="share of known triggers")
+    >>> finding.key_text()
+    'share of known triggers 0.97'
+    >>> Finding.from_json(finding.as_json()) == finding
+    True
+    """
+
+    question: str
+    answer: str
+    key_number: float | None
+    interval: tuple[float, float] | None
+    provenance: str
+    metric: str = ""
+
+    def __post_init__(self) -> None:
+        if self.provenance not in PROVENANCES:
+            raise ValueError(f"provenance must be one of {PROVENANCES}, got {self.provenance!r}")
+        if self.key_number is not None:
+            object.__setattr__(self, "key_number", float(self.key_number))
+        if self.interval is not None:
+            low, high = self.interval
+            object.__setattr__(self, "interval", (float(low), float(high)))
+
+    def as_json(self) -> dict[str, Any]:
+        """The finding as plain JSON types, for :func:`record` (NaN stays NaN until recorded, then null)."""
+        return {"question": self.question, "answer": self.answer, "key_number": self.key_number,
+                "interval": None if self.interval is None else list(self.interval),
+                "provenance": self.provenance, "metric": self.metric}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The finding :meth:`as_json` wrote (as read back from a run report)."""
+        interval = data.get("interval")
+        return cls(data["question"], data["answer"], data.get("key_number"),
+                   None if interval is None or None in interval else tuple(interval), data["provenance"],
+                   data.get("metric", ""))
+
+    def key_text(self) -> str:
+        """``metric value [low, high]``, e.g. ``AUROC 0.462 [0.238, 0.678]``."""
+        text = format_number(self.key_number)
+        if self.interval is not None:
+            text += f" [{format_number(self.interval[0])}, {format_number(self.interval[1])}]"
+        return f"{self.metric} {text}".strip()
+
+
+def findings_table(findings: Iterable[Finding]):
+    """The findings as a table to show in a notebook: a pandas ``Styler`` (which, unlike a plain
+    DataFrame, shows long answers in full) of question, answer, key number and data; its ``.data``
+    is the DataFrame."""
+    import pandas as pd
+
+    rows = [{"question": f.question, "answer": f.answer, "key number": f.key_text(), "data": f.provenance}
+            for f in findings]
+    frame = pd.DataFrame(rows, columns=["question", "answer", "key number", "data"]).set_index("question")
+    return frame.style.set_properties(**{"text-align": "left"})

@@ -5,10 +5,15 @@ Every function returns numbers or arrays; figures live in :mod:`lslib.figures.ca
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from lslib.book.report import Finding, value_of
 from lslib.data.imd import MONTHS, subdivision_monthly
 from lslib.data.indices import ndvi_stack
 from lslib.data.sim import SOURCE, _stack, normalisation_statistics
@@ -16,7 +21,18 @@ from lslib.data.sim.regions import REGIONS
 from lslib.data.sim.site import SiteHistory, simulate_site
 from lslib.evaluation.trends import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
 
-__all__ = ["MALIN_SEED_DATES", "MALIN_EVENT", "malin_frame_dates", "imd_totals", "simulate_malin", "nearest_clear", "area_series", "mudcreek_trend", "eolearn_cloud_bias", "big_sur_rain", "scar_aoi", "real_or_note"]
+__all__ = [
+    "MALIN_SEED_DATES", "MALIN_EVENT", "malin_frame_dates", "imd_totals", "simulate_malin", "nearest_clear",
+    "area_series", "mudcreek_trend", "eolearn_cloud_bias", "big_sur_rain", "scar_aoi", "real_or_note",
+    "EXTREME_PERCENTILE", "VISIBLE_NDVI_GAP", "CLOUD_BIAS_MATTERS", "summary"
+]
+
+#: Percentile of 1901-2015 Julys from which a month's rain counts as extreme.
+EXTREME_PERCENTILE = 90.0
+#: Inside-minus-outside NDVI below which a slide area reads as visibly browner than its surroundings.
+VISIBLE_NDVI_GAP = -0.05
+#: Size of a cloud-blind NDVI bias (NDVI units) that matters next to the vegetation changes studied here.
+CLOUD_BIAS_MATTERS = 0.05
 
 MALIN_SEED_DATES = ("2013-12-14", "2014-06-08", "2015-01-08")
 MALIN_EVENT = "2014-07-30"
@@ -129,7 +145,7 @@ def mudcreek_trend(series: pd.DataFrame, failure: str = "2017-05-20", months_bef
     low, high = bootstrap_slope_ci(years, window.to_numpy(), n_boot=n_boot, seed=seed)
     kendall = mann_kendall(window.to_numpy())
     all_years = (difference.index - difference.index[0]).days.to_numpy() / 365.25
-    permutation = seasonal_permutation_test(all_years, difference.index.dayofyear.to_numpy(), difference.to_numpy(),
+    permutation = seasonal_permutation_test(all_years, difference.index.day_of_year.to_numpy(), difference.to_numpy(),
                                             n_perm=n_perm, seed=seed)
     return {"slope_per_year": slope, "ci_low": low, "ci_high": high, "n_dates": int(len(window)),
             "mk_tau": kendall["tau"], "mk_p": kendall["p"], "perm_slope_per_year": permutation["slope"],
@@ -195,3 +211,87 @@ def real_or_note(load, what: str):
         return load(), None
     except (DataUnavailable, ChecksumError) as error:
         return None, f"{what} could not be read, so this part is skipped: {error}"
+
+
+def _malin_rain_finding(metrics: Mapping[str, Any]) -> Finding:
+    percentile, rain = value_of(metrics, "malin_july2014_rain_percentile"), value_of(metrics, "malin_july2014_rain_mm")
+    if math.isnan(percentile):
+        answer = "Not measured: the IMD rainfall could not be read in this run."
+    elif percentile >= EXTREME_PERCENTILE:
+        answer = (f"Yes: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, at percentile {percentile:.0f} of "
+                  "the 1901-2015 Julys.")
+    else:
+        answer = (f"No: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, only at percentile {percentile:.0f} "
+                  "of the 1901-2015 Julys; the trigger was local and short, which monthly totals cannot show.")
+    return Finding("Was Malin's July 2014 monsoon extreme for its subdivision?", answer, percentile, None, "real",
+                   "percentile of Julys")
+
+
+def _malin_cue_finding(metrics: Mapping[str, Any]) -> Finding:
+    gap = value_of(metrics, "malin_ndvi_gap_before_slide")
+    real = str(metrics.get("malin_imagery_source", "simulated")).startswith("stac")
+    caveat = "" if real else " In the simulated Malin that cue is there by construction, so it is not evidence."
+    if math.isnan(gap):
+        answer = "Not measured in this run."
+    elif gap < VISIBLE_NDVI_GAP:
+        answer = (f"Yes: over the last three frames before the slide its area's NDVI lay {-gap:.2f} below its "
+                  f"surroundings'.{caveat}")
+    else:
+        answer = (f"No: over the last three frames before the slide its area's NDVI differed from its surroundings' "
+                  f"by only {gap:+.2f}.{caveat}")
+    return Finding("Did Malin's slide area look browner than its surroundings before the slide?", answer, gap, None,
+                   "real" if real else "simulated", "NDVI inside - outside")
+
+
+def _mud_creek_finding(metrics: Mapping[str, Any]) -> Finding:
+    slope = value_of(metrics, "mudcreek_ndvi_diff_trend")
+    low, high = (value_of(metrics, "mudcreek_ndvi_diff_trend_ci", i) for i in (0, 1))
+    if math.isnan(slope):
+        answer, interval = "Not measured: the PrecLand Mud Creek series could not be read in this run.", None
+    else:
+        interval = (low, high)
+        if high < 0:
+            answer = (f"Yes: the slide area's NDVI, relative to its surroundings, fell by {-slope:.3f} per year in the "
+                      f"months before failure, its 95 % interval ({low:+.3f} to {high:+.3f}) below zero.")
+        elif low > 0:
+            answer = (f"No, it greened: the inside-minus-outside NDVI rose by {slope:.3f} per year, its 95 % interval "
+                      f"({low:+.3f} to {high:+.3f}) above zero.")
+        else:
+            answer = (f"Cannot tell: the inside-minus-outside NDVI changed by {slope:+.3f} per year, but its 95 % "
+                      f"interval ({low:+.3f} to {high:+.3f}) includes zero.")
+    return Finding("Did the Mud Creek slide area lose vegetation in the months before it failed?", answer, slope,
+                   interval, "real", "NDVI difference per year")
+
+
+def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Finding:
+    bias, cloudy = value_of(metrics, "eolearn_naive_mean_ndvi_bias"), value_of(metrics, "eolearn_cloudy_fraction")
+    if math.isnan(bias):
+        answer = "Not measured: the eo-learn Sentinel-2 patch could not be read in this run."
+    elif abs(bias) >= CLOUD_BIAS_MATTERS:
+        answer = (f"Yes: {cloudy:.0%} of the real dates are more than half cloudy, and a naive temporal mean of NDVI "
+                  f"is off by {bias:+.2f}, more than the vegetation changes this study looks for: clouds must be "
+                  "masked.")
+    else:
+        answer = (f"Hardly: {cloudy:.0%} of the real dates are more than half cloudy, but a naive temporal mean of "
+                  f"NDVI is off by only {bias:+.2f}.")
+    return Finding("Do real clouds bias a cloud-blind NDVI time series?", answer, bias, None, "real",
+                   "NDVI bias of a naive mean")
+
+
+def summary(metrics: Mapping[str, Any]) -> list[Finding]:
+    """Chapter 2's findings, generated from the numbers it recorded.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The chapter's recorded metrics (:func:`lslib.book.report.recorded`); a section whose real
+        data were unavailable reads as not measured.
+
+    Returns
+    -------
+    list of Finding
+        Malin's July rain (real), its vegetation cue (simulated offline), the Mud Creek trend (real)
+        and the bias real clouds give a cloud-blind series (real).
+    """
+    return [_malin_rain_finding(metrics), _malin_cue_finding(metrics), _mud_creek_finding(metrics),
+            _cloud_bias_finding(metrics)]

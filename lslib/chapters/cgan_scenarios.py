@@ -7,7 +7,9 @@ Kept here so the notebook only tells the story.
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,15 +17,26 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from lslib import evaluation
+from lslib.book.report import Finding, value_of
 from lslib.data.indices import ndvi
 from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
 from lslib.models.vae import ConvVAE
 from lslib.training.loop import History, TrainConfig, fit_gan
 
-__all__ = ["VARIANTS", "NDVI_FOREST", "PairDataset", "train_variants", "sample", "reconstruction_scores", "latent_scores", "frechet_gain_verdict", "mining_futures", "mining_scores", "change_profile", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou", "plan_reforestation", "paired_site_difference", "mean_iou", "training_summary", "history_of", "auroc_pair"]
+__all__ = [
+    "VARIANTS", "VARIANT_KEYS", "NDVI_FOREST", "DIVERSE_SHARE", "PairDataset", "train_variants", "sample",
+    "reconstruction_scores", "latent_scores", "frechet_gain_verdict", "mining_futures", "mining_scores",
+    "change_profile", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
+    "plan_reforestation", "paired_site_difference", "mean_iou", "training_summary", "history_of", "auroc_pair",
+    "mining_verdict", "damage_verdict", "planting_ratio", "verdicts", "summary",
+]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
+#: The suffix of each variant's metrics in the run report (``cgan_fd``, ``cgan_fd_pix2pix``, ``cgan_fd_l1only``).
+VARIANT_KEYS = {"BicycleGAN (z)": "", "pix2pix (no z)": "_pix2pix", "U-Net, L1 only": "_l1only"}
 NDVI_FOREST = 0.6  # NDVI above which a simulated pixel reads as forest canopy
+#: Share of the distance between the true futures of two random sites from which futures of one input read as varied.
+DIVERSE_SHARE = 0.25
 
 
 class PairDataset(Dataset):
@@ -298,3 +311,129 @@ def auroc_pair(labels: np.ndarray, scores: dict[str, np.ndarray], reference: str
     """AUROC of each score with its interval and its paired difference to ``reference`` (site bootstrap)."""
     return evaluation.paired_bootstrap(evaluation.auroc, labels, scores,
                                     evaluation.bootstrap_resamples(len(labels), sites, n_boot, seed), reference=reference)
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts and findings: sentences generated from the numbers the chapter recorded
+# --------------------------------------------------------------------------------------------
+
+
+def mining_verdict(auroc: float, baseline: float, diff_low: float) -> str:
+    """How the cGAN mining detector compares with NDVI/SWIR change detection: ``"beats"`` when the
+    paired interval of their AUROC difference lies above zero (lower end ``diff_low``), ``"falls
+    below"`` when its AUROC is lower, else ``"does not clearly beat"``.
+
+    Examples
+    --------
+    >>> mining_verdict(0.8, 0.6, 0.05), mining_verdict(0.5, 0.6, -0.3), mining_verdict(0.66, 0.6, -0.2)
+    ('beats', 'falls below', 'does not clearly beat')
+    """
+    return "beats" if diff_low > 0 else "falls below" if auroc < baseline else "does not clearly beat"
+
+
+def damage_verdict(iou: float, baseline: float) -> str:
+    """``"above"`` when the generated damage extent's mean IoU exceeds the slope threshold's, else ``"not above"``."""
+    return "above" if iou > baseline else "not above"
+
+
+def planting_ratio(ranked: float, random: float) -> float:
+    """How many times as much the cGAN + physics plan lowers the slide rate as random planting."""
+    return ranked / max(random, 1e-9)
+
+
+def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
+    """The verdict words the chapter's prose quotes, from its recorded metrics: ``mining_verdict``
+    and ``damage_verdict`` (see the functions of the same names)."""
+    mining = (value_of(metrics, name) for name in ("mining_auroc", "mining_auroc_baseline", "mining_auroc_diff_ci_low"))
+    return {"mining_verdict": mining_verdict(*mining),
+            "damage_verdict": damage_verdict(value_of(metrics, "damage_iou"), value_of(metrics, "damage_iou_baseline"))}
+
+
+def _interval(metrics: Mapping[str, Any], name: str, scale: float = 1.0) -> tuple[float, float] | None:
+    low, high = (value_of(metrics, name, i) for i in (0, 1))
+    return None if math.isnan(low) or math.isnan(high) else (scale * low, scale * high)
+
+
+def _diversity_finding(metrics: Mapping[str, Any]) -> Finding:
+    diversity, no_z = value_of(metrics, "cgan_diversity"), value_of(metrics, "cgan_diversity_no_z")
+    apart = value_of(metrics, "cgan_true_futures_apart")
+    said = f"futures of one input drawn with different z lie {diversity:.3f} apart in the VAE's latent space"
+    if not diversity > no_z:
+        answer = f"No: {said}, no more than pix2pix's without z ({no_z:.3f})."
+    elif diversity < DIVERSE_SHARE * apart:
+        answer = (f"Only a little: {said}, where the true futures of two random sites lie {apart:.2f} apart "
+                  f"(pix2pix without z: {no_z:.3f}).")
+    else:
+        answer = f"Yes: {said}, against {no_z:.3f} without z (the true futures of two random sites: {apart:.2f})."
+    return Finding("Does the latent code z make the generator draw different futures?", answer, diversity, None,
+                   "simulated", "diversity, VAE latent")
+
+
+def _realism_finding(metrics: Mapping[str, Any]) -> Finding:
+    frechet = {name: value_of(metrics, f"cgan_fd{key}") for name, key in VARIANT_KEYS.items()}
+    bicycle, l1_only = frechet["BicycleGAN (z)"], frechet["U-Net, L1 only"]
+    if bicycle < l1_only:
+        answer = (f"Yes: their Fréchet distance to the true futures is {bicycle:.3f}, against {l1_only:.3f} for the "
+                  f"L1-only U-Net; {frechet_gain_verdict(frechet)}.")
+    else:
+        answer = (f"No: their Fréchet distance to the true futures is {bicycle:.3f}, not below the L1-only U-Net's "
+                  f"{l1_only:.3f}.")
+    return Finding("Are BicycleGAN's futures closer to the real ones than an L1-only U-Net's?", answer, bicycle, None,
+                   "simulated", "Fréchet distance, VAE latent")
+
+
+def _mining_finding(metrics: Mapping[str, Any]) -> Finding:
+    auroc, baseline = value_of(metrics, "mining_auroc"), value_of(metrics, "mining_auroc_baseline")
+    word = verdicts(metrics)["mining_verdict"]
+    lead = {"beats": "Yes", "falls below": "No, worse", "does not clearly beat": "Not clearly"}[word]
+    answer = (f"{lead}: comparing an observed frame with generated mined and unchanged futures gives AUROC {auroc:.2f} "
+              f"on held-out sites, against {baseline:.2f} for NDVI/SWIR change detection; it {word} the baseline "
+              f"(lower end of the paired 95 % interval of the difference: "
+              f"{value_of(metrics, 'mining_auroc_diff_ci_low'):+.2f}).")
+    return Finding("Can generated futures detect mines better than NDVI/SWIR change detection?", answer, auroc,
+                   _interval(metrics, "mining_auroc_ci"), "simulated", "AUROC")
+
+
+def _damage_finding(metrics: Mapping[str, Any]) -> Finding:
+    iou, baseline = value_of(metrics, "damage_iou"), value_of(metrics, "damage_iou_baseline")
+    floor = value_of(metrics, "damage_iou_all_pixels")
+    word = verdicts(metrics)["damage_verdict"]
+    answer = (f"{'Yes' if word == 'above' else 'No'}: the extent mapped from generated damage futures reaches a mean "
+              f"IoU of {iou:.3f} with the true scars, {word} the slope threshold's {baseline:.3f}; calling every pixel "
+              f"a scar scores {floor:.3f}.")
+    return Finding("Can generated damage futures map a slide's extent better than a slope threshold?", answer, iou,
+                   None, "simulated", "mean IoU")
+
+
+def _planting_finding(metrics: Mapping[str, Any]) -> Finding:
+    ranked = 100 * value_of(metrics, "reforest_slide_reduction_ranked")
+    physics = 100 * value_of(metrics, "reforest_slide_reduction_physics_only")
+    interval = _interval(metrics, "reforest_cgan_added_ci", scale=100)
+    said = (f"planting by physics on the generated futures lowers the simulated slide rate by {ranked:.1f} points, "
+            f"ranking every open cell by physics alone by {physics:.1f}")
+    if interval and interval[0] > 0:
+        answer = f"Yes: {said}; the futures add {interval[0]:+.1f} to {interval[1]:+.1f} points (95 % interval)."
+    elif interval and interval[1] < 0:
+        answer = f"No, they cost: {said}; the futures change it by {interval[0]:+.1f} to {interval[1]:+.1f} points."
+    else:
+        answer = f"Cannot tell: {said}; the 95 % interval of what the futures add includes zero or was not measured."
+    return Finding("Do the generated futures improve a reforestation plan over physics alone?", answer,
+                   100 * value_of(metrics, "reforest_cgan_added"), interval, "simulated", "slide-rate points added")
+
+
+def summary(metrics: Mapping[str, Any]) -> list[Finding]:
+    """Chapter 5's findings, generated from the numbers it recorded.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The chapter's recorded metrics (:func:`lslib.book.report.recorded`).
+
+    Returns
+    -------
+    list of Finding
+        Whether z matters, how realistic the futures are, and the three applications (mining
+        detection, damage extent, reforestation planning) against their baselines; all simulated.
+    """
+    return [_diversity_finding(metrics), _realism_finding(metrics), _mining_finding(metrics), _damage_finding(metrics),
+            _planting_finding(metrics)]

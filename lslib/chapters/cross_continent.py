@@ -3,7 +3,7 @@
 For every region R (:func:`lslib.data.splits.region_splits`), two predictors of the same design and
 the same training size are scored on the same test sites of R: one trained on R itself (in-region)
 and one trained on the other two regions (transfer). The gap is their AUROC difference, paired over
-the test sites. On the target region of the chapter (India by default) the same comparison is
+the test sites. On the target region of the chapter (a parameter, India by default) the same comparison is
 repeated with one input removed (which inputs carry the shift?) and with four mitigations:
 
 * per-window normalisation (:class:`lslib.data.dataset.LandslideDataset`, ``normalisation="window"``);
@@ -18,6 +18,7 @@ never its test sites. Normalisation statistics always come from the training sit
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,6 +30,7 @@ import xarray as xr
 from torch.utils.data import DataLoader
 
 from lslib import evaluation
+from lslib.book.report import Finding
 from lslib.models import dann
 from lslib.training import adapt, ensemble
 from lslib.causes import N_CAUSES
@@ -39,7 +41,13 @@ from lslib.data.splits import RegionSplit
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
 from lslib.training.loop import TrainConfig, fit
 
-__all__ = ["PROTOCOLS", "Variant", "BASELINE", "ABLATIONS", "MITIGATIONS", "CONTROLS", "with_training_statistics", "protocol_datasets", "unaugmented", "train_variant", "train_variants", "cause_accuracy", "evaluate_models", "transfer_table", "readable", "gap_table", "mitigation_table", "feature_shift", "region_shift", "band_samples", "answer"]
+__all__ = [
+    "PROTOCOLS", "Variant", "BASELINE", "ABLATIONS", "MITIGATIONS", "CONTROLS", "with_training_statistics",
+    "protocol_datasets", "unaugmented", "train_variant", "train_variants", "cause_accuracy", "evaluate_models",
+    "transfer_table", "readable", "gap_table", "mitigation_table", "feature_shift", "region_shift", "band_samples",
+    "place", "feature_verdict", "skill_phrase", "gap_phrases", "carry_phrase", "mitigation_phrases", "catalog_phrase",
+    "answer", "summary",
+]
 
 PROTOCOLS = ("in-region", "transfer")
 
@@ -402,8 +410,102 @@ def band_samples(stack: xr.Dataset, sites: np.ndarray, max_cloud: float = 0.5) -
     return out
 
 
+def place(region: str) -> str:
+    """A region's key as the prose names it (``"india"`` -> ``"India"``)."""
+    return region.title()
+
+
+def feature_verdict(p_value: float, alpha: float = 0.05) -> str:
+    """Whether a feature shift's permutation p-value says the two sets of sites differ: ``"measurably"``
+    below ``alpha``, else ``"not measurably"``."""
+    return "measurably" if p_value < alpha else "not measurably"
+
+
+def skill_phrase(loro: pd.DataFrame, target: str) -> tuple[bool, str]:
+    """Whether the transfer predictor's AUROC interval on ``target`` lies above chance, and that in words."""
+    low, value = loro.loc[target, ("transfer", "AUROC low")], loro.loc[target, ("transfer", "AUROC")]
+    if low > 0.5:
+        return True, f"keeps skill in {place(target)} (AUROC {value:.3f}, its interval above chance)"
+    return False, (f"is not clearly better than chance in {place(target)} (AUROC {value:.3f}, its interval "
+                   f"reaching {low:.3f})")
+
+
+def gap_phrases(loro: pd.DataFrame, target: str, skilled: bool) -> tuple[str, str]:
+    """The cost of training elsewhere in words, and the chapter's one-sentence answer (``lead``), from
+    the gap's paired interval on ``target`` and whether the transfer predictor keeps skill."""
+    gap, gap_low, gap_high = (loro.loc[target, ("gap", k)] for k in ("AUROC", "AUROC low", "AUROC high"))
+    if gap_low > 0:
+        return (f"training elsewhere costs {gap:.3f} AUROC, clearly more than nothing",
+                f"Not fully: a predictor trained on the other regions loses {gap:.3f} AUROC in {place(target)}")
+    if gap_high < 0:
+        return (f"training elsewhere did better, by {-gap:.3f} AUROC",
+                f"Yes, at this size: the predictor trained elsewhere did better in {place(target)} than one trained "
+                "there")
+    text = (f"the cost of training elsewhere, {gap:+.3f} AUROC, cannot be told from zero at this size "
+            f"(interval {gap_low:+.3f} to {gap_high:+.3f})")
+    if skilled:
+        return text, ("Largely yes, at this size: the predictor trained elsewhere keeps skill and its gap to a local "
+                      "one cannot be told from zero")
+    return text, ("This run cannot settle it: the transfer predictor is not clearly better than chance and its gap "
+                  "to a local one cannot be told from zero; the full profile has to decide")
+
+
+def carry_phrase(ablations: pd.DataFrame) -> str:
+    """Which removed input narrows the gap beyond its paired interval (:func:`gap_table`, with a row
+    ``all inputs``), in words."""
+    narrower = [n for n in ablations.index if n != "all inputs" and ablations.loc[n, "Δgap high"] < 0]
+    if ablations.loc["all inputs", "gap low"] <= 0:
+        return ("the gap with all inputs is not clearly above zero, so there is no measured shift cost to "
+                "attribute to an input")
+    if narrower:
+        return (f"the gap narrows beyond its paired interval with {' and with '.join(narrower)}, so what that "
+                "change removes carries the shift")
+    return "no change narrows the gap beyond its paired interval, so no single input is shown to carry the shift"
+
+
+def _tried(mitigation: pd.DataFrame, noise: str) -> tuple[pd.DataFrame, float]:
+    """The mitigations proper (no baseline, reference, noise row or control) and the seed-to-seed change."""
+    spread = abs(float(mitigation.loc[noise, "gain"])) if noise in mitigation.index else 0.0
+    dropped = [n for n in mitigation.index if n in ("transfer", "in-region", noise) or "control" in n]
+    return mitigation.drop(index=dropped), spread
+
+
+def mitigation_phrases(mitigation: pd.DataFrame, noise: str = "transfer, second seed") -> dict[str, str]:
+    """What the mitigations of :func:`mitigation_table` did, in words: ``mitigation``,
+    ``mitigation_short`` and ``seed`` (see :func:`answer`)."""
+    tried, spread = _tried(mitigation, noise)
+    helped = [n for n in tried.index if tried.loc[n, "gain low"] > 0 and tried.loc[n, "gain"] > spread]
+    hurt = [n for n in tried.index if tried.loc[n, "gain high"] < 0 and -tried.loc[n, "gain"] > spread]
+    parts = [f"{', '.join(helped)} raised the AUROC beyond both its interval and the seed-to-seed change" if helped
+             else "no mitigation's gain has a 95 % interval above zero and exceeds the seed-to-seed change"]
+    if hurt:
+        parts.append(f"{', '.join(hurt)} lowered it by more than that")
+    largest = float(tried["gain"].abs().max()) if len(tried) else 0.0
+    seed = (f"a second seed moved the plain predictor's AUROC by {spread:.3f}, "
+            + ("more than any mitigation's gain or loss" if spread > largest else
+               f"while the largest mitigation effect was {largest:.3f}"))
+    short = (f"{', '.join(helped)} measurably raised the AUROC" if helped else
+             "none measurably raises the AUROC at this size")
+    return {"mitigation": "; ".join(parts), "mitigation_short": short, "seed": seed}
+
+
+def catalog_phrase(catalog: dict[str, dict[str, Any]], region: str) -> str:
+    """Whether the catalog cause models beat chance on ``region``, in words, with their balanced accuracies."""
+    def beats(scores: dict[str, Any]) -> bool:
+        return scores["low"] > scores["chance_balanced_accuracy"]
+
+    chance = catalog["transfer"]["chance_balanced_accuracy"]
+    words = {(True, True): "both the transferred and the local model beat chance",
+             (False, True): "only the local model beats chance",
+             (True, False): "the transferred model beats chance but the local one does not",
+             (False, False): "neither the transferred nor the local model clearly beats chance"}
+    transferred, local = catalog["transfer"]["balanced_accuracy"], catalog["inregion"]["balanced_accuracy"]
+    return (f"{words[(beats(catalog['transfer']), beats(catalog['inregion']))]} (balanced accuracy "
+            f"{transferred:.2f} transferred, {local:.2f} cross-validated in {place(region)}, chance {chance:.2f})")
+
+
 def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame, catalog: dict[str, dict[str, Any]],
-           target: str, noise: str = "transfer, second seed") -> dict[str, str]:
+           target: str, noise: str = "transfer, second seed", catalog_region: str | None = None) -> dict[str, str]:
     """The chapter's verdicts as phrases generated from the run (never fixed text).
 
     Parameters
@@ -418,9 +520,11 @@ def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame
         their name are not mitigations.
     catalog : dict
         ``transfer`` and ``inregion``: :func:`lslib.evaluation.classification.score_predictions` of the catalog
-        cause model trained elsewhere and cross-validated in India.
+        cause model trained elsewhere and cross-validated in the catalog's target region.
     target : str
-        The target region.
+        The target region (the notebook's ``target_region``).
+    catalog_region : str, optional
+        The catalog models' target region, when it is not ``target``.
 
     Returns
     -------
@@ -431,58 +535,71 @@ def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame
     A mitigation counts as helping (hurting) only when its paired interval lies above (below) zero
     **and** its gain is larger in size than the change a second seed makes on its own.
     """
-    low, value = loro.loc[target, ("transfer", "AUROC low")], loro.loc[target, ("transfer", "AUROC")]
-    skilled = low > 0.5
-    skill = (f"keeps skill in {target} (AUROC {value:.3f}, its interval above chance)" if skilled else
-             f"is not clearly better than chance in {target} (AUROC {value:.3f}, its interval reaching {low:.3f})")
-    gap, gap_low, gap_high = (loro.loc[target, ("gap", k)] for k in ("AUROC", "AUROC low", "AUROC high"))
-    if gap_low > 0:
-        gap_text = f"training elsewhere costs {gap:.3f} AUROC, clearly more than nothing"
-        lead = f"Not fully: a predictor trained on the other regions loses {gap:.3f} AUROC in {target}"
-    elif gap_high < 0:
-        gap_text = f"training elsewhere did better, by {-gap:.3f} AUROC"
-        lead = f"Yes, at this size: the predictor trained elsewhere did better in {target} than one trained there"
-    else:
-        gap_text = (f"the cost of training elsewhere, {gap:+.3f} AUROC, cannot be told from zero at this size "
-                    f"(interval {gap_low:+.3f} to {gap_high:+.3f})")
-        lead = ("Largely yes, at this size: the predictor trained elsewhere keeps skill and its gap to a local one "
-                "cannot be told from zero" if skilled else
-                "This run cannot settle it: the transfer predictor is not clearly better than chance and its gap "
-                "to a local one cannot be told from zero; the full profile has to decide")
-    narrower = [n for n in ablations.index if n != "all inputs" and ablations.loc[n, "Δgap high"] < 0]
-    if ablations.loc["all inputs", "gap low"] <= 0:
-        carry = ("the gap with all inputs is not clearly above zero, so there is no measured shift cost to "
-                 "attribute to an input")
-    elif narrower:
-        carry = (f"the gap narrows beyond its paired interval with {' and with '.join(narrower)}, so what that "
-                 "change removes carries the shift")
-    else:
-        carry = "no change narrows the gap beyond its paired interval, so no single input is shown to carry the shift"
-    spread = abs(float(mitigation.loc[noise, "gain"])) if noise in mitigation.index else 0.0
-    tried = mitigation.drop(index=[n for n in mitigation.index if n in ("transfer", "in-region", noise) or "control" in n])
-    helped = [n for n in tried.index if tried.loc[n, "gain low"] > 0 and tried.loc[n, "gain"] > spread]
-    hurt = [n for n in tried.index if tried.loc[n, "gain high"] < 0 and -tried.loc[n, "gain"] > spread]
-    parts = [f"{', '.join(helped)} raised the AUROC beyond both its interval and the seed-to-seed change" if helped
-             else "no mitigation's gain has a 95 % interval above zero and exceeds the seed-to-seed change"]
-    if hurt:
-        parts.append(f"{', '.join(hurt)} lowered it by more than that")
-    largest = float(tried["gain"].abs().max()) if len(tried) else 0.0
-    seed = (f"a second seed moved the plain predictor's AUROC by {spread:.3f}, "
-            + ("more than any mitigation's gain or loss" if spread > largest else
-               f"while the largest mitigation effect was {largest:.3f}"))
-    short = (f"{', '.join(helped)} measurably raised the AUROC" if helped else
-             "none measurably raises the AUROC at this size")
+    skilled, skill = skill_phrase(loro, target)
+    gap_text, lead = gap_phrases(loro, target, skilled)
+    return {"lead": lead, "skill": skill, "gap": gap_text, "carry": carry_phrase(ablations),
+            **mitigation_phrases(mitigation, noise), "catalog": catalog_phrase(catalog, catalog_region or target)}
 
-    def beats(scores: dict[str, Any]) -> bool:
-        return scores["low"] > scores["chance_balanced_accuracy"]
 
-    chance = catalog["transfer"]["chance_balanced_accuracy"]
-    words = {(True, True): "both the transferred and the local model beat chance",
-             (False, True): "only the local model beats chance",
-             (True, False): "the transferred model beats chance but the local one does not",
-             (False, False): "neither the transferred nor the local model clearly beats chance"}
-    catalog_text = (f"{words[(beats(catalog['transfer']), beats(catalog['inregion']))]} (balanced accuracy "
-                    f"{catalog['transfer']['balanced_accuracy']:.2f} transferred, {catalog['inregion']['balanced_accuracy']:.2f} "
-                    f"cross-validated in India, chance {chance:.2f})")
-    return {"lead": lead, "skill": skill, "gap": gap_text, "carry": carry, "mitigation": "; ".join(parts),
-            "mitigation_short": short, "seed": seed, "catalog": catalog_text}
+def _sentence(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:] + ("" if phrase.endswith(".") else ".")
+
+
+def _row_interval(table: pd.DataFrame, row: Any, low: Any, high: Any) -> tuple[float, float] | None:
+    values = [float(table.loc[row, c]) if c in table.columns else math.nan for c in (low, high)]
+    return None if any(math.isnan(v) for v in values) else (values[0], values[1])
+
+
+def _shift_findings(loro: pd.DataFrame, ablations: pd.DataFrame, target: str, words: dict[str, str]) -> list[Finding]:
+    others = " and ".join(place(r) for r in loro.index if r != target) or "the other regions"
+    skilled = words["skill"].startswith("keeps")
+    changes = ablations.drop(index="all inputs")
+    column = "Δgap" if "Δgap" in changes.columns else "gap"
+    worst = changes[column].astype(float).idxmin() if len(changes) else "all inputs"
+    return [
+        Finding(f"Trained on {others}, does the predictor work in {place(target)}?", _sentence(words["lead"]),
+                loro.loc[target, ("gap", "AUROC")],
+                _row_interval(loro, target, ("gap", "AUROC low"), ("gap", "AUROC high")), "simulated",
+                "AUROC gap, in-region - transfer"),
+        Finding(f"Does the predictor trained elsewhere keep skill in {place(target)}?",
+                f"{'Yes' if skilled else 'No'}: it {words['skill']}.", loro.loc[target, ("transfer", "AUROC")],
+                _row_interval(loro, target, ("transfer", "AUROC low"), ("transfer", "AUROC high")), "simulated",
+                "AUROC"),
+        Finding("Which inputs carry the shift?", _sentence(words["carry"]), ablations.loc[worst, column],
+                _row_interval(ablations, worst, f"{column} low", f"{column} high"), "simulated",
+                f"{column}, {worst}"),
+    ]
+
+
+def summary(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame, catalog: dict[str, dict[str, Any]],
+            target: str, noise: str = "transfer, second seed", catalog_region: str | None = None) -> list[Finding]:
+    """Chapter 6's findings, generated from its tables by the phrases of :func:`answer`.
+
+    Parameters
+    ----------
+    loro, ablations, mitigation, catalog, target, noise, catalog_region
+        As :func:`answer`; ``ablations`` may carry :func:`gap_table`'s ``Δgap``, ``Δgap low`` and
+        ``Δgap high`` columns, whose most negative row gives the key number of the carry finding.
+
+    Returns
+    -------
+    list of Finding
+        Whether the predictor works in ``target`` (the gap), whether it keeps skill there, which
+        input carries the shift and whether a mitigation helps (simulated), and whether a cause
+        model of the real catalog transfers (real).
+    """
+    words = answer(loro, ablations, mitigation, catalog, target, noise, catalog_region)
+    region = place(catalog_region or target)
+    tried, _ = _tried(mitigation, noise)
+    best = tried["gain"].astype(float).idxmax() if len(tried) else None
+    mitigated = Finding(f"Does a mitigation that needs no label from {place(target)} close the gap?",
+                        f"{'No' if words['mitigation_short'].startswith('none') else 'Yes'}: {words['mitigation']}; "
+                        f"{words['seed']}.",
+                        tried.loc[best, "gain"] if best is not None else None,
+                        _row_interval(tried, best, "gain low", "gain high") if best is not None else None, "simulated",
+                        f"AUROC gain, {best}" if best is not None else "AUROC gain")
+    transfer = catalog["transfer"]
+    cause = Finding(f"On the real catalog, does a cause model trained elsewhere name {region}'s triggers?",
+                    _sentence(words["catalog"]), transfer["balanced_accuracy"], (transfer["low"], transfer["high"])
+                    if "high" in transfer else None, "real", "balanced accuracy")
+    return [*_shift_findings(loro, ablations, target, words), mitigated, cause]

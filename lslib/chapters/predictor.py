@@ -8,8 +8,10 @@ bootstrap over *sites*, so differences between models are paired.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import replace
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ import torch
 import xarray as xr
 
 from lslib import evaluation
+from lslib.book.report import Finding, value_of
 from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
@@ -28,7 +31,12 @@ from lslib.training.loop import TrainConfig
 from lslib.evaluation.classification import slid_mean
 from lslib.training.ensemble import combine, predict, train_member
 
-__all__ = ["SPLIT_FRACTIONS", "ABLATIONS", "window_datasets", "window_hand_features", "tuned_forest", "ablation_table", "window_ndvi_scores", "train_models", "score_table", "lead_table", "cause_report", "cloud_robustness", "drop_difference", "interval_table", "confidence_table"]
+__all__ = [
+    "SPLIT_FRACTIONS", "ABLATIONS", "ABLATION_KEYS", "ECE_BAR", "window_datasets", "window_hand_features",
+    "tuned_forest", "ablation_table", "window_ndvi_scores", "train_models", "score_table", "lead_table",
+    "cause_report", "cloud_robustness", "drop_difference", "interval_table", "confidence_table", "ablation_verdict",
+    "skill_verdict", "ece_bar", "ece_verdict", "cloud_verdict", "verdicts", "summary",
+]
 
 SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
 ABLATIONS: dict[str, dict[str, Any]] = {
@@ -36,6 +44,10 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no metadata": {"use_meta": False},
     "no SAR": {"use_sar": False},
 }
+#: The short name of each ablation in the run report (``auroc_<key>``, ``auroc_diff_<key>_vs_member``).
+ABLATION_KEYS = {"mean pooling": "meanpool", "no metadata": "no_meta", "no SAR": "no_sar"}
+#: The smallest calibration error the chapter asks for; the bar is this or the noise floor, the larger.
+ECE_BAR = 0.05
 
 
 def window_datasets(stack: xr.Dataset, max_lead: int, max_frames: int, max_sar_frames: int, seed: int,
@@ -267,3 +279,153 @@ def confidence_table(spread: np.ndarray, labels: np.ndarray, probabilities: np.n
                      "Brier": evaluation.brier(labels[members], probabilities[members]),
                      "accuracy at 0.5": float(((probabilities[members] >= 0.5) == (labels[members] > 0.5)).mean())})
     return pd.DataFrame(rows).set_index("group")
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts and findings: sentences generated from the numbers the chapter recorded
+# --------------------------------------------------------------------------------------------
+
+
+def ablation_verdict(upper: Mapping[str, float]) -> str:
+    """In words, which single removal costs AUROC beyond its paired interval.
+
+    Parameters
+    ----------
+    upper : mapping of str to float
+        Per ablation of :data:`ABLATIONS`, the upper end of the paired 95 % interval of its AUROC
+        difference to attention member 1 (the ``Δ high`` column of :func:`ablation_table`).
+
+    Examples
+    --------
+    >>> ablation_verdict({"mean pooling": 0.02, "no metadata": -0.01, "no SAR": -0.03})
+    'removing no metadata or no SAR lowers the AUROC beyond the interval'
+    >>> ablation_verdict({"mean pooling": 0.02})
+    'no single removal lowers the AUROC beyond its paired interval'
+    """
+    costly = [name for name in ABLATIONS if name in upper and upper[name] < 0]
+    if costly:
+        return "removing " + " or ".join(costly) + " lowers the AUROC beyond the interval"
+    return "no single removal lowers the AUROC beyond its paired interval"
+
+
+def skill_verdict(diff_low: float) -> str:
+    """``"beats"`` when the paired interval of (ensemble - random forest) AUROC lies above zero,
+    from its lower end ``diff_low``; else ``"does not clearly beat"``."""
+    return "beats" if diff_low > 0 else "does not clearly beat"
+
+
+def ece_bar(floor: float) -> float:
+    """The calibration bar: the larger of :data:`ECE_BAR` and the ECE noise floor of the test sites."""
+    return max(ECE_BAR, floor)
+
+
+def ece_verdict(ece: float, floor: float) -> str:
+    """``"within"`` when the expected calibration error ``ece`` is at most :func:`ece_bar` of
+    ``floor``, else ``"above"`` (a missing ECE reads as above)."""
+    return "within" if ece <= ece_bar(floor) else "above"
+
+
+def cloud_verdict(low: float, high: float) -> str:
+    """How the ensemble's cloud drop compares with mean pooling's, from the paired 95 % interval
+    ``(low, high)`` of (drop of the ensemble) - (drop of mean pooling).
+
+    Examples
+    --------
+    >>> cloud_verdict(-0.2, -0.01), cloud_verdict(0.01, 0.2), cloud_verdict(-0.1, 0.1)
+    ('smaller than', 'larger than', 'not distinguishable from')
+    """
+    return "smaller than" if high < 0 else "larger than" if low > 0 else "not distinguishable from"
+
+
+def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
+    """The verdict words the chapter's prose quotes, from its recorded metrics: ``skill_verdict``,
+    ``ece_verdict`` and ``cloud_verdict`` (see the functions of the same names)."""
+    low, high = (value_of(metrics, "cloud_drop_diff_vs_meanpool_ci", i) for i in (0, 1))
+    return {"skill_verdict": skill_verdict(value_of(metrics, "auroc_diff_rf_ci_low")),
+            "ece_verdict": ece_verdict(value_of(metrics, "ece_attention"), value_of(metrics, "ece_floor_p90")),
+            "cloud_verdict": cloud_verdict(low, high)}
+
+
+def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | None:
+    low, high = (value_of(metrics, name, i) for i in (0, 1))
+    return None if math.isnan(low) or math.isnan(high) else (low, high)
+
+
+def _skill_finding(metrics: Mapping[str, Any]) -> Finding:
+    auroc, forest = value_of(metrics, "auroc_attention"), value_of(metrics, "auroc_rf")
+    diff_low, interval = value_of(metrics, "auroc_diff_rf_ci_low"), _interval(metrics, "auroc_attention_ci")
+    chance = " Its own 95 % interval reaches chance (0.5)." if interval and interval[0] <= 0.5 else ""
+    if diff_low > 0:
+        answer = (f"Yes: on held-out simulated sites the calibrated ensemble reaches AUROC {auroc:.3f}, the random "
+                  f"forest {forest:.3f}; the paired 95 % interval of the difference lies above zero.{chance}")
+    else:
+        answer = (f"No: the calibrated ensemble reaches AUROC {auroc:.3f} against {forest:.3f} for the random forest "
+                  f"and does not clearly beat it (the paired interval of the difference reaches {diff_low:+.3f})."
+                  f"{chance}")
+    return Finding("Does the attention ensemble forecast slides better than a random forest on hand features?",
+                   answer, auroc, interval, "simulated", "AUROC")
+
+
+def _calibration_finding(metrics: Mapping[str, Any]) -> Finding:
+    ece, floor = value_of(metrics, "ece_attention"), value_of(metrics, "ece_floor_p90")
+    bar = ece_bar(floor)
+    word = ece_verdict(ece, floor)
+    answer = (f"{'Yes' if word == 'within' else 'No'}: after temperature scaling the ECE is {ece:.3f}, {word} the bar "
+              f"of {bar:.3f} (the larger of {ECE_BAR} and the noise floor of these sites, {floor:.3f}).")
+    return Finding("Is its probability calibrated?", answer, ece, None, "simulated", "ECE")
+
+
+def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
+    attention, pooling = value_of(metrics, "cloud_drop_attention"), value_of(metrics, "cloud_drop_meanpool")
+    interval = _interval(metrics, "cloud_drop_diff_vs_meanpool_ci")
+    word = cloud_verdict(*(interval or (math.nan, math.nan)))
+    lead = {"smaller than": "Yes", "larger than": "No, more", "not distinguishable from": "Cannot tell"}[word]
+    answer = (f"{lead}: with clouds added to half of the test frames the ensemble's AUROC drops by {attention:+.3f} "
+              f"and mean pooling's by {pooling:+.3f}; the attention's drop is {word} mean pooling's (paired 95 % "
+              "interval of the difference" + (f" {interval[0]:+.3f} to {interval[1]:+.3f})." if interval else ")."))
+    return Finding("Does the attention lose less to clouds than mean pooling?", answer,
+                   value_of(metrics, "cloud_drop_diff_vs_meanpool"), interval, "simulated",
+                   "AUROC drop, attention - mean pooling")
+
+
+def _cause_finding(metrics: Mapping[str, Any]) -> Finding:
+    accuracy, majority = value_of(metrics, "cause_acc_attention"), value_of(metrics, "cause_majority_acc")
+    interval = _interval(metrics, "cause_acc_attention_ci")
+    if interval and interval[0] > majority:
+        answer = (f"Yes: the most probable trigger is right {accuracy:.0%} of the time for the test slides, its 95 % "
+                  f"interval above the {majority:.0%} of always answering the most common trigger.")
+    else:
+        answer = (f"Not beyond the obvious: the most probable trigger is right {accuracy:.0%} of the time for the "
+                  f"test slides, not clearly above the {majority:.0%} of always answering the most common trigger.")
+    return Finding("Does it name the trigger of a slide?", answer, accuracy, interval, "simulated", "cause accuracy")
+
+
+def _ablation_finding(metrics: Mapping[str, Any]) -> Finding:
+    differences = {name: [value_of(metrics, f"auroc_diff_{key}_vs_member", i) for i in range(3)]
+                   for name, key in ABLATION_KEYS.items()}
+    text = ablation_verdict({name: d[2] for name, d in differences.items()})
+    worst = min(differences, key=lambda name: differences[name][0] if math.isfinite(differences[name][0]) else 0.0)
+    difference, low, high = differences[worst]
+    answer = (f"{'Shown' if text.startswith('removing') else 'None shown at this size'}: against attention member 1, "
+              f"{text}.")
+    interval = None if math.isnan(low) or math.isnan(high) else (low, high)
+    return Finding("Which parts of the model matter?", answer, difference, interval, "simulated",
+                   f"ΔAUROC, {worst}")
+
+
+def summary(metrics: Mapping[str, Any]) -> list[Finding]:
+    """Chapter 4's findings, generated from the numbers it recorded.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The chapter's recorded metrics (:func:`lslib.book.report.recorded`).
+
+    Returns
+    -------
+    list of Finding
+        Skill against the random forest, calibration, cloud robustness against mean pooling, the
+        cause of a slide, and the ablations; all on simulated imagery.
+    """
+    return [_skill_finding(metrics), _calibration_finding(metrics), _cloud_finding(metrics), _cause_finding(metrics),
+            _ablation_finding(metrics)]

@@ -6,16 +6,22 @@ Kept here so the notebook only tells the story. Every function takes the patch d
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
+from lslib.book.report import Finding, value_of
 from lslib.models.probes import linear_probe_accuracy, majority_rate, pca_features
 from lslib.models.vae import ConvVAE
 
-__all__ = ["subset", "evaluate_vae", "probe_table"]
+__all__ = ["subset", "evaluate_vae", "probe_table", "SIM2REAL_TRACKS", "summary"]
+
+#: Absolute correlation from which real frames count as moving through the simulated latent space with their NDVI.
+SIM2REAL_TRACKS = 0.5
 
 
 def subset(patches: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
@@ -63,3 +69,70 @@ def probe_table(train_latent: np.ndarray, test_latent: np.ndarray, train: dict, 
     return pd.DataFrame(rows).set_index("target")
 
 
+
+
+def _reconstruction_finding(metrics: Mapping[str, Any]) -> Finding:
+    mse = value_of(metrics, "vae_recon_mse")
+    if math.isnan(mse):
+        answer = "Not measured in this run."
+    elif mse < 1.0:
+        answer = (f"Part of each frame: the test frames come back with a mean squared error of {mse:.2f} of a band's "
+                  f"variance (it keeps {1 - mse:.0%} of it), better than predicting every band's mean.")
+    else:
+        answer = (f"Little: the test frames come back with a mean squared error of {mse:.2f} of a band's variance, "
+                  "no better than predicting every band's mean (1).")
+    return Finding("What does a VAE of simulated Landsat frames keep?", answer, mse, None, "simulated",
+                   "reconstruction MSE, band variances")
+
+
+_LABELS = {"region": "the region", "season": "the season of acquisition", "cause": "the site's cause"}
+
+
+def _probe_finding(metrics: Mapping[str, Any], target: str) -> Finding:
+    latent, pca = value_of(metrics, f"probe_{target}_acc_latent"), value_of(metrics, f"probe_{target}_acc_pca")
+    chance = value_of(metrics, f"probe_{target}_chance")
+    label = _LABELS[target]
+    if math.isnan(latent) or math.isnan(chance):
+        answer = "Not measured in this run."
+    elif latent > chance:
+        answer = (f"Yes, above chance: a linear probe reads {label} from the latent code {latent:.0%} of the time, "
+                  f"against {chance:.0%} for always guessing the commonest class (PCA of pixels: {pca:.0%}).")
+    else:
+        answer = (f"No: a linear probe reads {label} from the latent code {latent:.0%} of the time, not above "
+                  f"{chance:.0%} for always guessing the commonest class (PCA of pixels: {pca:.0%}).")
+    return Finding(f"Does the latent space know {label}, unasked?", answer, latent, None, "simulated",
+                   "probe accuracy")
+
+
+def _sim2real_finding(metrics: Mapping[str, Any]) -> Finding:
+    correlation, frames = value_of(metrics, "sim2real_latent_ndvi_corr"), value_of(metrics, "sim2real_frames")
+    if math.isnan(correlation):
+        answer = "Not measured: the real Sentinel-2 patch was unavailable in this run."
+    elif abs(correlation) >= SIM2REAL_TRACKS:
+        answer = (f"Yes: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
+                  f"follow their greenness (|correlation| {abs(correlation):.2f} with their median NDVI).")
+    else:
+        answer = (f"No: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
+                  f"hardly follow their greenness (|correlation| {abs(correlation):.2f}).")
+    return Finding("Do real frames move through the simulated latent space with their seasons?", answer,
+                   correlation, None, "real", "correlation with NDVI")
+
+
+def summary(metrics: Mapping[str, Any]) -> list[Finding]:
+    """Chapter 3's findings, generated from the numbers it recorded.
+
+    Parameters
+    ----------
+    metrics : mapping
+        The chapter's recorded metrics (:func:`lslib.book.report.recorded`), with the probe
+        accuracies ``probe_<target>_acc_latent``, ``probe_<target>_acc_pca`` and
+        ``probe_<target>_chance`` for region, season and cause.
+
+    Returns
+    -------
+    list of Finding
+        What the VAE keeps, whether its latent space knows region, season and cause (a flip at
+        chance), all simulated, and the sim-to-real check on real frames.
+    """
+    probes = [_probe_finding(metrics, target) for target in _LABELS]
+    return [_reconstruction_finding(metrics), *probes, _sim2real_finding(metrics)]
