@@ -84,8 +84,8 @@ def sample(model: ScenarioGAN, source: np.ndarray, scenario: np.ndarray | str, k
     if isinstance(scenario, str):
         scenario = np.full(len(source), scenario_index(scenario))
     trigger = None if trigger is None else torch.from_numpy(np.asarray(trigger, np.int64))
-    with torch.no_grad():
-        return model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed, trigger).numpy()
+    with torch.no_grad():  # ScenarioGAN.sample moves the inputs to the model's device; the result comes back here
+        return model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed, trigger).cpu().numpy()
 
 
 def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: float) -> dict[str, float]:
@@ -285,11 +285,7 @@ def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.n
 
 def paired_site_difference(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int) -> dict[str, float]:
     """Mean of ``a - b`` over sites (one value each) with a 95% bootstrap interval over sites."""
-    differences = np.asarray(a, float) - np.asarray(b, float)
-    rng = np.random.default_rng(seed)
-    means = [differences[rng.integers(0, len(differences), len(differences))].mean() for _ in range(n_boot)]
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"diff": float(differences.mean()), "low": float(low), "high": float(high)}
+    return dict(zip(("diff", "low", "high"), evaluation.paired_difference(a, b, n_boot=n_boot, seed=seed)))
 
 
 def mean_iou(predicted: np.ndarray, truth: np.ndarray) -> float:

@@ -242,8 +242,8 @@ def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray]
         table.loc[name, ["AUROC", "AUROC low", "AUROC high", "Δ", "Δ low", "Δ high"]] = (
             row["value"], row["low"], row["high"], row["diff"], row["diff_low"], row["diff_high"])
     for name, run in runs.items():
-        threshold = evaluation.best_threshold(run["val"]["label"], 1.0 / (1.0 + np.exp(-run["val"]["logit"])))
-        probability = 1.0 / (1.0 + np.exp(-run["test"]["logit"]))
+        threshold = evaluation.best_threshold(run["val"]["label"], evaluation.sigmoid(run["val"]["logit"]))
+        probability = evaluation.sigmoid(run["test"]["logit"])
         f1 = evaluation.paired_bootstrap(lambda y, p, t=threshold: evaluation.f1_at(y, p, t), labels, {name: probability},
                                       resamples)[name]
         correct = cause_accuracy(labels, run["test"]["cause_probs"], true_cause)
@@ -287,9 +287,10 @@ def readable(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     for protocol, metric in [(p, m) for m in ("AUROC", "F1", "cause accuracy") for p in PROTOCOLS] + [("gap", "AUROC")]:
         values = table[[(protocol, metric), (protocol, f"{metric} low"), (protocol, f"{metric} high")]].to_numpy(float)
         name = "gap (in-region − transfer AUROC)" if protocol == "gap" else f"{metric}, {protocol}"
-        out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" for v, lo, hi in values]
+        out[name] = [evaluation.format_interval(v, lo, hi, digits) for v, lo, hi in values]
         if metric == "cause accuracy" and (protocol, "cause majority") in table:
-            out[f"majority cause, {protocol}"] = [f"{v:.{digits}f}" for v in table[(protocol, "cause majority")]]
+            out[f"majority cause, {protocol}"] = [evaluation.format_interval(v, digits=digits)
+                                                  for v in table[(protocol, "cause majority")]]
     return out
 
 
@@ -322,13 +323,13 @@ def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.nda
     rows = {}
     for name in runs:
         values = np.array([d[name] for d in draws])
+        low, high = evaluation.percentile_interval(values)
         rows[name] = {"in-region AUROC": evaluation.auroc(labels, scores[(name, "in-region")]),
                       "transfer AUROC": evaluation.auroc(labels, scores[(name, "transfer")]),
-                      "gap": point[name], "gap low": np.percentile(values, 2.5), "gap high": np.percentile(values, 97.5)}
+                      "gap": point[name], "gap low": low, "gap high": high}
         if reference in runs:
-            change = values - np.array([d[reference] for d in draws])
-            rows[name].update({"Δgap": point[name] - point[reference], "Δgap low": np.percentile(change, 2.5),
-                               "Δgap high": np.percentile(change, 97.5)})
+            change = evaluation.percentile_interval(values - np.array([d[reference] for d in draws]))
+            rows[name].update(zip(("Δgap", "Δgap low", "Δgap high"), (point[name] - point[reference], *change)))
     return pd.DataFrame(rows).T
 
 

@@ -243,28 +243,16 @@ def drop_difference(labels: np.ndarray, clear: dict[str, np.ndarray], cloudy: di
         return (evaluation.auroc(y, clear[first][pick]) - evaluation.auroc(y, cloudy[first][pick])) - \
             (evaluation.auroc(y, clear[second][pick]) - evaluation.auroc(y, cloudy[second][pick]))
 
-    draws = evaluation.resample_draws(difference, resamples)
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return {"diff": difference(np.arange(len(labels))), "low": float(low), "high": float(high)}
+    return dict(zip(("diff", "low", "high"), evaluation.bootstrap(difference, len(labels), resamples=resamples)))
 
 
 def interval_table(table: pd.DataFrame, metrics_: tuple[str, ...] = ("AUROC", "AUPRC", "F1", "Brier", "ECE"),
                    digits: int = 3) -> pd.DataFrame:
     """The score table for reading: one ``value [low, high]`` string per metric and model, plus the
     paired difference to the reference model (empty where a metric does not apply)."""
-    out = pd.DataFrame(index=table.index)
     difference = next((c for c in table.columns if c.startswith("ΔAUROC")), None)
-    for name, low, high in [(m, f"{m} low", f"{m} high") for m in metrics_] + \
-            ([(difference, "Δ low", "Δ high")] if difference else []):
-        if name not in table:
-            continue
-        if low not in table:
-            out[name] = [f"{v:.{digits}f}" if np.isfinite(v) else "" for v in table[name].to_numpy(float)]
-            continue
-        out[name] = [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" if np.isfinite(v) and lo != hi else
-                     (f"{v:.{digits}f}" if np.isfinite(v) and name != difference else "")
-                     for v, lo, hi in table[[name, low, high]].to_numpy(float)]
-    return out
+    bounds = {difference: ("Δ low", "Δ high")} if difference else {}
+    return evaluation.interval_text(table, [*metrics_, *bounds], digits, bounds=bounds, blank_degenerate=bounds)
 
 
 def confidence_table(spread: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, n_groups: int = 4) -> pd.DataFrame:
