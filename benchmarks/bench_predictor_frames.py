@@ -60,8 +60,10 @@ def main() -> None:
     measured = seconds_per_step(model, batches, args.repeats)
     print(f"{len(windows)} windows, {padding:.0%} of the frame slots are padding")
     print(f"largest logit difference between the two: {float((skipped - every).abs().max()):.2e}")
-    print(f"valid frames only: {1000 * measured:.1f} ms per step; every frame: {1000 * baseline:.1f} ms per step; "
-          f"ratio {baseline / measured:.2f}x")
+    print(
+        f"valid frames only: {1000 * measured:.1f} ms per step; every frame: {1000 * baseline:.1f} ms per step; "
+        f"ratio {baseline / measured:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -47,12 +47,27 @@ def main(scenes: int = 12, repeats: int = 3) -> dict[str, float]:
         file_port, api_port = free_port(), free_port()
         files_url, api_url = f"http://127.0.0.1:{file_port}", f"http://127.0.0.1:{api_port}"
         dates = [f"2014-{1 + i // 2:02d}-{1 + 14 * (i % 2):02d}" for i in range(scenes)]
-        items_file = write_catalogue(folder, shared, files_url, site.centre_utm, site.epsg,
-                                     [Scene(d, 5.0) for d in dates], [], size_px=96)
-        with serve([sys.executable, "-m", "RangeHTTPServer", str(file_port), "--bind", "127.0.0.1"],
-                   f"{files_url}/items.json", cwd=folder), \
-             serve([rustac_executable(), "serve", "--addr", f"127.0.0.1:{api_port}", "--create-collections",
-                    str(items_file)], f"{api_url}/collections"):
+        items_file = write_catalogue(
+            folder, shared, files_url, site.centre_utm, site.epsg, [Scene(d, 5.0) for d in dates], [], size_px=96
+        )
+        with (
+            serve(
+                [sys.executable, "-m", "RangeHTTPServer", str(file_port), "--bind", "127.0.0.1"],
+                f"{files_url}/items.json",
+                cwd=folder,
+            ),
+            serve(
+                [
+                    rustac_executable(),
+                    "serve",
+                    "--addr",
+                    f"127.0.0.1:{api_port}",
+                    "--create-collections",
+                    str(items_file),
+                ],
+                f"{api_url}/collections",
+            ),
+        ):
             items = stac.search(site, "2014-01-01", "2014-12-31", [stac.LANDSAT], api_url=api_url)
             plain_read(items, site)  # warm both paths (GDAL opens, imports)
             stac.load(items, site).compute()
@@ -66,8 +81,13 @@ def main(scenes: int = 12, repeats: int = 3) -> dict[str, float]:
                 load_times.append(time.perf_counter() - start)
     megabytes = nbytes / 1e6
     plain, loaded = megabytes / statistics.median(plain_times), megabytes / statistics.median(load_times)
-    result = {"scenes": len(items), "megabytes": round(megabytes, 3), "plain_rasterio_mb_s": round(plain, 3),
-              "stac_load_mb_s": round(loaded, 3), "ratio_load_to_plain": round(loaded / plain, 3)}
+    result = {
+        "scenes": len(items),
+        "megabytes": round(megabytes, 3),
+        "plain_rasterio_mb_s": round(plain, 3),
+        "stac_load_mb_s": round(loaded, 3),
+        "ratio_load_to_plain": round(loaded / plain, 3),
+    }
     print(json.dumps(result, indent=2))
     return result
 

@@ -48,7 +48,7 @@ class Cause(enum.IntEnum):
         return self is not Cause.THRIVING_FOREST
 
     @classmethod
-    def from_key(cls, key: str) -> "Cause":
+    def from_key(cls, key: str) -> Cause:
         """Look a cause up by its key or label; raises ``ValueError`` naming the valid keys."""
         normalised = key.strip().lower().replace(" ", "_")
         for cause in cls:

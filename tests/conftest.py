@@ -9,9 +9,9 @@ import matplotlib
 
 matplotlib.use("agg")
 
-import pytest  # noqa: E402
+import pytest
 
-from lslib.book import pipeline  # noqa: E402
+from lslib.book import pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 

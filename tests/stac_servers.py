@@ -18,9 +18,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import rioxarray  # noqa: F401  (registers .rio)
@@ -56,8 +56,9 @@ def _wait_until_ready(url: str, process: subprocess.Popen, seconds: float = 20.0
 @contextlib.contextmanager
 def serve(command: list[str], ready_url: str, cwd: Path | None = None) -> Iterator[subprocess.Popen]:
     """Start a server process, wait until ``ready_url`` answers, and kill it (by PID) afterwards."""
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         _wait_until_ready(ready_url, process)
         yield process
@@ -107,16 +108,30 @@ def _footprint(x0: float, y0: float, width: float, height: float, epsg: int) -> 
     return [min(lons), min(lats), max(lons), max(lats)], {"type": "Polygon", "coordinates": [ring]}
 
 
-def write_catalogue(folder: Path, shared_data: Path, base_url: str, centre: tuple[float, float], epsg: int,
-                    landsat: list[Scene], sentinel1_dates: list[str], size_px: int = 48) -> Path:
+def write_catalogue(
+    folder: Path,
+    shared_data: Path,
+    base_url: str,
+    centre: tuple[float, float],
+    epsg: int,
+    landsat: list[Scene],
+    sentinel1_dates: list[str],
+    size_px: int = 48,
+) -> Path:
     """Write Landsat COGs (30 m) and Sentinel-1 COGs (10 m) around ``centre`` (UTM metres) and an
     item collection for them; return the items file."""
     folder.mkdir(parents=True, exist_ok=True)
     templates = {  # the real items, read through the registry (checksummed) from the mirror
-        "landsat": json.loads(fetch("stac_items/planetary_computer_landsat-c2-l2_items.json", mirror=shared_data,
-                                    download=False).read_text())[0],
-        "sentinel": json.loads(fetch("stac_items/planetary_computer_sentinel-1-rtc_items.json", mirror=shared_data,
-                                     download=False).read_text())[0],
+        "landsat": json.loads(
+            fetch(
+                "stac_items/planetary_computer_landsat-c2-l2_items.json", mirror=shared_data, download=False
+            ).read_text()
+        )[0],
+        "sentinel": json.loads(
+            fetch(
+                "stac_items/planetary_computer_sentinel-1-rtc_items.json", mirror=shared_data, download=False
+            ).read_text()
+        )[0],
     }
     x0 = centre[0] - size_px * 15  # a real Landsat-style origin (30 k + 15 m) when the centre is a site's
     y0 = centre[1] + size_px * 15
@@ -134,11 +149,20 @@ def write_catalogue(folder: Path, shared_data: Path, base_url: str, centre: tupl
         _cog(qa, x0, y0, 30.0, epsg, 1, folder / f"{stem}_qa_pixel.tif")
         item["id"] = stem
         item["bbox"], item["geometry"], item["links"] = bbox, geometry, []
-        item["properties"].update({"datetime": f"{scene.date}T{scene.hour}Z", "platform": "landsat-8",
-                                   "eo:cloud_cover": scene.cloud_cover, "proj:epsg": epsg,
-                                   "proj:shape": [size_px, size_px], "proj:transform": [30.0, 0.0, x0, 0.0, -30.0, y0]})
-        item["assets"] = {key: {**templates["landsat"]["assets"][key], "href": f"{base_url}/{stem}_{key}.tif"}
-                          for key in (*LANDSAT_BANDS, "qa_pixel")}
+        item["properties"].update(
+            {
+                "datetime": f"{scene.date}T{scene.hour}Z",
+                "platform": "landsat-8",
+                "eo:cloud_cover": scene.cloud_cover,
+                "proj:epsg": epsg,
+                "proj:shape": [size_px, size_px],
+                "proj:transform": [30.0, 0.0, x0, 0.0, -30.0, y0],
+            }
+        )
+        item["assets"] = {
+            key: {**templates["landsat"]["assets"][key], "href": f"{base_url}/{stem}_{key}.tif"}
+            for key in (*LANDSAT_BANDS, "qa_pixel")
+        }
         features.append(item)
     s1_px = size_px * 3
     for date in sentinel1_dates:
@@ -147,17 +171,26 @@ def write_catalogue(folder: Path, shared_data: Path, base_url: str, centre: tupl
         vv = np.full((s1_px, s1_px), 0.1, np.float32)  # -10 dB
         vh = np.full((s1_px, s1_px), 0.01, np.float32)  # -20 dB
         corner = (size_px - 32) // 2 * 3  # the 10 m pixels under the site's first 30 m pixel (32 px site)
-        vh[corner:corner + 3, corner:corner + 3] = -32768
+        vh[corner : corner + 3, corner : corner + 3] = -32768
         _cog(vv, x0, y0, 10.0, epsg, -32768, folder / f"{stem}_vv.tif")
         _cog(vh, x0, y0, 10.0, epsg, -32768, folder / f"{stem}_vh.tif")
         item["id"] = stem
         item["bbox"], item["geometry"], item["links"] = bbox, geometry, []
-        item["properties"].update({"datetime": f"{date}T04:59:10Z", "start_datetime": f"{date}T04:59:04Z",
-                                   "end_datetime": f"{date}T04:59:16Z", "proj:epsg": epsg,
-                                   "proj:shape": [s1_px, s1_px], "proj:transform": [10.0, 0.0, x0, 0.0, -10.0, y0]})
+        item["properties"].update(
+            {
+                "datetime": f"{date}T04:59:10Z",
+                "start_datetime": f"{date}T04:59:04Z",
+                "end_datetime": f"{date}T04:59:16Z",
+                "proj:epsg": epsg,
+                "proj:shape": [s1_px, s1_px],
+                "proj:transform": [10.0, 0.0, x0, 0.0, -10.0, y0],
+            }
+        )
         item["properties"].pop("proj:bbox", None)
-        item["assets"] = {key: {**templates["sentinel"]["assets"][key], "href": f"{base_url}/{stem}_{key}.tif"}
-                          for key in ("vv", "vh")}
+        item["assets"] = {
+            key: {**templates["sentinel"]["assets"][key], "href": f"{base_url}/{stem}_{key}.tif"}
+            for key in ("vv", "vh")
+        }
         features.append(item)
     path = folder / "items.json"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))

@@ -4,8 +4,15 @@ from lslib.causes import CAUSE_KEYS, N_CAUSES, Cause
 
 
 def test_the_seven_causes_in_their_fixed_order():
-    assert CAUSE_KEYS == ("volcanic_eruption", "earthquake", "deforestation", "heavy_rainfall",
-                          "mining", "construction", "thriving_forest")
+    assert CAUSE_KEYS == (
+        "volcanic_eruption",
+        "earthquake",
+        "deforestation",
+        "heavy_rainfall",
+        "mining",
+        "construction",
+        "thriving_forest",
+    )
     assert N_CAUSES == 7
     assert [int(c) for c in Cause] == list(range(7))
 

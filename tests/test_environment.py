@@ -63,8 +63,9 @@ def test_a_missing_chromium_stops_make_test_in_seconds_with_the_command_to_run(t
 
     env = {"PATH": str(tmp_path), "LSLIB_INSTALL_CHROMIUM": "0", "HOME": str(tmp_path)}
     started = time.monotonic()
-    result = subprocess.run(["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        ["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 1
     assert time.monotonic() - started < 5
     assert "sudo apt-get install chromium" in result.stderr
@@ -77,14 +78,22 @@ def test_chromium_named_by_lslib_chromium_is_used(tmp_path):
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
     env = {"PATH": "/nonexistent", "LSLIB_CHROMIUM": str(fake), "LSLIB_INSTALL_CHROMIUM": "0"}
-    result = subprocess.run(["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        ["/bin/bash", str(ROOT / "tools" / "ensure-chromium")], env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0 and str(fake) in result.stdout
 
 
 def test_every_data_source_is_credited_in_the_readme_and_the_citation():
-    sources = ("Global Landslide Catalog", "India Meteorological Department", "eo-learn", "PrecLand",
-               "Planetary Computer", "Landsat 8 OLI Level-1", "Open-Meteo")
+    sources = (
+        "Global Landslide Catalog",
+        "India Meteorological Department",
+        "eo-learn",
+        "PrecLand",
+        "Planetary Computer",
+        "Landsat 8 OLI Level-1",
+        "Open-Meteo",
+    )
     readme = (ROOT / "README.md").read_text()
     titles = " ".join(str(r) for r in yaml.safe_load((ROOT / "CITATION.cff").read_text())["references"])
     for source in sources:

@@ -47,14 +47,16 @@ def difficulty(stack: xr.Dataset, held_out: bool = True, seed: int = 0) -> dict[
     scores = {
         "ndvi_threshold": ndvi_drop_score(ndvi_stack(subset).values, usable),
         "ndvi_naive": ndvi_drop_score(ndvi_stack(subset, masked=False).values, usable),
-        "fs_oracle": fs_oracle_score(subset["fs_min"].values, subset["fs_unstable_px"].values,
-                                     reference_day_index(subset)),
+        "fs_oracle": fs_oracle_score(
+            subset["fs_min"].values, subset["fs_unstable_px"].values, reference_day_index(subset)
+        ),
     }
     result: dict[str, object] = {"n_sites": int(len(sites)), "n_landslides": int(labels.sum())}
     both_classes = 0 < labels.sum() < len(labels)
     if not both_classes:
         warnings.warn(f"The {len(labels)} scored sites hold one class only: AUROC is undefined (NaN)", stacklevel=2)
-    result.update({f"auroc_{name}": auroc(labels, value) if both_classes else float("nan")
-                   for name, value in scores.items()})
+    result.update(
+        {f"auroc_{name}": auroc(labels, value) if both_classes else float("nan") for name, value in scores.items()}
+    )
     result["roc"] = {name: roc_curve(labels, value) for name, value in scores.items()} if both_classes else {}
     return result

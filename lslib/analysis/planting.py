@@ -41,10 +41,12 @@ def stability_gain(slope_deg: np.ndarray, becomes_forest: np.ndarray, soil: Soil
     """Gain of factor of safety from planting each cell, at the design wetness: FS with forest roots
     minus FS with the roots of open ground, where the cell would become forest (0 elsewhere)."""
     depth = soil_depth(slope_deg)
-    planted = factor_of_safety(slope_deg, depth, soil.design_wetness, soil.soil_cohesion_kpa, soil.forest_root_kpa,
-                               soil.friction_deg)
-    open_ground = factor_of_safety(slope_deg, depth, soil.design_wetness, soil.soil_cohesion_kpa, soil.open_root_kpa,
-                                   soil.friction_deg)
+    planted = factor_of_safety(
+        slope_deg, depth, soil.design_wetness, soil.soil_cohesion_kpa, soil.forest_root_kpa, soil.friction_deg
+    )
+    open_ground = factor_of_safety(
+        slope_deg, depth, soil.design_wetness, soil.soil_cohesion_kpa, soil.open_root_kpa, soil.friction_deg
+    )
     # What matters is failing or not: the gain counts only up to FS = 1.2 (beyond, the cell holds anyway).
     return np.where(becomes_forest, np.minimum(planted, 1.2) - np.minimum(open_ground, 1.2), 0.0)
 
@@ -55,17 +57,27 @@ def storm_wetness(topographic_wetness: np.ndarray, n_storms: int, rng: np.random
     return np.clip(intensity * topographic_wetness[None], 0.0, 1.0)
 
 
-def slide_rate(slope_deg: np.ndarray, root_kpa: np.ndarray, wetness: np.ndarray, land: np.ndarray,
-               soil: SoilParameters) -> float:
+def slide_rate(
+    slope_deg: np.ndarray, root_kpa: np.ndarray, wetness: np.ndarray, land: np.ndarray, soil: SoilParameters
+) -> float:
     """Share of land cells with FS < 1, averaged over the storms in ``wetness`` ``(n_storms, H, W)``."""
-    fs = factor_of_safety(slope_deg[None], soil_depth(slope_deg)[None], wetness, soil.soil_cohesion_kpa,
-                          root_kpa[None], soil.friction_deg)
+    fs = factor_of_safety(
+        slope_deg[None], soil_depth(slope_deg)[None], wetness, soil.soil_cohesion_kpa, root_kpa[None], soil.friction_deg
+    )
     return float((fs < 1.0)[:, land].mean())
 
 
-def planting_trial(slope_deg: np.ndarray, forest_now: np.ndarray, candidates: np.ndarray,
-                   rankings: dict[str, np.ndarray], n_cells: int, wetness: np.ndarray, soil: SoilParameters,
-                   rng: np.random.Generator, grows: np.ndarray | None = None) -> dict[str, object]:
+def planting_trial(
+    slope_deg: np.ndarray,
+    forest_now: np.ndarray,
+    candidates: np.ndarray,
+    rankings: dict[str, np.ndarray],
+    n_cells: int,
+    wetness: np.ndarray,
+    soil: SoilParameters,
+    rng: np.random.Generator,
+    grows: np.ndarray | None = None,
+) -> dict[str, object]:
     """Slide rate before planting, and after planting ``n_cells`` candidates chosen by each ranking
     (the highest first) and ``n_cells`` random candidates (the same area, the same storms).
 

@@ -111,21 +111,32 @@ def render_findings(report: dict[str, Any], chapters: Sequence[str] | None = Non
     """
     ran = {chapter["name"]: chapter for chapter in report.get("chapters", [])}
     names = list(chapters) if chapters is not None else list(ran)
-    lines = [f"Findings of the run of profile **{report.get('profile', '?')}**, generated from its numbers "
-             "(the run report is on the reproducibility page).", "",
-             "| chapter | question | answer | key number [95 % interval] | data |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Findings of the run of profile **{report.get('profile', '?')}**, generated from its numbers "
+        "(the run report is on the reproducibility page).",
+        "",
+        "| chapter | question | answer | key number [95 % interval] | data |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name in names:
         chapter = ran.get(name)
         summary = (chapter.get("metrics") or {}).get("summary") if chapter else None
         if chapter is None or chapter.get("status") != "ok" or not summary:
-            why = ("was not part of this run" if chapter is None else
-                   "failed in this run" if chapter.get("status") != "ok" else "recorded no findings")
+            why = (
+                "was not part of this run"
+                if chapter is None
+                else "failed in this run"
+                if chapter.get("status") != "ok"
+                else "recorded no findings"
+            )
             lines.append(f"| {name} | (no findings) | The chapter {why}, so it has no summary. | | |")
             continue
         for entry in summary:
             finding = Finding.from_json(entry)
-            lines.append(f"| {name} | {_cell(finding.question)} | {_cell(finding.answer)} | "
-                         f"{_cell(finding.key_text())} | {finding.provenance} |")
+            lines.append(
+                f"| {name} | {_cell(finding.question)} | {_cell(finding.answer)} | "
+                f"{_cell(finding.key_text())} | {finding.provenance} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -149,8 +160,9 @@ def stage(project: Project, run_dir: Path, destination: Path) -> Path:
     destination.mkdir(parents=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(project.root / name, destination / name)
-    shutil.copytree(project.root / "book", destination / "book",
-                    ignore=shutil.ignore_patterns("_generated", ".ipynb_checkpoints"))
+    shutil.copytree(
+        project.root / "book", destination / "book", ignore=shutil.ignore_patterns("_generated", ".ipynb_checkpoints")
+    )
     (destination / "notebooks").mkdir()
     for chapter in project.chapters():
         executed = run_dir / f"{chapter.name}.ipynb"
@@ -185,8 +197,17 @@ def build(project: Project, run_dir: Path, out_dir: Path | None = None) -> Path:
     source = stage(project, run_dir.resolve(), out_dir / "book-src")
     work = out_dir / "jupyter-book"
     executable = Path(sys.executable).with_name("jupyter-book")
-    command = [str(executable) if executable.exists() else "jupyter-book", "build", str(source),
-               "--path-output", str(work), "--all", "-W", "-n", "--keep-going"]
+    command = [
+        str(executable) if executable.exists() else "jupyter-book",
+        "build",
+        str(source),
+        "--path-output",
+        str(work),
+        "--all",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(
@@ -202,5 +223,3 @@ def build(project: Project, run_dir: Path, out_dir: Path | None = None) -> Path:
 # --------------------------------------------------------------------------------------------
 # Browser check
 # --------------------------------------------------------------------------------------------
-
-

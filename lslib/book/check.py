@@ -14,12 +14,22 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
 import yaml
+
 from lslib.book.pipeline import Project, _toc_files
 
-__all__ = ["CHROMIUM_ENV", "STATIC_FIGURE_MIMES", "INTERACTIVE_FIGURE_MIMES", "expected_figures", "chromium_path", "check_pages"]
+__all__ = [
+    "CHROMIUM_ENV",
+    "STATIC_FIGURE_MIMES",
+    "INTERACTIVE_FIGURE_MIMES",
+    "expected_figures",
+    "chromium_path",
+    "check_pages",
+]
 
 
 CHROMIUM_ENV = "LSLIB_CHROMIUM"
@@ -66,7 +76,7 @@ def _serve(folder: Path) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -82,8 +92,7 @@ def chromium_path() -> str:
     )
 
 
-def check_pages(project: Project, html_dir: Path, run_dir: Path | None = None,
-                min_text_chars: int = 200) -> list[str]:
+def check_pages(project: Project, html_dir: Path, run_dir: Path | None = None, min_text_chars: int = 200) -> list[str]:
     """Open every page of ``_toc.yml`` in headless Chromium; return the problems found (empty if none).
 
     Parameters
@@ -106,8 +115,15 @@ def check_pages(project: Project, html_dir: Path, run_dir: Path | None = None,
         browser = playwright.chromium.launch(
             executable_path=chromium_path(),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         try:
             for page_name in pages:
@@ -136,11 +152,14 @@ def check_pages(project: Project, html_dir: Path, run_dir: Path | None = None,
                 if executed is not None and Path(page_name).parts[0] == "notebooks" and executed.is_file():
                     static, interactive = expected_figures(executed)
                     if probe["loaded_images"] < static:
-                        problems.append(f"{page_name}: shows {probe['loaded_images']} of the {static} "
-                                        "figures its notebook produced")
+                        problems.append(
+                            f"{page_name}: shows {probe['loaded_images']} of the {static} figures its notebook produced"
+                        )
                     if probe["interactive"] < interactive:
-                        problems.append(f"{page_name}: renders {probe['interactive']} of the {interactive} "
-                                        "interactive (hvplot) figures its notebook produced")
+                        problems.append(
+                            f"{page_name}: renders {probe['interactive']} of the {interactive} "
+                            "interactive (hvplot) figures its notebook produced"
+                        )
         finally:
             browser.close()
     return problems

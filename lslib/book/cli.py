@@ -17,31 +17,44 @@ import os
 import sys
 from pathlib import Path
 
-from lslib.errors import ChapterFailed, LslibError, RunInterrupted
 from lslib.book.profiles import PROFILE_NAMES
+from lslib.errors import ChapterFailed, LslibError, RunInterrupted
 
 __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lslib", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=None,
-                        help="the study's root folder (default: found from the working directory)")
+    parser.add_argument(
+        "--root", type=Path, default=None, help="the study's root folder (default: found from the working directory)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="execute the chapters with papermill")
-    run.add_argument("--profile", default="quick",
-                     help=f"one of {', '.join(PROFILE_NAMES)} or a profile YAML file (default: quick)")
+    run.add_argument(
+        "--profile", default="quick", help=f"one of {', '.join(PROFILE_NAMES)} or a profile YAML file (default: quick)"
+    )
     run.add_argument("--only", nargs="+", metavar="NAME", help="chapters to run, e.g. 01_data_acquisition or 01")
-    run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a notebook parameter (repeatable); VALUE is read as YAML")
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a notebook parameter (repeatable); VALUE is read as YAML",
+    )
     run.add_argument("--run-dir", type=Path, help="run directory (default: _build/run/<profile>)")
     run.add_argument("--timeout", type=float, help="per-chapter timeout in seconds (default: the profile's)")
     run.add_argument("--progress", action="store_true", help="show papermill's per-cell progress bar")
-    run.add_argument("--rebuild", action="store_true",
-                     help="rebuild any cached store that turns out damaged (simulator caches are always rebuilt)")
-    run.add_argument("--force", action="store_true",
-                     help="execute every selected chapter, even those a previous run can lend unchanged")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="rebuild any cached store that turns out damaged (simulator caches are always rebuilt)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="execute every selected chapter, even those a previous run can lend unchanged",
+    )
 
     book = commands.add_parser("book", help="build the HTML book from the last run")
     book.add_argument("--profile", help="build from this profile's run (default: the most recent run)")
@@ -64,8 +77,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.rebuild:
                 os.environ["LSLIB_REBUILD_CACHE"] = "1"  # read by lslib.data.store.cached, in every kernel
             overrides = dict(pipeline.parse_param(p) for p in args.param)
-            pipeline.run(project, args.profile, only=args.only, overrides=overrides,
-                         run_dir=args.run_dir, timeout_s=args.timeout, progress=args.progress, force=args.force)
+            pipeline.run(
+                project,
+                args.profile,
+                only=args.only,
+                overrides=overrides,
+                run_dir=args.run_dir,
+                timeout_s=args.timeout,
+                progress=args.progress,
+                force=args.force,
+            )
         elif args.command == "book":
             run_dir = args.run_dir or build.latest_run_dir(project, args.profile)
             html = build.build(project, run_dir, out_dir=args.out)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from lslib.errors import ParameterError
 
@@ -71,8 +72,13 @@ def check(
     return value
 
 
-_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-              ast.FloorDiv: operator.floordiv}
+_OPERATORS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+}
 
 
 def _evaluate(expression: str, namespace: Mapping[str, Any]) -> float:
@@ -130,8 +136,11 @@ class Bound:
         try:
             return check(name, value, self.kind, choices=self.choices, **limits)
         except ParameterError as error:
-            notes = [f"{side} {getattr(self, side)} = {limits[side]}" for side in ("minimum", "maximum")
-                     if isinstance(getattr(self, side), str)]
+            notes = [
+                f"{side} {getattr(self, side)} = {limits[side]}"
+                for side in ("minimum", "maximum")
+                if isinstance(getattr(self, side), str)
+            ]
             if notes:
                 raise ParameterError(f"{error} ({'; '.join(notes)})") from None
             raise

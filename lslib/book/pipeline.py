@@ -29,16 +29,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import yaml
 
-from lslib.errors import ChapterFailed, ParameterError, RunInterrupted
 from lslib.book.parameters import Bound, read_bounds
 from lslib.book.profiles import Profile, load_profile
 from lslib.book.report import METRICS_ENV, write_json_atomic
+from lslib.errors import ChapterFailed, ParameterError, RunInterrupted
 
 __all__ = [
     "Chapter",
@@ -193,10 +194,8 @@ def parse_param(text: str) -> tuple[str, Any]:
     except yaml.YAMLError as error:
         raise ParameterError(f"--param {text!r}: cannot read the value ({error})") from error
     if isinstance(value, str):  # YAML 1.1 reads 1e-3 as text; a number is meant
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value) if _FLOAT.match(value.strip()) else value
-        except ValueError:
-            pass
     return key.strip(), value
 
 
@@ -217,12 +216,20 @@ def notebook_bounds(path: Path) -> dict[str, Bound]:
     raise ParameterError(f"{path.name} has no code cell tagged {BOUNDS_TAG!r} declaring its parameters' bounds")
 
 
-def _given_values(chapter: Chapter, declared: dict[str, NotebookParameter], profile: Profile,
-                  overrides: dict[str, Any], injected: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+def _given_values(
+    chapter: Chapter,
+    declared: dict[str, NotebookParameter],
+    profile: Profile,
+    overrides: dict[str, Any],
+    injected: dict[str, Any],
+    problems: list[str],
+) -> dict[str, Any]:
     """The values a chapter receives (profile, then ``--param``, then the pipeline's), type-checked."""
     values = {name: value for name, value in injected.items() if name in declared}
-    for origin, given in ((f"profile {profile.name!r}", profile.parameters_for(chapter.name, declared)),
-                          ("--param", overrides)):
+    for origin, given in (
+        (f"profile {profile.name!r}", profile.parameters_for(chapter.name, declared)),
+        ("--param", overrides),
+    ):
         for name, value in given.items():
             if name not in declared:
                 if origin != "--param":
@@ -250,7 +257,9 @@ def _bound_problems(chapter: Chapter, declared: dict[str, NotebookParameter], va
         try:
             bound.check(name, namespace[name], namespace)
         except ParameterError as error:
-            allowed = [f"{side} {getattr(bound, side)}" for side in ("minimum", "maximum") if getattr(bound, side) is not None]
+            allowed = [
+                f"{side} {getattr(bound, side)}" for side in ("minimum", "maximum") if getattr(bound, side) is not None
+            ]
             allowed += [f"one of {bound.choices}"] if bound.choices is not None else []
             problems.append(f"{chapter.name}: {error}" + (f" (allowed: {', '.join(allowed)})" if allowed else ""))
     return problems
@@ -358,10 +367,16 @@ class ChapterResult:
 def git_commit(root: Path) -> str:
     """The checked-out commit, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{commit}-dirty" if dirty else commit
@@ -405,18 +420,14 @@ class _KernelWatch(threading.Thread):
             total = 0
             processes = self._kernel_processes()
             for process in processes:
-                try:
+                with contextlib.suppress(self._psutil.NoSuchProcess, self._psutil.AccessDenied):
                     total += process.memory_info().rss
-                except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
-                    pass
             self.peak_bytes = max(self.peak_bytes, total)
             if time.monotonic() - self._start_time > self.timeout_s:
                 self.timed_out = True
                 for process in processes:
-                    try:
+                    with contextlib.suppress(self._psutil.NoSuchProcess):
                         process.kill()
-                    except self._psutil.NoSuchProcess:
-                        pass
                 return
 
     def stop(self) -> None:
@@ -451,8 +462,12 @@ def tidy_progress_output(notebook_path: Path) -> None:
         merged: list = []
         for output in cell.get("outputs", []):
             previous = merged[-1] if merged else None
-            if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
-                    and previous.name == output.name):
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
                 previous.text += output.text
             else:
                 merged.append(output)
@@ -513,7 +528,7 @@ class _Interruption:
         self.signal_number: int | None = None
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> "_Interruption":
+    def __enter__(self) -> _Interruption:
         if threading.current_thread() is threading.main_thread():
             for number in (signal.SIGINT, signal.SIGTERM):
                 self._previous[number] = signal.signal(number, self._handle)
@@ -567,13 +582,18 @@ def _execute_chapter(
         status = "failed"
         trace = _ANSI.sub("", "\n".join(failure.traceback[-12:]))
         first_line = (failure.source or "").strip().splitlines()[0][:80] if (failure.source or "").strip() else ""
-        error = (f"cell {failure.cell_index} of the source (In [{failure.exec_count}], starting "
-                 f"{first_line!r}) raised {failure.ename}: {failure.evalue}\n{trace}")
+        error = (
+            f"cell {failure.cell_index} of the source (In [{failure.exec_count}], starting "
+            f"{first_line!r}) raised {failure.ename}: {failure.evalue}\n{trace}"
+        )
     except Exception as failure:  # dead kernel (timeout), missing kernel, unreadable notebook
         status = "timeout" if watch.timed_out else "failed"
         where = _failing_cell(output) if output.exists() else "before the first cell"
-        reason = (f"ran past the {timeout_s:.0f} s timeout and was stopped" if watch.timed_out
-                  else f"{type(failure).__name__}: {failure}")
+        reason = (
+            f"ran past the {timeout_s:.0f} s timeout and was stopped"
+            if watch.timed_out
+            else f"{type(failure).__name__}: {failure}"
+        )
         error = f"{reason}; {where}"
     finally:
         watch.stop()
@@ -625,8 +645,20 @@ def _prepare_kernels(run_dir: Path) -> None:
         os.environ["LSLIB_DATA_MIRROR"] = str(Path(os.environ["LSLIB_DATA_MIRROR"]).expanduser().resolve())
 
 
-REPORTED_PACKAGES = ("numpy", "scipy", "pandas", "xarray", "dask", "zarr", "torch", "scikit-learn", "papermill",
-                     "jupyter-book", "odc-stac", "matplotlib")
+REPORTED_PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "xarray",
+    "dask",
+    "zarr",
+    "torch",
+    "scikit-learn",
+    "papermill",
+    "jupyter-book",
+    "odc-stac",
+    "matplotlib",
+)
 
 
 def environment_info() -> dict[str, Any]:
@@ -661,12 +693,14 @@ class _RunReport:
         self.project, self.path = project, run_dir / "report.json"
         self.commit = git_commit(project.root)
         # The last report's chapters stay until this run replaces them (reused or executed again).
-        previous = _load_report(self.path).get("chapters", []) if profile == _load_report(self.path).get("profile") else []
+        previous = (
+            _load_report(self.path).get("chapters", []) if profile == _load_report(self.path).get("profile") else []
+        )
         self.results: dict[str, dict[str, Any]] = {c["name"]: c for c in previous}
         self.data: dict[str, Any] = {
             "profile": profile,
             "git_commit": self.commit,
-            "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
             "environment": environment_info(),
             "chapters": [],
@@ -708,37 +742,51 @@ def input_key(chapter: Chapter, parameters: dict[str, Any], code: str, earlier: 
 
 
 def _reusable(previous: dict[str, Any] | None, key: str, run_dir: Path, chapter: Chapter) -> bool:
-    return bool(previous and previous.get("status") == "ok" and previous.get("input_key") == key
-                and (run_dir / f"{chapter.name}.ipynb").is_file())
+    return bool(
+        previous
+        and previous.get("status") == "ok"
+        and previous.get("input_key") == key
+        and (run_dir / f"{chapter.name}.ipynb").is_file()
+    )
 
 
-def _run_chapter(chapter: Chapter, parameters: dict[str, Any], run_dir: Path, limit: float, progress: bool,
-                 commit: str) -> ChapterResult:
+def _run_chapter(
+    chapter: Chapter, parameters: dict[str, Any], run_dir: Path, limit: float, progress: bool, commit: str
+) -> ChapterResult:
     """Execute one chapter with its metrics file set, and collect what it recorded."""
     metrics_file = run_dir / "metrics" / f"{chapter.name}.json"
     metrics_file.unlink(missing_ok=True)
     os.environ[METRICS_ENV] = str(metrics_file)
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     clock = time.monotonic()
     try:
         status, seconds, peak_mb, error = _execute_chapter(chapter, parameters, run_dir, limit, progress)
     except _Stop as stop:
         status, seconds, peak_mb = "interrupted", time.monotonic() - clock, 0.0
-        error = (f"interrupted by {signal.Signals(stop.signal_number).name}; its kernel and workers were stopped; "
-                 f"the partial notebook is in {partial_notebook(run_dir, chapter).parent}")
+        error = (
+            f"interrupted by {signal.Signals(stop.signal_number).name}; its kernel and workers were stopped; "
+            f"the partial notebook is in {partial_notebook(run_dir, chapter).parent}"
+        )
     finally:
         os.environ.pop(METRICS_ENV, None)
     metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
     declared = notebook_parameters(chapter.source)
     seed = parameters.get("seed", declared["seed"].default if "seed" in declared else None)
     return ChapterResult(
-        name=chapter.name, status=status, seconds=seconds, peak_rss_mb=peak_mb, seed=seed, metrics=metrics,
+        name=chapter.name,
+        status=status,
+        seconds=seconds,
+        peak_rss_mb=peak_mb,
+        seed=seed,
+        metrics=metrics,
         notebook=str(run_dir / f"{chapter.name}.ipynb" if status == "ok" else partial_notebook(run_dir, chapter)),
-        git_commit=commit, started=started, error=error,
+        git_commit=commit,
+        started=started,
+        error=error,
     )
 
 
-def _earlier_keys(project: Project, report: "_RunReport", chapter: Chapter) -> list[str]:
+def _earlier_keys(project: Project, report: _RunReport, chapter: Chapter) -> list[str]:
     """The input keys, as the report now holds them, of the book's chapters before ``chapter``."""
     names = [c.name for c in project.chapters()]
     return [report.results.get(name, {}).get("input_key", "absent") for name in names[: names.index(chapter.name)]]
@@ -746,14 +794,16 @@ def _earlier_keys(project: Project, report: "_RunReport", chapter: Chapter) -> l
 
 def _result_fields(entry: dict[str, Any]) -> dict[str, Any]:
     """A report entry back as :class:`ChapterResult` keyword arguments."""
-    names = {f for f in ChapterResult.__dataclass_fields__}
+    names = set(ChapterResult.__dataclass_fields__)
     return {k: v for k, v in entry.items() if k in names}
 
 
 def _echo_result(result: ChapterResult, chapter: Chapter, echo: Any) -> str | None:
     """Print a chapter's line; return the failure summary when it did not finish."""
     shown = os.path.relpath(chapter.source, Path.cwd())
-    echo(f"{'ok' if result.status == 'ok' else 'FAIL':<6} {result.seconds:7.1f} s  {result.peak_rss_mb:7.0f} MB  {shown}")
+    echo(
+        f"{'ok' if result.status == 'ok' else 'FAIL':<6} {result.seconds:7.1f} s  {result.peak_rss_mb:7.0f} MB  {shown}"
+    )
     if result.status == "ok":
         return None
     echo(f"       {chapter.name} {result.status}: {result.error}")
@@ -761,9 +811,17 @@ def _echo_result(result: ChapterResult, chapter: Chapter, echo: Any) -> str | No
     return f"{chapter.name} {result.status}: {(result.error or '').splitlines()[0]}"
 
 
-def _run_chapters(project: Project, chapters: Sequence[Chapter], parameters: dict[str, dict[str, Any]],
-                  report: _RunReport, run_dir: Path, limit: float, progress: bool, force: bool,
-                  echo: Any) -> str | None:
+def _run_chapters(
+    project: Project,
+    chapters: Sequence[Chapter],
+    parameters: dict[str, dict[str, Any]],
+    report: _RunReport,
+    run_dir: Path,
+    limit: float,
+    progress: bool,
+    force: bool,
+    echo: Any,
+) -> str | None:
     """Reuse or execute each chapter in order; stop at the first that does not finish and return why."""
     code = code_fingerprint(project)
     for chapter in chapters:

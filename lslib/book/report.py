@@ -35,8 +35,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["record", "recorded", "publish", "metrics_path", "METRICS_ENV", "write_json_atomic", "Finding",
-           "PROVENANCES", "format_number", "findings_table", "value_of"]
+__all__ = [
+    "record",
+    "recorded",
+    "publish",
+    "metrics_path",
+    "METRICS_ENV",
+    "write_json_atomic",
+    "Finding",
+    "PROVENANCES",
+    "format_number",
+    "findings_table",
+    "value_of",
+]
 
 METRICS_ENV = "LSLIB_METRICS_FILE"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -238,17 +249,27 @@ class Finding:
 
     def as_json(self) -> dict[str, Any]:
         """The finding as plain JSON types, for :func:`record` (NaN stays NaN until recorded, then null)."""
-        return {"question": self.question, "answer": self.answer, "key_number": self.key_number,
-                "interval": None if self.interval is None else list(self.interval),
-                "provenance": self.provenance, "metric": self.metric}
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "key_number": self.key_number,
+            "interval": None if self.interval is None else list(self.interval),
+            "provenance": self.provenance,
+            "metric": self.metric,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
         """The finding :meth:`as_json` wrote (as read back from a run report)."""
         interval = data.get("interval")
-        return cls(data["question"], data["answer"], data.get("key_number"),
-                   None if interval is None or None in interval else tuple(interval), data["provenance"],
-                   data.get("metric", ""))
+        return cls(
+            data["question"],
+            data["answer"],
+            data.get("key_number"),
+            None if interval is None or None in interval else tuple(interval),
+            data["provenance"],
+            data.get("metric", ""),
+        )
 
     def key_text(self) -> str:
         """``metric value [low, high]``, e.g. ``AUROC 0.462 [0.238, 0.678]``."""
@@ -264,7 +285,8 @@ def findings_table(findings: Iterable[Finding]):
     is the DataFrame."""
     import pandas as pd
 
-    rows = [{"question": f.question, "answer": f.answer, "key number": f.key_text(), "data": f.provenance}
-            for f in findings]
+    rows = [
+        {"question": f.question, "answer": f.answer, "key number": f.key_text(), "data": f.provenance} for f in findings
+    ]
     frame = pd.DataFrame(rows, columns=["question", "answer", "key number", "data"]).set_index("question")
     return frame.style.set_properties(**{"text-align": "left"})

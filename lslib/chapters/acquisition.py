@@ -22,8 +22,15 @@ CLOUD_KS_CLOSE = 0.25
 NDVI_AMPLITUDE_CLOSE = (0.8, 1.25)
 
 
-def chapter_imagery(source: str, simulated: xr.Dataset, glc, *, event_ids: Sequence[int] = (),
-                    output: str = "data/real_stack.zarr", **acquisition: Any) -> tuple[xr.Dataset, list[str]]:
+def chapter_imagery(
+    source: str,
+    simulated: xr.Dataset,
+    glc,
+    *,
+    event_ids: Sequence[int] = (),
+    output: str = "data/real_stack.zarr",
+    **acquisition: Any,
+) -> tuple[xr.Dataset, list[str]]:
     """Chapter 1's imagery: the simulated sites, or (``source="stac"``) real imagery around catalogued
     events written to ``output``; when real imagery cannot be had, the simulated sites and a note why."""
     from lslib.data.store import write_atomic
@@ -43,12 +50,20 @@ def _rain_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(share):
         answer = "Not measured: the catalog could not be read in this run."
     elif share >= 0.5:
-        answer = (f"Mostly rain: {share:.0%} of the catalogued events whose trigger is known were triggered by rain "
-                  f"({events:,.0f} events in all), so the other causes have few records to learn from.")
+        answer = (
+            f"Mostly rain: {share:.0%} of the catalogued events whose trigger is known were triggered by rain "
+            f"({events:,.0f} events in all), so the other causes have few records to learn from."
+        )
     else:
         answer = f"Not mostly rain: rain triggered {share:.0%} of the catalogued events whose trigger is known."
-    return Finding("What triggers the landslides of the NASA Global Landslide Catalog?", answer, share, None, "real",
-                   "share of known triggers that are rain")
+    return Finding(
+        "What triggers the landslides of the NASA Global Landslide Catalog?",
+        answer,
+        share,
+        None,
+        "real",
+        "share of known triggers that are rain",
+    )
 
 
 def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -56,13 +71,18 @@ def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(ks):
         answer = "Not measured: the real cloud masks could not be read in this run."
     elif ks <= CLOUD_KS_CLOSE:
-        answer = (f"Yes: the simulated sites are about as cloudy as the real Sentinel-2 patch (Kolmogorov-Smirnov "
-                  f"distance {ks:.2f} between per-frame cloud fractions, at most {CLOUD_KS_CLOSE} read as close).")
+        answer = (
+            f"Yes: the simulated sites are about as cloudy as the real Sentinel-2 patch (Kolmogorov-Smirnov "
+            f"distance {ks:.2f} between per-frame cloud fractions, at most {CLOUD_KS_CLOSE} read as close)."
+        )
     else:
-        answer = (f"No: the simulated cloud cover differs from the real patch's (Kolmogorov-Smirnov distance "
-                  f"{ks:.2f}, above {CLOUD_KS_CLOSE}).")
-    return Finding("Are the simulator's clouds like real clouds?", answer, ks, None, "simulated",
-                   "KS distance, cloud fraction")
+        answer = (
+            f"No: the simulated cloud cover differs from the real patch's (Kolmogorov-Smirnov distance "
+            f"{ks:.2f}, above {CLOUD_KS_CLOSE})."
+        )
+    return Finding(
+        "Are the simulator's clouds like real clouds?", answer, ks, None, "simulated", "KS distance, cloud fraction"
+    )
 
 
 def _ndvi_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -71,14 +91,22 @@ def _ndvi_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(ratio):
         answer = "Not measured: the real NDVI series could not be read in this run."
     elif ratio < low:
-        answer = (f"Weaker: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's "
-                  "(mostly cropland with a bare winter, where most simulated sites are forested hillslopes).")
+        answer = (
+            f"Weaker: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's "
+            "(mostly cropland with a bare winter, where most simulated sites are forested hillslopes)."
+        )
     elif ratio > high:
         answer = f"Stronger: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's."
     else:
         answer = f"Yes: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's."
-    return Finding("Is the simulated vegetation season as strong as a real one?", answer, ratio, None, "simulated",
-                   "NDVI amplitude, simulated / real")
+    return Finding(
+        "Is the simulated vegetation season as strong as a real one?",
+        answer,
+        ratio,
+        None,
+        "simulated",
+        "NDVI amplitude, simulated / real",
+    )
 
 
 def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -86,18 +114,33 @@ def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(ndvi) or math.isnan(oracle):
         answer = "Not measured in this run."
     elif oracle < 0.9:
-        answer = (f"No: even the oracle that reads the hidden factor of safety reaches only AUROC {oracle:.2f}, so "
-                  "the labels do not follow the physics closely enough.")
+        answer = (
+            f"No: even the oracle that reads the hidden factor of safety reaches only AUROC {oracle:.2f}, so "
+            "the labels do not follow the physics closely enough."
+        )
     elif ndvi >= oracle - 0.1:
-        answer = (f"Too easy: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites, close to the "
-                  f"oracle's {oracle:.2f}.")
+        answer = (
+            f"Too easy: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites, close to the "
+            f"oracle's {oracle:.2f}."
+        )
     else:
-        cue = ("vegetation loss alone does no better than chance" if ndvi <= 0.55 else
-               "vegetation loss is a cue, not the answer")
-        answer = (f"Yes: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites and the oracle that "
-                  f"reads the hidden factor of safety {oracle:.2f}: {cue}.")
-    return Finding("Is the simulated forecasting task neither trivial nor impossible?", answer, ndvi, None,
-                   "simulated", "AUROC, NDVI drop")
+        cue = (
+            "vegetation loss alone does no better than chance"
+            if ndvi <= 0.55
+            else "vegetation loss is a cue, not the answer"
+        )
+        answer = (
+            f"Yes: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites and the oracle that "
+            f"reads the hidden factor of safety {oracle:.2f}: {cue}."
+        )
+    return Finding(
+        "Is the simulated forecasting task neither trivial nor impossible?",
+        answer,
+        ndvi,
+        None,
+        "simulated",
+        "AUROC, NDVI drop",
+    )
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

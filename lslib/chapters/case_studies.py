@@ -22,9 +22,22 @@ from lslib.data.sim.site import SiteHistory, simulate_site
 from lslib.evaluation.trends import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
 
 __all__ = [
-    "MALIN_SEED_DATES", "MALIN_EVENT", "malin_frame_dates", "imd_totals", "simulate_malin", "nearest_clear",
-    "area_series", "mudcreek_trend", "eolearn_cloud_bias", "big_sur_rain", "scar_aoi", "real_or_note",
-    "EXTREME_PERCENTILE", "VISIBLE_NDVI_GAP", "CLOUD_BIAS_MATTERS", "summary"
+    "MALIN_SEED_DATES",
+    "MALIN_EVENT",
+    "malin_frame_dates",
+    "imd_totals",
+    "simulate_malin",
+    "nearest_clear",
+    "area_series",
+    "mudcreek_trend",
+    "eolearn_cloud_bias",
+    "big_sur_rain",
+    "scar_aoi",
+    "real_or_note",
+    "EXTREME_PERCENTILE",
+    "VISIBLE_NDVI_GAP",
+    "CLOUD_BIAS_MATTERS",
+    "summary",
 ]
 
 #: Percentile of 1901-2015 Julys from which a month's rain counts as extreme.
@@ -56,12 +69,14 @@ def imd_totals(subdivision: str, first: str, last: str) -> dict[tuple[int, int],
     return totals
 
 
-def simulate_malin(monthly_rain_mm: dict | None, seed: int = 0, size: int = 32, storm_mm: float = 250.0,
-                   tries: int = 300) -> tuple[xr.Dataset, dict]:
+def simulate_malin(
+    monthly_rain_mm: dict | None, seed: int = 0, size: int = 32, storm_mm: float = 250.0, tries: int = 300
+) -> tuple[xr.Dataset, dict]:
     """A simulated Malin: the India region's physics on a forested slope at Malin's coordinates, a third
-    of it cleared from January to March 2014, the 2013-2015 monsoons scaled to the IMD monthly totals, a local storm ending on 2014-07-30, and the
-    seed's three scenes cloud-free. Site draws are tried in turn (deterministically from ``seed``)
-    until the physics fails the slope on 2014-07-28 to 30; the first such draw is returned.
+    of it cleared from January to March 2014, the 2013-2015 monsoons scaled to the IMD monthly totals, a local
+    storm ending on 2014-07-30, and the seed's three scenes cloud-free. Site draws are tried in turn
+    (deterministically from ``seed``) until the physics fails the slope on 2014-07-28 to 30; the first such
+    draw is returned.
 
     Raises
     ------
@@ -69,22 +84,42 @@ def simulate_malin(monthly_rain_mm: dict | None, seed: int = 0, size: int = 32, 
         No draw slid within those days in ``tries`` attempts.
     """
     dates = malin_frame_dates()
-    history = SiteHistory(lat=MALIN_LAT, lon=MALIN_LON, place="Malin, Pune district (simulated)", frame_dates=dates,
-                          monthly_rain_mm=monthly_rain_mm, storm=(MALIN_EVENT, storm_mm, 4),
-                          clear_dates=list(MALIN_SEED_DATES))
+    history = SiteHistory(
+        lat=MALIN_LAT,
+        lon=MALIN_LON,
+        place="Malin, Pune district (simulated)",
+        frame_dates=dates,
+        monthly_rain_mm=monthly_rain_mm,
+        storm=(MALIN_EVENT, storm_mm, 4),
+        clear_dates=list(MALIN_SEED_DATES),
+    )
     start = pd.Timestamp("2013-06-01")
     # The record's setting is a deforested slope: a forested site whose slope is cleared between the
     # seed's first two scenes (January to March 2014), a third of it in all.
-    history.scenario_overrides = {"forest_share": 0.95, "start_day": (pd.Timestamp("2014-01-10") - start).days,
-                                  "duration_days": 70.0, "final_share": 0.35}
+    history.scenario_overrides = {
+        "forest_share": 0.95,
+        "start_day": (pd.Timestamp("2014-01-10") - start).days,
+        "duration_days": 70.0,
+        "final_share": 0.35,
+    }
     for attempt in range(tries):
-        arrays, truth = simulate_site(attempt, REGIONS["india"], "deforestation", len(dates), size, start, seed,
-                                      history=history)
+        arrays, truth = simulate_site(
+            attempt, REGIONS["india"], "deforestation", len(dates), size, start, seed, history=history
+        )
         event = arrays["event_time"]
         if not np.isnat(event) and pd.Timestamp("2014-07-28") <= pd.Timestamp(event) <= pd.Timestamp(MALIN_EVENT):
-            stack = _stack([arrays], len(dates), size, str(start.date()),
-                           {"source": SOURCE, "provenance": f'{{"case": "malin", "seed": {seed}, "draw": {attempt}}}',
-                            "schema_version": "1", "title": "Simulated Malin, 2013-2015"})
+            stack = _stack(
+                [arrays],
+                len(dates),
+                size,
+                str(start.date()),
+                {
+                    "source": SOURCE,
+                    "provenance": f'{{"case": "malin", "seed": {seed}, "draw": {attempt}}}',
+                    "schema_version": "1",
+                    "title": "Simulated Malin, 2013-2015",
+                },
+            )
             stack.attrs.update(normalisation_statistics(stack))
             truth["draw"] = attempt
             return stack, truth
@@ -103,7 +138,9 @@ def nearest_clear(stack: xr.Dataset, date: str, max_cloud: float = 0.2, site: in
     valid = ~np.isnat(dates)
     target = np.datetime64(pd.Timestamp(date))
     if not (dates[valid].min() - np.timedelta64(60, "D") <= target <= dates[valid].max() + np.timedelta64(60, "D")):
-        raise ValueError(f"{date} is outside the frames' range {str(dates[valid].min())[:10]} to {str(dates[valid].max())[:10]}")
+        raise ValueError(
+            f"{date} is outside the frames' range {str(dates[valid].min())[:10]} to {str(dates[valid].max())[:10]}"
+        )
     clear = valid & (stack["cloud_fraction"].values[site] <= max_cloud)
     if not clear.any():
         raise ValueError(f"No frame with at most {max_cloud:.0%} cloud")
@@ -120,15 +157,25 @@ def area_series(stack: xr.Dataset, aoi: np.ndarray, site: int = 0) -> pd.DataFra
         if np.isnat(date):
             continue
         inside, outside = ndvi[frame][aoi], ndvi[frame][~aoi]
-        rows.append({"date": pd.Timestamp(date),
-                     "ndvi_in": float(np.nanmedian(inside)) if np.isfinite(inside).mean() > 0.5 else np.nan,
-                     "ndvi_out": float(np.nanmedian(outside)) if np.isfinite(outside).mean() > 0.5 else np.nan,
-                     "rain_30d_mm": float(stack["rain_30d"].values[site, frame])})
+        rows.append(
+            {
+                "date": pd.Timestamp(date),
+                "ndvi_in": float(np.nanmedian(inside)) if np.isfinite(inside).mean() > 0.5 else np.nan,
+                "ndvi_out": float(np.nanmedian(outside)) if np.isfinite(outside).mean() > 0.5 else np.nan,
+                "rain_30d_mm": float(stack["rain_30d"].values[site, frame]),
+            }
+        )
     return pd.DataFrame(rows).set_index("date")
 
 
-def mudcreek_trend(series: pd.DataFrame, failure: str = "2017-05-20", months_before: int = 8,
-                   n_boot: int = 2000, n_perm: int = 5000, seed: int = 0) -> dict[str, float]:
+def mudcreek_trend(
+    series: pd.DataFrame,
+    failure: str = "2017-05-20",
+    months_before: int = 8,
+    n_boot: int = 2000,
+    n_perm: int = 5000,
+    seed: int = 0,
+) -> dict[str, float]:
     """Did the inside-minus-outside NDVI difference change in the months before failure?
 
     Returns the Theil-Sen slope of the difference over the ``months_before`` months up to the
@@ -145,11 +192,19 @@ def mudcreek_trend(series: pd.DataFrame, failure: str = "2017-05-20", months_bef
     low, high = bootstrap_slope_ci(years, window.to_numpy(), n_boot=n_boot, seed=seed)
     kendall = mann_kendall(window.to_numpy())
     all_years = (difference.index - difference.index[0]).days.to_numpy() / 365.25
-    permutation = seasonal_permutation_test(all_years, difference.index.day_of_year.to_numpy(), difference.to_numpy(),
-                                            n_perm=n_perm, seed=seed)
-    return {"slope_per_year": slope, "ci_low": low, "ci_high": high, "n_dates": int(len(window)),
-            "mk_tau": kendall["tau"], "mk_p": kendall["p"], "perm_slope_per_year": permutation["slope"],
-            "perm_p": permutation["p"]}
+    permutation = seasonal_permutation_test(
+        all_years, difference.index.day_of_year.to_numpy(), difference.to_numpy(), n_perm=n_perm, seed=seed
+    )
+    return {
+        "slope_per_year": slope,
+        "ci_low": low,
+        "ci_high": high,
+        "n_dates": int(len(window)),
+        "mk_tau": kendall["tau"],
+        "mk_p": kendall["p"],
+        "perm_slope_per_year": permutation["slope"],
+        "perm_p": permutation["p"],
+    }
 
 
 def eolearn_cloud_bias(patch: dict) -> dict[str, object]:
@@ -164,9 +219,14 @@ def eolearn_cloud_bias(patch: dict) -> dict[str, object]:
         clear_series = np.array([np.nanmedian(m) if np.isfinite(m).mean() > 0.5 else np.nan for m in masked])
         naive = ndvi.mean(axis=0)
         clean = np.nanmean(masked, axis=0)
-    return {"dates": patch["dates"], "cloud_fraction": fraction, "raw_series": raw_series,
-            "clear_series": clear_series, "cloudy_fraction": float((fraction > 0.5).mean()),
-            "naive_mean_bias": float(np.nanmean(naive - clean))}
+    return {
+        "dates": patch["dates"],
+        "cloud_fraction": fraction,
+        "raw_series": raw_series,
+        "clear_series": clear_series,
+        "cloudy_fraction": float((fraction > 0.5).mean()),
+        "naive_mean_bias": float(np.nanmean(naive - clean)),
+    }
 
 
 def big_sur_rain() -> pd.Series:
@@ -179,8 +239,12 @@ def big_sur_rain() -> pd.Series:
     """
     from lslib.data.registry import fetch
 
-    frame = pd.read_csv(fetch("precland/precipitation/ghcnd_USC00040790_daily_2015-2017.csv"), sep=";",
-                        encoding="utf-8-sig", decimal=",")  # European decimal commas
+    frame = pd.read_csv(
+        fetch("precland/precipitation/ghcnd_USC00040790_daily_2015-2017.csv"),
+        sep=";",
+        encoding="utf-8-sig",
+        decimal=",",
+    )  # European decimal commas
     frame["date"] = pd.to_datetime(frame["date"], format="%d.%m.%Y")
     cumulative = frame.set_index("date")["precipitation"].astype(float)
     step = cumulative.diff()
@@ -196,10 +260,12 @@ def scar_aoi(stack: xr.Dataset, site: int = 0, margin: int = 2) -> np.ndarray:
     aoi = np.zeros_like(scar)
     if scar.any():
         rows, cols = np.nonzero(scar)
-        aoi[max(rows.min() - margin, 0):rows.max() + margin + 1, max(cols.min() - margin, 0):cols.max() + margin + 1] = True
+        aoi[
+            max(rows.min() - margin, 0) : rows.max() + margin + 1, max(cols.min() - margin, 0) : cols.max() + margin + 1
+        ] = True
     else:
         middle = scar.shape[0] // 2
-        aoi[middle - 5:middle + 5, middle - 5:middle + 5] = True
+        aoi[middle - 5 : middle + 5, middle - 5 : middle + 5] = True
     return aoi
 
 
@@ -218,13 +284,23 @@ def _malin_rain_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(percentile):
         answer = "Not measured: the IMD rainfall could not be read in this run."
     elif percentile >= EXTREME_PERCENTILE:
-        answer = (f"Yes: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, at percentile {percentile:.0f} of "
-                  "the 1901-2015 Julys.")
+        answer = (
+            f"Yes: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, at percentile {percentile:.0f} of "
+            "the 1901-2015 Julys."
+        )
     else:
-        answer = (f"No: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, only at percentile {percentile:.0f} "
-                  "of the 1901-2015 Julys; the trigger was local and short, which monthly totals cannot show.")
-    return Finding("Was Malin's July 2014 monsoon extreme for its subdivision?", answer, percentile, None, "real",
-                   "percentile of Julys")
+        answer = (
+            f"No: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, only at percentile {percentile:.0f} "
+            "of the 1901-2015 Julys; the trigger was local and short, which monthly totals cannot show."
+        )
+    return Finding(
+        "Was Malin's July 2014 monsoon extreme for its subdivision?",
+        answer,
+        percentile,
+        None,
+        "real",
+        "percentile of Julys",
+    )
 
 
 def _malin_cue_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -234,13 +310,23 @@ def _malin_cue_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(gap):
         answer = "Not measured in this run."
     elif gap < VISIBLE_NDVI_GAP:
-        answer = (f"Yes: over the last three frames before the slide its area's NDVI lay {-gap:.2f} below its "
-                  f"surroundings'.{caveat}")
+        answer = (
+            f"Yes: over the last three frames before the slide its area's NDVI lay {-gap:.2f} below its "
+            f"surroundings'.{caveat}"
+        )
     else:
-        answer = (f"No: over the last three frames before the slide its area's NDVI differed from its surroundings' "
-                  f"by only {gap:+.2f}.{caveat}")
-    return Finding("Did Malin's slide area look browner than its surroundings before the slide?", answer, gap, None,
-                   "real" if real else "simulated", "NDVI inside - outside")
+        answer = (
+            f"No: over the last three frames before the slide its area's NDVI differed from its surroundings' "
+            f"by only {gap:+.2f}.{caveat}"
+        )
+    return Finding(
+        "Did Malin's slide area look browner than its surroundings before the slide?",
+        answer,
+        gap,
+        None,
+        "real" if real else "simulated",
+        "NDVI inside - outside",
+    )
 
 
 def _mud_creek_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -251,16 +337,28 @@ def _mud_creek_finding(metrics: Mapping[str, Any]) -> Finding:
     else:
         interval = (low, high)
         if high < 0:
-            answer = (f"Yes: the slide area's NDVI, relative to its surroundings, fell by {-slope:.3f} per year in the "
-                      f"months before failure, its 95 % interval ({low:+.3f} to {high:+.3f}) below zero.")
+            answer = (
+                f"Yes: the slide area's NDVI, relative to its surroundings, fell by {-slope:.3f} per year in the "
+                f"months before failure, its 95 % interval ({low:+.3f} to {high:+.3f}) below zero."
+            )
         elif low > 0:
-            answer = (f"No, it greened: the inside-minus-outside NDVI rose by {slope:.3f} per year, its 95 % interval "
-                      f"({low:+.3f} to {high:+.3f}) above zero.")
+            answer = (
+                f"No, it greened: the inside-minus-outside NDVI rose by {slope:.3f} per year, its 95 % interval "
+                f"({low:+.3f} to {high:+.3f}) above zero."
+            )
         else:
-            answer = (f"Cannot tell: the inside-minus-outside NDVI changed by {slope:+.3f} per year, but its 95 % "
-                      f"interval ({low:+.3f} to {high:+.3f}) includes zero.")
-    return Finding("Did the Mud Creek slide area lose vegetation in the months before it failed?", answer, slope,
-                   interval, "real", "NDVI difference per year")
+            answer = (
+                f"Cannot tell: the inside-minus-outside NDVI changed by {slope:+.3f} per year, but its 95 % "
+                f"interval ({low:+.3f} to {high:+.3f}) includes zero."
+            )
+    return Finding(
+        "Did the Mud Creek slide area lose vegetation in the months before it failed?",
+        answer,
+        slope,
+        interval,
+        "real",
+        "NDVI difference per year",
+    )
 
 
 def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -268,14 +366,19 @@ def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(bias):
         answer = "Not measured: the eo-learn Sentinel-2 patch could not be read in this run."
     elif abs(bias) >= CLOUD_BIAS_MATTERS:
-        answer = (f"Yes: {cloudy:.0%} of the real dates are more than half cloudy, and a naive temporal mean of NDVI "
-                  f"is off by {bias:+.2f}, more than the vegetation changes this study looks for: clouds must be "
-                  "masked.")
+        answer = (
+            f"Yes: {cloudy:.0%} of the real dates are more than half cloudy, and a naive temporal mean of NDVI "
+            f"is off by {bias:+.2f}, more than the vegetation changes this study looks for: clouds must be "
+            "masked."
+        )
     else:
-        answer = (f"Hardly: {cloudy:.0%} of the real dates are more than half cloudy, but a naive temporal mean of "
-                  f"NDVI is off by only {bias:+.2f}.")
-    return Finding("Do real clouds bias a cloud-blind NDVI time series?", answer, bias, None, "real",
-                   "NDVI bias of a naive mean")
+        answer = (
+            f"Hardly: {cloudy:.0%} of the real dates are more than half cloudy, but a naive temporal mean of "
+            f"NDVI is off by only {bias:+.2f}."
+        )
+    return Finding(
+        "Do real clouds bias a cloud-blind NDVI time series?", answer, bias, None, "real", "NDVI bias of a naive mean"
+    )
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:
@@ -293,5 +396,9 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
         Malin's July rain (real), its vegetation cue (simulated offline), the Mud Creek trend (real)
         and the bias real clouds give a cloud-blind series (real).
     """
-    return [_malin_rain_finding(metrics), _malin_cue_finding(metrics), _mud_creek_finding(metrics),
-            _cloud_bias_finding(metrics)]
+    return [
+        _malin_rain_finding(metrics),
+        _malin_cue_finding(metrics),
+        _mud_creek_finding(metrics),
+        _cloud_bias_finding(metrics),
+    ]

@@ -24,11 +24,34 @@ from lslib.models.vae import ConvVAE
 from lslib.training.loop import History, TrainConfig, fit_gan
 
 __all__ = [
-    "VARIANTS", "VARIANT_KEYS", "NDVI_FOREST", "DIVERSE_SHARE", "PairDataset", "train_variants", "sample",
-    "reconstruction_scores", "latent_scores", "frechet_gain_verdict", "mining_futures", "mining_scores",
-    "change_profile", "change_detection_scores", "damage_score", "damage_split", "best_threshold_iou",
-    "plan_reforestation", "paired_site_difference", "mean_iou", "training_summary", "history_of", "auroc_pair",
-    "mining_verdict", "damage_verdict", "planting_ratio", "verdicts", "summary",
+    "VARIANTS",
+    "VARIANT_KEYS",
+    "NDVI_FOREST",
+    "DIVERSE_SHARE",
+    "PairDataset",
+    "train_variants",
+    "sample",
+    "reconstruction_scores",
+    "latent_scores",
+    "frechet_gain_verdict",
+    "mining_futures",
+    "mining_scores",
+    "change_profile",
+    "change_detection_scores",
+    "damage_score",
+    "damage_split",
+    "best_threshold_iou",
+    "plan_reforestation",
+    "paired_site_difference",
+    "mean_iou",
+    "training_summary",
+    "history_of",
+    "auroc_pair",
+    "mining_verdict",
+    "damage_verdict",
+    "planting_ratio",
+    "verdicts",
+    "summary",
 ]
 
 VARIANTS = {"BicycleGAN (z)": "bicycle", "pix2pix (no z)": "pix2pix", "U-Net, L1 only": "l1"}
@@ -53,12 +76,17 @@ class PairDataset(Dataset):
         return len(self.source)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        return {"source": self.source[index], "target": self.target[index], "scenario": self.scenario[index],
-                "trigger": self.trigger[index]}
+        return {
+            "source": self.source[index],
+            "target": self.target[index],
+            "scenario": self.scenario[index],
+            "trigger": self.trigger[index],
+        }
 
 
-def train_variants(pairs: dict[str, np.ndarray], model_config: CGANConfig, train_config: TrainConfig,
-                   batch_size: int = 32) -> dict[str, dict[str, Any]]:
+def train_variants(
+    pairs: dict[str, np.ndarray], model_config: CGANConfig, train_config: TrainConfig, batch_size: int = 32
+) -> dict[str, dict[str, Any]]:
     """Train each of :data:`VARIANTS` on the training pairs with the same seed and data order.
 
     Returns name -> ``{"model", "history", "seconds"}``.
@@ -69,15 +97,25 @@ def train_variants(pairs: dict[str, np.ndarray], model_config: CGANConfig, train
         started = time.perf_counter()
         torch.manual_seed(train_config.seed)
         model = ScenarioGAN(CGANConfig(**{**model_config.__dict__, "mode": mode}))
-        loader = DataLoader(PairDataset(pairs, train), batch_size=batch_size, shuffle=True,
-                            generator=torch.Generator().manual_seed(train_config.seed))
+        loader = DataLoader(
+            PairDataset(pairs, train),
+            batch_size=batch_size,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(train_config.seed),
+        )
         history = fit_gan(model, {"train": loader}, TrainConfig(**{**train_config.__dict__, "name": name}))
         out[name] = {"model": model.eval(), "history": history, "seconds": time.perf_counter() - started}
     return out
 
 
-def sample(model: ScenarioGAN, source: np.ndarray, scenario: np.ndarray | str, k: int, seed: int,
-           trigger: np.ndarray | None = None) -> np.ndarray:
+def sample(
+    model: ScenarioGAN,
+    source: np.ndarray,
+    scenario: np.ndarray | str,
+    k: int,
+    seed: int,
+    trigger: np.ndarray | None = None,
+) -> np.ndarray:
     """``k`` futures ``(k, n, C, H, W)`` of each source image for its scenario (an index per image or
     one scenario name for all) and, for landslide damage, its trigger (a :class:`~lslib.causes.Cause`
     value per image; default: none), reproducible from ``seed``."""
@@ -85,7 +123,11 @@ def sample(model: ScenarioGAN, source: np.ndarray, scenario: np.ndarray | str, k
         scenario = np.full(len(source), scenario_index(scenario))
     trigger = None if trigger is None else torch.from_numpy(np.asarray(trigger, np.int64))
     with torch.no_grad():  # ScenarioGAN.sample moves the inputs to the model's device; the result comes back here
-        return model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed, trigger).cpu().numpy()
+        return (
+            model.sample(torch.from_numpy(source), torch.from_numpy(np.asarray(scenario)), k, seed, trigger)
+            .cpu()
+            .numpy()
+        )
 
 
 def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: float) -> dict[str, float]:
@@ -97,8 +139,14 @@ def reconstruction_scores(samples: np.ndarray, target: np.ndarray, data_range: f
     psnr = np.array([[evaluation.psnr(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
     ssim = np.array([[evaluation.ssim(samples[j, i], target[i], data_range) for i in range(n)] for j in range(k)])
     pick = (best, np.arange(n))
-    return {"L1": float(l1.mean()), "L1 best-of-k": float(l1[pick].mean()), "PSNR": float(psnr.mean()),
-            "PSNR best-of-k": float(psnr[pick].mean()), "SSIM": float(ssim.mean()), "SSIM best-of-k": float(ssim[pick].mean())}
+    return {
+        "L1": float(l1.mean()),
+        "L1 best-of-k": float(l1[pick].mean()),
+        "PSNR": float(psnr.mean()),
+        "PSNR best-of-k": float(psnr[pick].mean()),
+        "SSIM": float(ssim.mean()),
+        "SSIM best-of-k": float(ssim[pick].mean()),
+    }
 
 
 def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[str, float]:
@@ -112,9 +160,11 @@ def latent_scores(vae: ConvVAE, samples: np.ndarray, real: np.ndarray) -> dict[s
     real_codes = encode(vae, real.astype(np.float32))
     shuffled = real_codes[np.random.default_rng(0).permutation(len(real_codes))]
     others = np.roll(shuffled, 1, axis=0)  # a derangement: no future is paired with itself
-    return {"diversity": evaluation.mean_pairwise_distance(codes),
-            "frechet": evaluation.frechet_distance(codes.reshape(k * n, -1), real_codes),
-            "true futures apart": float(np.linalg.norm(shuffled - others, axis=1).mean())}
+    return {
+        "diversity": evaluation.mean_pairwise_distance(codes),
+        "frechet": evaluation.frechet_distance(codes.reshape(k * n, -1), real_codes),
+        "true futures apart": float(np.linalg.norm(shuffled - others, axis=1).mean()),
+    }
 
 
 def frechet_gain_verdict(frechet: dict[str, float]) -> str:
@@ -138,11 +188,15 @@ def frechet_gain_verdict(frechet: dict[str, float]) -> str:
 def mining_futures(model: ScenarioGAN, source: np.ndarray, k: int, seed: int) -> dict[str, np.ndarray]:
     """The futures the mining detector compares an observation with: ``k`` *mining* (drawn with
     ``seed``) and ``k`` *unchanged* (``seed + 1``) futures ``(k, n, C, H, W)`` of each source image."""
-    return {"mining": sample(model, source, "mining", k, seed), "unchanged": sample(model, source, "unchanged", k, seed + 1)}
+    return {
+        "mining": sample(model, source, "mining", k, seed),
+        "unchanged": sample(model, source, "unchanged", k, seed + 1),
+    }
 
 
-def mining_scores(source: np.ndarray, observed: np.ndarray, generated: dict[str, np.ndarray],
-                  compare: str = "pixels") -> np.ndarray:
+def mining_scores(
+    source: np.ndarray, observed: np.ndarray, generated: dict[str, np.ndarray], compare: str = "pixels"
+) -> np.ndarray:
     """How much more an observed later image looks like a *mined* future of its earlier image than
     like an *unchanged* one (higher: more like mining), from :func:`mining_futures`.
 
@@ -176,7 +230,11 @@ def mining_scores(source: np.ndarray, observed: np.ndarray, generated: dict[str,
     weight = weight / np.maximum(weight.sum(axis=(2, 3), keepdims=True), 1e-9)
 
     def nearest(futures_: np.ndarray) -> np.ndarray:
-        return (np.abs(futures_ - observed[None]).mean(axis=2, keepdims=True) * weight[None]).sum(axis=(2, 3, 4)).min(axis=0)
+        return (
+            (np.abs(futures_ - observed[None]).mean(axis=2, keepdims=True) * weight[None])
+            .sum(axis=(2, 3, 4))
+            .min(axis=0)
+        )
 
     return nearest(unchanged) - nearest(mined)
 
@@ -196,8 +254,9 @@ def change_profile(source: np.ndarray, images: np.ndarray) -> np.ndarray:
     return -np.sort(-flat, axis=-1)
 
 
-def change_detection_scores(before: np.ndarray, after: np.ndarray, ndvi_drop: float = 0.15,
-                            swir_rise: float = 0.02) -> np.ndarray:
+def change_detection_scores(
+    before: np.ndarray, after: np.ndarray, ndvi_drop: float = 0.15, swir_rise: float = 0.02
+) -> np.ndarray:
     """NDVI/SWIR change-detection baseline on reflectance ``(n, 6, H, W)`` (blue, green, red, nir08,
     swir16, swir22): the share of pixels whose NDVI fell by more than ``ndvi_drop`` while SWIR 2.2 µm
     rose by more than ``swir_rise`` (vegetation replaced by bare soil or rock)."""
@@ -214,8 +273,9 @@ def damage_score(futures_reflectance: np.ndarray, before_reflectance: np.ndarray
     return (before[None] - after).mean(axis=0)
 
 
-def damage_split(model: ScenarioGAN, pairs: dict[str, np.ndarray], split: str, to_reflectance, k: int, seed: int
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def damage_split(
+    model: ScenarioGAN, pairs: dict[str, np.ndarray], split: str, to_reflectance, k: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`damage_score` of the *landslide damage* pairs of one split, the futures drawn from each
     pre-event image and its slide's trigger, with their slope (degrees), true scar and the boolean
     selection of those pairs among all pairs.
@@ -239,9 +299,19 @@ def best_threshold_iou(score: np.ndarray, masks: np.ndarray, candidates: np.ndar
     return float(max(candidates, key=lambda t: mean_iou(score > t, masks)))
 
 
-def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.ndarray, slope: np.ndarray,
-                       dem: np.ndarray, to_reflectance, k: int, seed: int, share: float = 0.1, n_storms: int = 32,
-                       soil=None) -> list[dict[str, object]]:
+def plan_reforestation(
+    model: ScenarioGAN,
+    source: np.ndarray,
+    true_future: np.ndarray,
+    slope: np.ndarray,
+    dem: np.ndarray,
+    to_reflectance,
+    k: int,
+    seed: int,
+    share: float = 0.1,
+    n_storms: int = 32,
+    soil=None,
+) -> list[dict[str, object]]:
     """Reforestation planning on each site, judged by the simulator's physics.
 
     The generator draws ``k`` reforested futures; an open cell (NDVI < 0.5 now) *becomes forest* where
@@ -258,8 +328,8 @@ def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.n
     to_reflectance : callable
         Maps normalised images to reflectance (:func:`lslib.data.pairs.denormalise` bound to the stack).
     """
-    from lslib.data.sim.terrain import topographic_wetness
     from lslib.analysis.planting import SoilParameters, planting_trial, stability_gain, storm_wetness
+    from lslib.data.sim.terrain import topographic_wetness
 
     soil = soil or SoilParameters()
     rng = np.random.default_rng(seed)
@@ -273,13 +343,31 @@ def plan_reforestation(model: ScenarioGAN, source: np.ndarray, true_future: np.n
         if candidates.sum() < 10:
             continue
         becomes_forest = candidates & (futures_ndvi[i] > NDVI_FOREST)
-        rankings = {"cGAN + physics": stability_gain(slope[i], becomes_forest, soil),
-                    "physics only": stability_gain(slope[i], candidates, soil), "steepest first": slope[i]}
+        rankings = {
+            "cGAN + physics": stability_gain(slope[i], becomes_forest, soil),
+            "physics only": stability_gain(slope[i], candidates, soil),
+            "steepest first": slope[i],
+        }
         wetness = storm_wetness(topographic_wetness(dem[i]), n_storms, rng)
-        trial = planting_trial(slope[i], ~candidates, candidates, rankings, int(round(share * candidates.sum())),
-                               wetness, soil, rng, grows=true_ndvi[i] > NDVI_FOREST)
-        results.append({**trial, "candidates": int(candidates.sum()), "becomes_forest": int(becomes_forest.sum()),
-                        "truly_forest": int((candidates & (true_ndvi[i] > NDVI_FOREST)).sum())})
+        trial = planting_trial(
+            slope[i],
+            ~candidates,
+            candidates,
+            rankings,
+            int(round(share * candidates.sum())),
+            wetness,
+            soil,
+            rng,
+            grows=true_ndvi[i] > NDVI_FOREST,
+        )
+        results.append(
+            {
+                **trial,
+                "candidates": int(candidates.sum()),
+                "becomes_forest": int(becomes_forest.sum()),
+                "truly_forest": int((candidates & (true_ndvi[i] > NDVI_FOREST)).sum()),
+            }
+        )
     return results
 
 
@@ -302,11 +390,17 @@ def history_of(variants: dict[str, dict[str, Any]]) -> dict[str, History]:
     return {name: v["history"] for name, v in variants.items()}
 
 
-def auroc_pair(labels: np.ndarray, scores: dict[str, np.ndarray], reference: str, sites: np.ndarray,
-               n_boot: int, seed: int) -> dict[str, dict[str, float]]:
+def auroc_pair(
+    labels: np.ndarray, scores: dict[str, np.ndarray], reference: str, sites: np.ndarray, n_boot: int, seed: int
+) -> dict[str, dict[str, float]]:
     """AUROC of each score with its interval and its paired difference to ``reference`` (site bootstrap)."""
-    return evaluation.paired_bootstrap(evaluation.auroc, labels, scores,
-                                    evaluation.bootstrap_resamples(len(labels), sites, n_boot, seed), reference=reference)
+    return evaluation.paired_bootstrap(
+        evaluation.auroc,
+        labels,
+        scores,
+        evaluation.bootstrap_resamples(len(labels), sites, n_boot, seed),
+        reference=reference,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,8 +435,10 @@ def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
     """The verdict words the chapter's prose quotes, from its recorded metrics: ``mining_verdict``
     and ``damage_verdict`` (see the functions of the same names)."""
     mining = (value_of(metrics, name) for name in ("mining_auroc", "mining_auroc_baseline", "mining_auroc_diff_ci_low"))
-    return {"mining_verdict": mining_verdict(*mining),
-            "damage_verdict": damage_verdict(value_of(metrics, "damage_iou"), value_of(metrics, "damage_iou_baseline"))}
+    return {
+        "mining_verdict": mining_verdict(*mining),
+        "damage_verdict": damage_verdict(value_of(metrics, "damage_iou"), value_of(metrics, "damage_iou_baseline")),
+    }
 
 
 def _interval(metrics: Mapping[str, Any], name: str, scale: float = 1.0) -> tuple[float, float] | None:
@@ -357,64 +453,106 @@ def _diversity_finding(metrics: Mapping[str, Any]) -> Finding:
     if not diversity > no_z:
         answer = f"No: {said}, no more than pix2pix's without z ({no_z:.3f})."
     elif diversity < DIVERSE_SHARE * apart:
-        answer = (f"Only a little: {said}, where the true futures of two random sites lie {apart:.2f} apart "
-                  f"(pix2pix without z: {no_z:.3f}).")
+        answer = (
+            f"Only a little: {said}, where the true futures of two random sites lie {apart:.2f} apart "
+            f"(pix2pix without z: {no_z:.3f})."
+        )
     else:
         answer = f"Yes: {said}, against {no_z:.3f} without z (the true futures of two random sites: {apart:.2f})."
-    return Finding("Does the latent code z make the generator draw different futures?", answer, diversity, None,
-                   "simulated", "diversity, VAE latent")
+    return Finding(
+        "Does the latent code z make the generator draw different futures?",
+        answer,
+        diversity,
+        None,
+        "simulated",
+        "diversity, VAE latent",
+    )
 
 
 def _realism_finding(metrics: Mapping[str, Any]) -> Finding:
     frechet = {name: value_of(metrics, f"cgan_fd{key}") for name, key in VARIANT_KEYS.items()}
     bicycle, l1_only = frechet["BicycleGAN (z)"], frechet["U-Net, L1 only"]
     if bicycle < l1_only:
-        answer = (f"Yes: their Fréchet distance to the true futures is {bicycle:.3f}, against {l1_only:.3f} for the "
-                  f"L1-only U-Net; {frechet_gain_verdict(frechet)}.")
+        answer = (
+            f"Yes: their Fréchet distance to the true futures is {bicycle:.3f}, against {l1_only:.3f} for the "
+            f"L1-only U-Net; {frechet_gain_verdict(frechet)}."
+        )
     else:
-        answer = (f"No: their Fréchet distance to the true futures is {bicycle:.3f}, not below the L1-only U-Net's "
-                  f"{l1_only:.3f}.")
-    return Finding("Are BicycleGAN's futures closer to the real ones than an L1-only U-Net's?", answer, bicycle, None,
-                   "simulated", "Fréchet distance, VAE latent")
+        answer = (
+            f"No: their Fréchet distance to the true futures is {bicycle:.3f}, not below the L1-only U-Net's "
+            f"{l1_only:.3f}."
+        )
+    return Finding(
+        "Are BicycleGAN's futures closer to the real ones than an L1-only U-Net's?",
+        answer,
+        bicycle,
+        None,
+        "simulated",
+        "Fréchet distance, VAE latent",
+    )
 
 
 def _mining_finding(metrics: Mapping[str, Any]) -> Finding:
     auroc, baseline = value_of(metrics, "mining_auroc"), value_of(metrics, "mining_auroc_baseline")
     word = verdicts(metrics)["mining_verdict"]
     lead = {"beats": "Yes", "falls below": "No, worse", "does not clearly beat": "Not clearly"}[word]
-    answer = (f"{lead}: comparing an observed frame with generated mined and unchanged futures gives AUROC {auroc:.2f} "
-              f"on held-out sites, against {baseline:.2f} for NDVI/SWIR change detection; it {word} the baseline "
-              f"(lower end of the paired 95 % interval of the difference: "
-              f"{value_of(metrics, 'mining_auroc_diff_ci_low'):+.2f}).")
-    return Finding("Can generated futures detect mines better than NDVI/SWIR change detection?", answer, auroc,
-                   _interval(metrics, "mining_auroc_ci"), "simulated", "AUROC")
+    answer = (
+        f"{lead}: comparing an observed frame with generated mined and unchanged futures gives AUROC {auroc:.2f} "
+        f"on held-out sites, against {baseline:.2f} for NDVI/SWIR change detection; it {word} the baseline "
+        f"(lower end of the paired 95 % interval of the difference: "
+        f"{value_of(metrics, 'mining_auroc_diff_ci_low'):+.2f})."
+    )
+    return Finding(
+        "Can generated futures detect mines better than NDVI/SWIR change detection?",
+        answer,
+        auroc,
+        _interval(metrics, "mining_auroc_ci"),
+        "simulated",
+        "AUROC",
+    )
 
 
 def _damage_finding(metrics: Mapping[str, Any]) -> Finding:
     iou, baseline = value_of(metrics, "damage_iou"), value_of(metrics, "damage_iou_baseline")
     floor = value_of(metrics, "damage_iou_all_pixels")
     word = verdicts(metrics)["damage_verdict"]
-    answer = (f"{'Yes' if word == 'above' else 'No'}: the extent mapped from generated damage futures reaches a mean "
-              f"IoU of {iou:.3f} with the true scars, {word} the slope threshold's {baseline:.3f}; calling every pixel "
-              f"a scar scores {floor:.3f}.")
-    return Finding("Can generated damage futures map a slide's extent better than a slope threshold?", answer, iou,
-                   None, "simulated", "mean IoU")
+    answer = (
+        f"{'Yes' if word == 'above' else 'No'}: the extent mapped from generated damage futures reaches a mean "
+        f"IoU of {iou:.3f} with the true scars, {word} the slope threshold's {baseline:.3f}; calling every pixel "
+        f"a scar scores {floor:.3f}."
+    )
+    return Finding(
+        "Can generated damage futures map a slide's extent better than a slope threshold?",
+        answer,
+        iou,
+        None,
+        "simulated",
+        "mean IoU",
+    )
 
 
 def _planting_finding(metrics: Mapping[str, Any]) -> Finding:
     ranked = 100 * value_of(metrics, "reforest_slide_reduction_ranked")
     physics = 100 * value_of(metrics, "reforest_slide_reduction_physics_only")
     interval = _interval(metrics, "reforest_cgan_added_ci", scale=100)
-    said = (f"planting by physics on the generated futures lowers the simulated slide rate by {ranked:.1f} points, "
-            f"ranking every open cell by physics alone by {physics:.1f}")
+    said = (
+        f"planting by physics on the generated futures lowers the simulated slide rate by {ranked:.1f} points, "
+        f"ranking every open cell by physics alone by {physics:.1f}"
+    )
     if interval and interval[0] > 0:
         answer = f"Yes: {said}; the futures add {interval[0]:+.1f} to {interval[1]:+.1f} points (95 % interval)."
     elif interval and interval[1] < 0:
         answer = f"No, they cost: {said}; the futures change it by {interval[0]:+.1f} to {interval[1]:+.1f} points."
     else:
         answer = f"Cannot tell: {said}; the 95 % interval of what the futures add includes zero or was not measured."
-    return Finding("Do the generated futures improve a reforestation plan over physics alone?", answer,
-                   100 * value_of(metrics, "reforest_cgan_added"), interval, "simulated", "slide-rate points added")
+    return Finding(
+        "Do the generated futures improve a reforestation plan over physics alone?",
+        answer,
+        100 * value_of(metrics, "reforest_cgan_added"),
+        interval,
+        "simulated",
+        "slide-rate points added",
+    )
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:
@@ -431,5 +569,10 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
         Whether z matters, how realistic the futures are, and the three applications (mining
         detection, damage extent, reforestation planning) against their baselines; all simulated.
     """
-    return [_diversity_finding(metrics), _realism_finding(metrics), _mining_finding(metrics), _damage_finding(metrics),
-            _planting_finding(metrics)]
+    return [
+        _diversity_finding(metrics),
+        _realism_finding(metrics),
+        _mining_finding(metrics),
+        _damage_finding(metrics),
+        _planting_finding(metrics),
+    ]

@@ -31,22 +31,46 @@ from torch.utils.data import DataLoader
 
 from lslib import evaluation
 from lslib.book.report import Finding
-from lslib.models import dann
-from lslib.training import adapt, ensemble
 from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.sim import normalisation_statistics
 from lslib.data.splits import RegionSplit
+from lslib.models import dann
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+from lslib.training import adapt, ensemble
 from lslib.training.loop import TrainConfig, fit
 
 __all__ = [
-    "PROTOCOLS", "Variant", "BASELINE", "ABLATIONS", "MITIGATIONS", "CONTROLS", "with_training_statistics",
-    "protocol_datasets", "unaugmented", "train_variant", "train_variants", "cause_accuracy", "evaluate_models",
-    "transfer_table", "readable", "gap_table", "mitigation_table", "feature_shift", "region_shift", "band_samples",
-    "place", "feature_verdict", "skill_phrase", "gap_phrases", "carry_phrase", "mitigation_phrases", "catalog_phrase",
-    "answer", "summary",
+    "PROTOCOLS",
+    "Variant",
+    "BASELINE",
+    "ABLATIONS",
+    "MITIGATIONS",
+    "CONTROLS",
+    "with_training_statistics",
+    "protocol_datasets",
+    "unaugmented",
+    "train_variant",
+    "train_variants",
+    "cause_accuracy",
+    "evaluate_models",
+    "transfer_table",
+    "readable",
+    "gap_table",
+    "mitigation_table",
+    "feature_shift",
+    "region_shift",
+    "band_samples",
+    "place",
+    "feature_verdict",
+    "skill_phrase",
+    "gap_phrases",
+    "carry_phrase",
+    "mitigation_phrases",
+    "catalog_phrase",
+    "answer",
+    "summary",
 ]
 
 PROTOCOLS = ("in-region", "transfer")
@@ -93,24 +117,41 @@ def with_training_statistics(stack: xr.Dataset, sites: np.ndarray) -> xr.Dataset
     return out
 
 
-def protocol_datasets(stack: xr.Dataset, split: RegionSplit, protocol: str, max_lead: int, max_frames: int,
-                      max_sar_frames: int, seed: int, train_clouds: float = 0.3) -> dict[str, LandslideDataset]:
+def protocol_datasets(
+    stack: xr.Dataset,
+    split: RegionSplit,
+    protocol: str,
+    max_lead: int,
+    max_frames: int,
+    max_sar_frames: int,
+    seed: int,
+    train_clouds: float = 0.3,
+) -> dict[str, LandslideDataset]:
     """Forecasting windows of one protocol (``in-region`` or ``transfer``) for one held-out region:
     ``train`` (with cloud augmentation), ``val``, ``test`` (the region's test sites) and ``target``
     (the region's in-region pool, used unlabelled by the transfer mitigations)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
-    train, val = ((split.inregion_train, split.inregion_val) if protocol == "in-region"
-                  else (split.transfer_train, split.transfer_val))
+    train, val = (
+        (split.inregion_train, split.inregion_val)
+        if protocol == "in-region"
+        else (split.transfer_train, split.transfer_val)
+    )
     normalised = with_training_statistics(stack, np.concatenate([train, val]))
-    common = {"leads": tuple(range(1, max_lead + 1)), "max_frames": max_frames, "max_sar_frames": max_sar_frames,
-              "seed": seed}
+    common = {
+        "leads": tuple(range(1, max_lead + 1)),
+        "max_frames": max_frames,
+        "max_sar_frames": max_sar_frames,
+        "seed": seed,
+    }
     augment = SyntheticClouds(train_clouds, seed=seed + 1, per_sample=False) if train_clouds > 0 else None
     target = np.concatenate([split.inregion_train, split.inregion_val])
-    return {"train": LandslideDataset(normalised, sites=train, transforms=augment, **common),
-            "val": LandslideDataset(normalised, sites=val, **common),
-            "test": LandslideDataset(normalised, sites=split.test, **common),
-            "target": LandslideDataset(normalised, sites=target, **common)}
+    return {
+        "train": LandslideDataset(normalised, sites=train, transforms=augment, **common),
+        "val": LandslideDataset(normalised, sites=val, **common),
+        "test": LandslideDataset(normalised, sites=split.test, **common),
+        "target": LandslideDataset(normalised, sites=target, **common),
+    }
 
 
 def _normalised(datasets: dict[str, LandslideDataset], normalisation: str) -> dict[str, LandslideDataset]:
@@ -122,8 +163,13 @@ def _normalised(datasets: dict[str, LandslideDataset], normalisation: str) -> di
     return out
 
 
-def _train_dann(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
-                batch_size: int, weight: float) -> tuple[SpatioTemporalPredictor, Any]:
+def _train_dann(
+    datasets: dict[str, LandslideDataset],
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    batch_size: int,
+    weight: float,
+) -> tuple[SpatioTemporalPredictor, Any]:
     augment = datasets["train"].transforms
     if isinstance(augment, SyntheticClouds) and not augment.per_sample:
         augment.reset(train_config.seed + 1)
@@ -132,8 +178,10 @@ def _train_dann(datasets: dict[str, LandslideDataset], model_config: PredictorCo
     steps = train_config.epochs * -(-len(pairs) // batch_size)
     model = dann.DomainAdversarialPredictor(SpatioTemporalPredictor(model_config), weight, ramp_steps=steps)
     generator = torch.Generator().manual_seed(train_config.seed)
-    loaders = {"train": DataLoader(pairs, batch_size=batch_size, shuffle=True, generator=generator),
-               "val": DataLoader(datasets["val"], batch_size=256)}
+    loaders = {
+        "train": DataLoader(pairs, batch_size=batch_size, shuffle=True, generator=generator),
+        "val": DataLoader(datasets["val"], batch_size=256),
+    }
     history = fit(model, loaders, replace(train_config, restore_best=True))
     return model.predictor.eval(), history
 
@@ -155,8 +203,14 @@ def _adaptation_windows(datasets: dict[str, LandslideDataset], where: str) -> La
     raise ValueError(f"adapt_batchnorm must be 'target', 'source' or None, got {where!r}")
 
 
-def _fit_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_config: PredictorConfig,
-                 train_config: TrainConfig, batch_size: int, dann_weight: float) -> dict[str, Any]:
+def _fit_variant(
+    datasets: dict[str, LandslideDataset],
+    variant: Variant,
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    batch_size: int,
+    dann_weight: float,
+) -> dict[str, Any]:
     """Train the model of ``variant`` (its switches, normalisation and DANN; adaptation is done by
     :func:`train_variants`) and predict the validation and test windows."""
     started = time.perf_counter()
@@ -167,17 +221,28 @@ def _fit_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_
     else:
         model, history, _ = ensemble.train_member(views, config, train_config, batch_size)
     windows = views["train"].window_table()
-    return {"model": model, "history": history, "seconds": time.perf_counter() - started,
-            "val": ensemble.predict(model, views["val"]), "test": ensemble.predict(model, views["test"]),
-            "train_causes": windows["cause"][windows["label"] > 0.5]}
+    return {
+        "model": model,
+        "history": history,
+        "seconds": time.perf_counter() - started,
+        "val": ensemble.predict(model, views["val"]),
+        "test": ensemble.predict(model, views["test"]),
+        "train_causes": windows["cause"][windows["label"] > 0.5],
+    }
 
 
 def _views(datasets: dict[str, LandslideDataset], variant: Variant) -> dict[str, LandslideDataset]:
     return _normalised(datasets, variant.normalisation) if variant.normalisation != "stack" else datasets
 
 
-def train_variant(datasets: dict[str, LandslideDataset], variant: Variant, model_config: PredictorConfig,
-                  train_config: TrainConfig, batch_size: int = 64, dann_weight: float = 0.5) -> dict[str, Any]:
+def train_variant(
+    datasets: dict[str, LandslideDataset],
+    variant: Variant,
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    batch_size: int = 64,
+    dann_weight: float = 0.5,
+) -> dict[str, Any]:
     """Train one predictor as ``variant`` says (:func:`train_variants` with one variant, no cache).
 
     Returns
@@ -186,12 +251,20 @@ def train_variant(datasets: dict[str, LandslideDataset], variant: Variant, model
         ``model``, ``history``, ``seconds``, ``val`` and ``test`` predictions
         (:func:`lslib.training.ensemble.predict`) and ``train_causes`` (the causes of the training slides).
     """
-    return train_variants(datasets, {"variant": variant}, model_config, train_config, batch_size, dann_weight)["variant"]
+    return train_variants(datasets, {"variant": variant}, model_config, train_config, batch_size, dann_weight)[
+        "variant"
+    ]
 
 
-def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Variant], model_config: PredictorConfig,
-                   train_config: TrainConfig, batch_size: int = 64, dann_weight: float = 0.5,
-                   cache: dict | None = None) -> dict[str, dict[str, Any]]:
+def train_variants(
+    datasets: dict[str, LandslideDataset],
+    variants: dict[str, Variant],
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    batch_size: int = 64,
+    dann_weight: float = 0.5,
+    cache: dict | None = None,
+) -> dict[str, dict[str, Any]]:
     """Train and predict with each of ``variants`` (name -> Variant) on one protocol's datasets.
 
     Variants that train the same model (same switches, normalisation, DANN, model and training
@@ -203,20 +276,34 @@ def train_variants(datasets: dict[str, LandslideDataset], variants: dict[str, Va
     cache = {} if cache is None else cache
     runs = {}
     for name, variant in variants.items():
-        key = (tuple(sorted(variant.model.items())), variant.normalisation, variant.dann, train_config.seed,
-               train_config.epochs, train_config.lr, batch_size, dann_weight, repr(model_config))
+        key = (
+            tuple(sorted(variant.model.items())),
+            variant.normalisation,
+            variant.dann,
+            train_config.seed,
+            train_config.epochs,
+            train_config.lr,
+            batch_size,
+            dann_weight,
+            repr(model_config),
+        )
         if key not in cache:
             label = f"{train_config.name} · {name}" if train_config.name else name
-            cache[key] = _fit_variant(datasets, variant, model_config, replace(train_config, name=label),
-                                      batch_size, dann_weight)
+            cache[key] = _fit_variant(
+                datasets, variant, model_config, replace(train_config, name=label), batch_size, dann_weight
+            )
         run = cache[key]
         if variant.adapt_batchnorm:
             started = time.perf_counter()
             views = _views(datasets, variant)
             model = adapt.adapt_batchnorm(run["model"], _adaptation_windows(views, variant.adapt_batchnorm))
-            run = {**run, "model": model, "val": ensemble.predict(model, views["val"]),
-                   "test": ensemble.predict(model, views["test"]),
-                   "seconds": run["seconds"] + time.perf_counter() - started}
+            run = {
+                **run,
+                "model": model,
+                "val": ensemble.predict(model, views["val"]),
+                "test": ensemble.predict(model, views["test"]),
+                "seconds": run["seconds"] + time.perf_counter() - started,
+            }
         runs[name] = run
     return runs
 
@@ -238,35 +325,57 @@ def evaluate_models(runs: dict[str, dict[str, Any]], resamples: list[np.ndarray]
     labels, true_cause = runs[reference]["test"]["label"], runs[reference]["test"]["cause"]
     scores = {name: run["test"]["logit"] for name, run in runs.items()}
     table = pd.DataFrame(index=list(runs))
-    for name, row in evaluation.paired_bootstrap(evaluation.auroc, labels, scores, resamples, reference=reference).items():
+    for name, row in evaluation.paired_bootstrap(
+        evaluation.auroc, labels, scores, resamples, reference=reference
+    ).items():
         table.loc[name, ["AUROC", "AUROC low", "AUROC high", "Δ", "Δ low", "Δ high"]] = (
-            row["value"], row["low"], row["high"], row["diff"], row["diff_low"], row["diff_high"])
+            row["value"],
+            row["low"],
+            row["high"],
+            row["diff"],
+            row["diff_low"],
+            row["diff_high"],
+        )
     for name, run in runs.items():
         threshold = evaluation.best_threshold(run["val"]["label"], evaluation.sigmoid(run["val"]["logit"]))
         probability = evaluation.sigmoid(run["test"]["logit"])
-        f1 = evaluation.paired_bootstrap(lambda y, p, t=threshold: evaluation.f1_at(y, p, t), labels, {name: probability},
-                                      resamples)[name]
+        f1 = evaluation.paired_bootstrap(
+            lambda y, p, t=threshold: evaluation.f1_at(y, p, t), labels, {name: probability}, resamples
+        )[name]
         correct = cause_accuracy(labels, run["test"]["cause_probs"], true_cause)
         cause = evaluation.paired_bootstrap(evaluation.slid_mean, labels, {name: correct}, resamples)[name]
         table.loc[name, ["F1", "F1 low", "F1 high", "cause accuracy", "cause low", "cause high"]] = (
-            f1["value"], f1["low"], f1["high"], cause["value"], cause["low"], cause["high"])
+            f1["value"],
+            f1["low"],
+            f1["high"],
+            cause["value"],
+            cause["low"],
+            cause["high"],
+        )
         train_causes = run.get("train_causes")
-        table.loc[name, "cause majority"] = np.nan if train_causes is None or not len(train_causes) else \
-            float((true_cause[labels > 0.5] == np.bincount(train_causes).argmax()).mean())
+        table.loc[name, "cause majority"] = (
+            np.nan
+            if train_causes is None or not len(train_causes)
+            else float((true_cause[labels > 0.5] == np.bincount(train_causes).argmax()).mean())
+        )
     return table
 
 
 def transfer_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The leave-one-region-out matrix in one table: per held-out region, AUROC, F1 and cause accuracy
-    (with the majority-cause accuracy for scale) of the in-region and the transfer predictor, and the gap (in-region minus transfer AUROC) with
-    its paired 95% interval. ``tables`` maps a region to :func:`evaluate_models` of its two runs
+    (with the majority-cause accuracy for scale) of the in-region and the transfer predictor, and the gap
+    (in-region minus transfer AUROC) with its paired 95% interval. ``tables`` maps a region to
+    :func:`evaluate_models` of its two runs
     (reference ``transfer``)."""
     rows = {}
     for region, table in tables.items():
         row = {}
         for protocol in PROTOCOLS:
-            for metric, low, high in (("AUROC", "AUROC low", "AUROC high"), ("F1", "F1 low", "F1 high"),
-                                      ("cause accuracy", "cause low", "cause high")):
+            for metric, low, high in (
+                ("AUROC", "AUROC low", "AUROC high"),
+                ("F1", "F1 low", "F1 high"),
+                ("cause accuracy", "cause low", "cause high"),
+            ):
                 row[(protocol, metric)] = table.loc[protocol, metric]
                 row[(protocol, f"{metric} low")] = table.loc[protocol, low]
                 row[(protocol, f"{metric} high")] = table.loc[protocol, high]
@@ -289,21 +398,25 @@ def readable(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
         name = "gap (in-region − transfer AUROC)" if protocol == "gap" else f"{metric}, {protocol}"
         out[name] = [evaluation.format_interval(v, lo, hi, digits) for v, lo, hi in values]
         if metric == "cause accuracy" and (protocol, "cause majority") in table:
-            out[f"majority cause, {protocol}"] = [evaluation.format_interval(v, digits=digits)
-                                                  for v in table[(protocol, "cause majority")]]
+            out[f"majority cause, {protocol}"] = [
+                evaluation.format_interval(v, digits=digits) for v in table[(protocol, "cause majority")]
+            ]
     return out
 
 
 def _same_windows(runs: dict[str, dict[str, Any]]) -> None:
     first_name, first = next(iter(runs.items()))
     for name, run in runs.items():
-        if not (np.array_equal(run["test"]["site"], first["test"]["site"])
-                and np.array_equal(run["test"]["lead"], first["test"]["lead"])):
+        if not (
+            np.array_equal(run["test"]["site"], first["test"]["site"])
+            and np.array_equal(run["test"]["lead"], first["test"]["lead"])
+        ):
             raise ValueError(f"{name!r} was scored on other test windows than {first_name!r}")
 
 
-def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.ndarray],
-              reference: str = "all inputs") -> pd.DataFrame:
+def gap_table(
+    runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.ndarray], reference: str = "all inputs"
+) -> pd.DataFrame:
     """For each variant (name -> {"in-region": run, "transfer": run}) its in-region and transfer
     AUROC, the gap between them with a paired 95% interval, and the change of the gap against the
     ``reference`` variant (``Δgap``: negative when the variant narrows the gap), also paired over the
@@ -315,8 +428,11 @@ def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.nda
 
     def gaps(pick: np.ndarray) -> dict[str, float]:
         y = labels[pick]
-        return {name: evaluation.auroc(y, scores[(name, "in-region")][pick]) - evaluation.auroc(y, scores[(name, "transfer")][pick])
-                for name in runs}
+        return {
+            name: evaluation.auroc(y, scores[(name, "in-region")][pick])
+            - evaluation.auroc(y, scores[(name, "transfer")][pick])
+            for name in runs
+        }
 
     draws = evaluation.resample_draws(gaps, resamples)
     point = gaps(np.arange(len(labels)))
@@ -324,17 +440,22 @@ def gap_table(runs: dict[str, dict[str, dict[str, Any]]], resamples: list[np.nda
     for name in runs:
         values = np.array([d[name] for d in draws])
         low, high = evaluation.percentile_interval(values)
-        rows[name] = {"in-region AUROC": evaluation.auroc(labels, scores[(name, "in-region")]),
-                      "transfer AUROC": evaluation.auroc(labels, scores[(name, "transfer")]),
-                      "gap": point[name], "gap low": low, "gap high": high}
+        rows[name] = {
+            "in-region AUROC": evaluation.auroc(labels, scores[(name, "in-region")]),
+            "transfer AUROC": evaluation.auroc(labels, scores[(name, "transfer")]),
+            "gap": point[name],
+            "gap low": low,
+            "gap high": high,
+        }
         if reference in runs:
             change = evaluation.percentile_interval(values - np.array([d[reference] for d in draws]))
             rows[name].update(zip(("Δgap", "Δgap low", "Δgap high"), (point[name] - point[reference], *change)))
     return pd.DataFrame(rows).T
 
 
-def mitigation_table(runs: dict[str, dict[str, Any]], inregion: dict[str, Any], resamples: list[np.ndarray],
-                     baseline: str = "transfer") -> pd.DataFrame:
+def mitigation_table(
+    runs: dict[str, dict[str, Any]], inregion: dict[str, Any], resamples: list[np.ndarray], baseline: str = "transfer"
+) -> pd.DataFrame:
     """Each mitigated transfer predictor against the plain one (``runs[baseline]``): AUROC, its
     paired gain, and the share of the gap it closes, ``gain / (in-region AUROC - baseline AUROC)``
     (1: as good as in-region training; negative: worse than doing nothing). The share is left
@@ -348,14 +469,26 @@ def mitigation_table(runs: dict[str, dict[str, Any]], inregion: dict[str, Any], 
     gap, gap_low = result["in-region"]["diff"], result["in-region"]["diff_low"]
     rows = {}
     for name, row in result.items():
-        rows[name] = {"AUROC": row["value"], "AUROC low": row["low"], "AUROC high": row["high"],
-                      "gain": row["diff"], "gain low": row["diff_low"], "gain high": row["diff_high"],
-                      "gap closed": row["diff"] / gap if gap_low > 0 else np.nan}
+        rows[name] = {
+            "AUROC": row["value"],
+            "AUROC low": row["low"],
+            "AUROC high": row["high"],
+            "gain": row["diff"],
+            "gain low": row["diff_low"],
+            "gain high": row["diff_high"],
+            "gap closed": row["diff"] / gap if gap_low > 0 else np.nan,
+        }
     return pd.DataFrame(rows).T
 
 
-def feature_shift(source: np.ndarray, target: np.ndarray, source_sites: np.ndarray, target_sites: np.ndarray,
-                  n_perm: int = 200, seed: int = 0) -> dict[str, float]:
+def feature_shift(
+    source: np.ndarray,
+    target: np.ndarray,
+    source_sites: np.ndarray,
+    target_sites: np.ndarray,
+    n_perm: int = 200,
+    seed: int = 0,
+) -> dict[str, float]:
     """Squared MMD (with its permutation p-value and kernel width) between two sets of feature
     vectors, one vector per site chosen at random (:func:`lslib.evaluation.shift.feature_sample`), so sites
     with many windows or frames do not count more; and the numbers of sites on each side."""
@@ -365,8 +498,9 @@ def feature_shift(source: np.ndarray, target: np.ndarray, source_sites: np.ndarr
     return {**test, "n_source": len(a), "n_target": len(b)}
 
 
-def region_shift(features: np.ndarray, regions: np.ndarray, sites: np.ndarray, n_perm: int = 200, seed: int = 0
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def region_shift(
+    features: np.ndarray, regions: np.ndarray, sites: np.ndarray, n_perm: int = 200, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Squared MMD between every pair of regions in a feature space (one row per site, see
     :func:`feature_shift`), and its permutation p-values. The diagonal compares two random halves of
     a region's sites: an example of what sampling alone gives (near 0, the unbiased estimate's
@@ -427,8 +561,9 @@ def skill_phrase(loro: pd.DataFrame, target: str) -> tuple[bool, str]:
     low, value = loro.loc[target, ("transfer", "AUROC low")], loro.loc[target, ("transfer", "AUROC")]
     if low > 0.5:
         return True, f"keeps skill in {place(target)} (AUROC {value:.3f}, its interval above chance)"
-    return False, (f"is not clearly better than chance in {place(target)} (AUROC {value:.3f}, its interval "
-                   f"reaching {low:.3f})")
+    return False, (
+        f"is not clearly better than chance in {place(target)} (AUROC {value:.3f}, its interval reaching {low:.3f})"
+    )
 
 
 def gap_phrases(loro: pd.DataFrame, target: str, skilled: bool) -> tuple[str, str]:
@@ -436,19 +571,28 @@ def gap_phrases(loro: pd.DataFrame, target: str, skilled: bool) -> tuple[str, st
     the gap's paired interval on ``target`` and whether the transfer predictor keeps skill."""
     gap, gap_low, gap_high = (loro.loc[target, ("gap", k)] for k in ("AUROC", "AUROC low", "AUROC high"))
     if gap_low > 0:
-        return (f"training elsewhere costs {gap:.3f} AUROC, clearly more than nothing",
-                f"Not fully: a predictor trained on the other regions loses {gap:.3f} AUROC in {place(target)}")
+        return (
+            f"training elsewhere costs {gap:.3f} AUROC, clearly more than nothing",
+            f"Not fully: a predictor trained on the other regions loses {gap:.3f} AUROC in {place(target)}",
+        )
     if gap_high < 0:
-        return (f"training elsewhere did better, by {-gap:.3f} AUROC",
-                f"Yes, at this size: the predictor trained elsewhere did better in {place(target)} than one trained "
-                "there")
-    text = (f"the cost of training elsewhere, {gap:+.3f} AUROC, cannot be told from zero at this size "
-            f"(interval {gap_low:+.3f} to {gap_high:+.3f})")
+        return (
+            f"training elsewhere did better, by {-gap:.3f} AUROC",
+            f"Yes, at this size: the predictor trained elsewhere did better in {place(target)} than one trained there",
+        )
+    text = (
+        f"the cost of training elsewhere, {gap:+.3f} AUROC, cannot be told from zero at this size "
+        f"(interval {gap_low:+.3f} to {gap_high:+.3f})"
+    )
     if skilled:
-        return text, ("Largely yes, at this size: the predictor trained elsewhere keeps skill and its gap to a local "
-                      "one cannot be told from zero")
-    return text, ("This run cannot settle it: the transfer predictor is not clearly better than chance and its gap "
-                  "to a local one cannot be told from zero; the full profile has to decide")
+        return text, (
+            "Largely yes, at this size: the predictor trained elsewhere keeps skill and its gap to a local "
+            "one cannot be told from zero"
+        )
+    return text, (
+        "This run cannot settle it: the transfer predictor is not clearly better than chance and its gap "
+        "to a local one cannot be told from zero; the full profile has to decide"
+    )
 
 
 def carry_phrase(ablations: pd.DataFrame) -> str:
@@ -456,11 +600,15 @@ def carry_phrase(ablations: pd.DataFrame) -> str:
     ``all inputs``), in words."""
     narrower = [n for n in ablations.index if n != "all inputs" and ablations.loc[n, "Δgap high"] < 0]
     if ablations.loc["all inputs", "gap low"] <= 0:
-        return ("the gap with all inputs is not clearly above zero, so there is no measured shift cost to "
-                "attribute to an input")
+        return (
+            "the gap with all inputs is not clearly above zero, so there is no measured shift cost to "
+            "attribute to an input"
+        )
     if narrower:
-        return (f"the gap narrows beyond its paired interval with {' and with '.join(narrower)}, so what that "
-                "change removes carries the shift")
+        return (
+            f"the gap narrows beyond its paired interval with {' and with '.join(narrower)}, so what that "
+            "change removes carries the shift"
+        )
     return "no change narrows the gap beyond its paired interval, so no single input is shown to carry the shift"
 
 
@@ -477,36 +625,56 @@ def mitigation_phrases(mitigation: pd.DataFrame, noise: str = "transfer, second 
     tried, spread = _tried(mitigation, noise)
     helped = [n for n in tried.index if tried.loc[n, "gain low"] > 0 and tried.loc[n, "gain"] > spread]
     hurt = [n for n in tried.index if tried.loc[n, "gain high"] < 0 and -tried.loc[n, "gain"] > spread]
-    parts = [f"{', '.join(helped)} raised the AUROC beyond both its interval and the seed-to-seed change" if helped
-             else "no mitigation's gain has a 95 % interval above zero and exceeds the seed-to-seed change"]
+    parts = [
+        f"{', '.join(helped)} raised the AUROC beyond both its interval and the seed-to-seed change"
+        if helped
+        else "no mitigation's gain has a 95 % interval above zero and exceeds the seed-to-seed change"
+    ]
     if hurt:
         parts.append(f"{', '.join(hurt)} lowered it by more than that")
     largest = float(tried["gain"].abs().max()) if len(tried) else 0.0
-    seed = (f"a second seed moved the plain predictor's AUROC by {spread:.3f}, "
-            + ("more than any mitigation's gain or loss" if spread > largest else
-               f"while the largest mitigation effect was {largest:.3f}"))
-    short = (f"{', '.join(helped)} measurably raised the AUROC" if helped else
-             "none measurably raises the AUROC at this size")
+    seed = f"a second seed moved the plain predictor's AUROC by {spread:.3f}, " + (
+        "more than any mitigation's gain or loss"
+        if spread > largest
+        else f"while the largest mitigation effect was {largest:.3f}"
+    )
+    short = (
+        f"{', '.join(helped)} measurably raised the AUROC"
+        if helped
+        else "none measurably raises the AUROC at this size"
+    )
     return {"mitigation": "; ".join(parts), "mitigation_short": short, "seed": seed}
 
 
 def catalog_phrase(catalog: dict[str, dict[str, Any]], region: str) -> str:
     """Whether the catalog cause models beat chance on ``region``, in words, with their balanced accuracies."""
+
     def beats(scores: dict[str, Any]) -> bool:
         return scores["low"] > scores["chance_balanced_accuracy"]
 
     chance = catalog["transfer"]["chance_balanced_accuracy"]
-    words = {(True, True): "both the transferred and the local model beat chance",
-             (False, True): "only the local model beats chance",
-             (True, False): "the transferred model beats chance but the local one does not",
-             (False, False): "neither the transferred nor the local model clearly beats chance"}
+    words = {
+        (True, True): "both the transferred and the local model beat chance",
+        (False, True): "only the local model beats chance",
+        (True, False): "the transferred model beats chance but the local one does not",
+        (False, False): "neither the transferred nor the local model clearly beats chance",
+    }
     transferred, local = catalog["transfer"]["balanced_accuracy"], catalog["inregion"]["balanced_accuracy"]
-    return (f"{words[(beats(catalog['transfer']), beats(catalog['inregion']))]} (balanced accuracy "
-            f"{transferred:.2f} transferred, {local:.2f} cross-validated in {place(region)}, chance {chance:.2f})")
+    return (
+        f"{words[(beats(catalog['transfer']), beats(catalog['inregion']))]} (balanced accuracy "
+        f"{transferred:.2f} transferred, {local:.2f} cross-validated in {place(region)}, chance {chance:.2f})"
+    )
 
 
-def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame, catalog: dict[str, dict[str, Any]],
-           target: str, noise: str = "transfer, second seed", catalog_region: str | None = None) -> dict[str, str]:
+def answer(
+    loro: pd.DataFrame,
+    ablations: pd.DataFrame,
+    mitigation: pd.DataFrame,
+    catalog: dict[str, dict[str, Any]],
+    target: str,
+    noise: str = "transfer, second seed",
+    catalog_region: str | None = None,
+) -> dict[str, str]:
     """The chapter's verdicts as phrases generated from the run (never fixed text).
 
     Parameters
@@ -538,8 +706,14 @@ def answer(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame
     """
     skilled, skill = skill_phrase(loro, target)
     gap_text, lead = gap_phrases(loro, target, skilled)
-    return {"lead": lead, "skill": skill, "gap": gap_text, "carry": carry_phrase(ablations),
-            **mitigation_phrases(mitigation, noise), "catalog": catalog_phrase(catalog, catalog_region or target)}
+    return {
+        "lead": lead,
+        "skill": skill,
+        "gap": gap_text,
+        "carry": carry_phrase(ablations),
+        **mitigation_phrases(mitigation, noise),
+        "catalog": catalog_phrase(catalog, catalog_region or target),
+    }
 
 
 def _sentence(phrase: str) -> str:
@@ -558,22 +732,42 @@ def _shift_findings(loro: pd.DataFrame, ablations: pd.DataFrame, target: str, wo
     column = "Δgap" if "Δgap" in changes.columns else "gap"
     worst = changes[column].astype(float).idxmin() if len(changes) else "all inputs"
     return [
-        Finding(f"Trained on {others}, does the predictor work in {place(target)}?", _sentence(words["lead"]),
-                loro.loc[target, ("gap", "AUROC")],
-                _row_interval(loro, target, ("gap", "AUROC low"), ("gap", "AUROC high")), "simulated",
-                "AUROC gap, in-region - transfer"),
-        Finding(f"Does the predictor trained elsewhere keep skill in {place(target)}?",
-                f"{'Yes' if skilled else 'No'}: it {words['skill']}.", loro.loc[target, ("transfer", "AUROC")],
-                _row_interval(loro, target, ("transfer", "AUROC low"), ("transfer", "AUROC high")), "simulated",
-                "AUROC"),
-        Finding("Which inputs carry the shift?", _sentence(words["carry"]), ablations.loc[worst, column],
-                _row_interval(ablations, worst, f"{column} low", f"{column} high"), "simulated",
-                f"{column}, {worst}"),
+        Finding(
+            f"Trained on {others}, does the predictor work in {place(target)}?",
+            _sentence(words["lead"]),
+            loro.loc[target, ("gap", "AUROC")],
+            _row_interval(loro, target, ("gap", "AUROC low"), ("gap", "AUROC high")),
+            "simulated",
+            "AUROC gap, in-region - transfer",
+        ),
+        Finding(
+            f"Does the predictor trained elsewhere keep skill in {place(target)}?",
+            f"{'Yes' if skilled else 'No'}: it {words['skill']}.",
+            loro.loc[target, ("transfer", "AUROC")],
+            _row_interval(loro, target, ("transfer", "AUROC low"), ("transfer", "AUROC high")),
+            "simulated",
+            "AUROC",
+        ),
+        Finding(
+            "Which inputs carry the shift?",
+            _sentence(words["carry"]),
+            ablations.loc[worst, column],
+            _row_interval(ablations, worst, f"{column} low", f"{column} high"),
+            "simulated",
+            f"{column}, {worst}",
+        ),
     ]
 
 
-def summary(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFrame, catalog: dict[str, dict[str, Any]],
-            target: str, noise: str = "transfer, second seed", catalog_region: str | None = None) -> list[Finding]:
+def summary(
+    loro: pd.DataFrame,
+    ablations: pd.DataFrame,
+    mitigation: pd.DataFrame,
+    catalog: dict[str, dict[str, Any]],
+    target: str,
+    noise: str = "transfer, second seed",
+    catalog_region: str | None = None,
+) -> list[Finding]:
     """Chapter 6's findings, generated from its tables by the phrases of :func:`answer`.
 
     Parameters
@@ -593,14 +787,21 @@ def summary(loro: pd.DataFrame, ablations: pd.DataFrame, mitigation: pd.DataFram
     region = place(catalog_region or target)
     tried, _ = _tried(mitigation, noise)
     best = tried["gain"].astype(float).idxmax() if len(tried) else None
-    mitigated = Finding(f"Does a mitigation that needs no label from {place(target)} close the gap?",
-                        f"{'No' if words['mitigation_short'].startswith('none') else 'Yes'}: {words['mitigation']}; "
-                        f"{words['seed']}.",
-                        tried.loc[best, "gain"] if best is not None else None,
-                        _row_interval(tried, best, "gain low", "gain high") if best is not None else None, "simulated",
-                        f"AUROC gain, {best}" if best is not None else "AUROC gain")
+    mitigated = Finding(
+        f"Does a mitigation that needs no label from {place(target)} close the gap?",
+        f"{'No' if words['mitigation_short'].startswith('none') else 'Yes'}: {words['mitigation']}; {words['seed']}.",
+        tried.loc[best, "gain"] if best is not None else None,
+        _row_interval(tried, best, "gain low", "gain high") if best is not None else None,
+        "simulated",
+        f"AUROC gain, {best}" if best is not None else "AUROC gain",
+    )
     transfer = catalog["transfer"]
-    cause = Finding(f"On the real catalog, does a cause model trained elsewhere name {region}'s triggers?",
-                    _sentence(words["catalog"]), transfer["balanced_accuracy"], (transfer["low"], transfer["high"])
-                    if "high" in transfer else None, "real", "balanced accuracy")
+    cause = Finding(
+        f"On the real catalog, does a cause model trained elsewhere name {region}'s triggers?",
+        _sentence(words["catalog"]),
+        transfer["balanced_accuracy"],
+        (transfer["low"], transfer["high"]) if "high" in transfer else None,
+        "real",
+        "balanced accuracy",
+    )
     return [*_shift_findings(loro, ablations, target, words), mitigated, cause]

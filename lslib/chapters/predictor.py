@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,17 +25,37 @@ from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.indices import ndvi_stack
+from lslib.evaluation.classification import slid_mean
 from lslib.models.baselines import ndvi_drop_score, random_forest_baseline
 from lslib.models.predictor import PredictorConfig
-from lslib.training.loop import TrainConfig
-from lslib.evaluation.classification import slid_mean
 from lslib.training.ensemble import combine, predict, train_member
+from lslib.training.loop import TrainConfig
 
 __all__ = [
-    "SPLIT_FRACTIONS", "ABLATIONS", "ABLATION_KEYS", "ECE_BAR", "window_datasets", "window_hand_features",
-    "tuned_forest", "ablation_table", "window_ndvi_scores", "train_models", "score_table", "lead_table",
-    "cause_report", "cloud_robustness", "drop_difference", "interval_table", "confidence_table", "ablation_verdict",
-    "skill_verdict", "ece_bar", "ece_verdict", "cloud_verdict", "verdicts", "summary",
+    "SPLIT_FRACTIONS",
+    "ABLATIONS",
+    "ABLATION_KEYS",
+    "ECE_BAR",
+    "window_datasets",
+    "window_hand_features",
+    "tuned_forest",
+    "ablation_table",
+    "window_ndvi_scores",
+    "train_models",
+    "score_table",
+    "lead_table",
+    "cause_report",
+    "cloud_robustness",
+    "drop_difference",
+    "interval_table",
+    "confidence_table",
+    "ablation_verdict",
+    "skill_verdict",
+    "ece_bar",
+    "ece_verdict",
+    "cloud_verdict",
+    "verdicts",
+    "summary",
 ]
 
 SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
@@ -50,8 +70,9 @@ ABLATION_KEYS = {"mean pooling": "meanpool", "no metadata": "no_meta", "no SAR":
 ECE_BAR = 0.05
 
 
-def window_datasets(stack: xr.Dataset, max_lead: int, max_frames: int, max_sar_frames: int, seed: int,
-                    train_clouds: float = 0.3) -> dict[str, LandslideDataset]:
+def window_datasets(
+    stack: xr.Dataset, max_lead: int, max_frames: int, max_sar_frames: int, seed: int, train_clouds: float = 0.3
+) -> dict[str, LandslideDataset]:
     """Forecasting windows (leads 1..``max_lead`` revisits) of the train, val and test sites.
 
     The training windows get fresh synthetic clouds on a ``train_clouds`` share of their frames
@@ -59,12 +80,19 @@ def window_datasets(stack: xr.Dataset, max_lead: int, max_frames: int, max_sar_f
     """
     if max_lead < 1:
         raise ValueError(f"max_lead must be >= 1 revisit, got {max_lead}")
-    common = {"leads": tuple(range(1, max_lead + 1)), "max_frames": max_frames, "max_sar_frames": max_sar_frames,
-              "fractions": SPLIT_FRACTIONS, "seed": seed}
+    common = {
+        "leads": tuple(range(1, max_lead + 1)),
+        "max_frames": max_frames,
+        "max_sar_frames": max_sar_frames,
+        "fractions": SPLIT_FRACTIONS,
+        "seed": seed,
+    }
     augment = SyntheticClouds(train_clouds, seed=seed + 1, per_sample=False) if train_clouds > 0 else None
-    return {"train": LandslideDataset(stack, split="train", transforms=augment, **common),
-            "val": LandslideDataset(stack, split="val", **common),
-            "test": LandslideDataset(stack, split="test", **common)}
+    return {
+        "train": LandslideDataset(stack, split="train", transforms=augment, **common),
+        "val": LandslideDataset(stack, split="val", **common),
+        "test": LandslideDataset(stack, split="test", **common),
+    }
 
 
 def _window_frames(dataset: LandslideDataset, index: int) -> tuple[int, np.ndarray]:
@@ -92,14 +120,29 @@ def window_hand_features(stack: xr.Dataset, dataset: LandslideDataset) -> np.nda
             bare = np.nanmean(np.where(np.isfinite(pixels), pixels < 0.3, np.nan), axis=1)
         series = np.where(np.isfinite(series), series, np.nanmean(series) if np.isfinite(series).any() else 0.5)
         half = max(1, len(series) // 2)
-        rows.append([series.mean(), series.min(), series[:half].mean() - series[-2:].mean(),
-                     np.nanmax(bare) if np.isfinite(bare).any() else 0.0, slope[site].mean(),
-                     np.percentile(slope[site], 90), rain_7d[site, frames[-1]], rain_30d[site, frames[-1]]])
+        rows.append(
+            [
+                series.mean(),
+                series.min(),
+                series[:half].mean() - series[-2:].mean(),
+                np.nanmax(bare) if np.isfinite(bare).any() else 0.0,
+                slope[site].mean(),
+                np.percentile(slope[site], 90),
+                rain_7d[site, frames[-1]],
+                rain_30d[site, frames[-1]],
+            ]
+        )
     return np.nan_to_num(np.asarray(rows, dtype=float))
 
 
-def tuned_forest(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, val_y: np.ndarray, seed: int,
-                 leaves: tuple[int, ...] = (3, 10, 30, 100)):
+def tuned_forest(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    val_x: np.ndarray,
+    val_y: np.ndarray,
+    seed: int,
+    leaves: tuple[int, ...] = (3, 10, 30, 100),
+):
     """The random-forest baseline with its leaf size chosen on the validation windows (by AUROC), so
     it is not a forest that memorised its training sites. Returns (forest, chosen leaf size,
     validation AUROC per leaf size)."""
@@ -112,8 +155,9 @@ def tuned_forest(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray, va
     return forests[best], best, scores
 
 
-def ablation_table(labels: np.ndarray, scores: dict[str, np.ndarray], resamples: list[np.ndarray],
-                   reference: str) -> pd.DataFrame:
+def ablation_table(
+    labels: np.ndarray, scores: dict[str, np.ndarray], resamples: list[np.ndarray], reference: str
+) -> pd.DataFrame:
     """Each ablation's AUROC and its paired difference to ``reference`` (the full model trained with
     the same seed), with 95% intervals over the same resamples."""
     rows = evaluation.paired_bootstrap(evaluation.auroc, labels, scores, resamples, reference=reference)
@@ -132,8 +176,13 @@ def window_ndvi_scores(stack: xr.Dataset, dataset: LandslideDataset) -> np.ndarr
     return scores
 
 
-def train_models(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
-                 n_members: int, batch_size: int = 64) -> dict[str, Any]:
+def train_models(
+    datasets: dict[str, LandslideDataset],
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    n_members: int,
+    batch_size: int = 64,
+) -> dict[str, Any]:
     """The attention ensemble (members seeded ``seed``, ``seed + 1`` ...) and one model per ablation
     (seeded like member 1, so each ablation differs from it by one switch only).
 
@@ -148,20 +197,29 @@ def train_models(datasets: dict[str, LandslideDataset], model_config: PredictorC
     out: dict[str, Any] = {"members": [], "ablations": {}, "histories": {}, "seconds": {}}
     for k in range(n_members):
         name = f"attention member {k + 1}"
-        model, history, seconds = train_member(datasets, model_config,
-                                               replace(train_config, seed=train_config.seed + k, name=name), batch_size)
+        model, history, seconds = train_member(
+            datasets, model_config, replace(train_config, seed=train_config.seed + k, name=name), batch_size
+        )
         out["members"].append(model)
         out["histories"][name], out["seconds"][name] = history, seconds
     for name, switches in ABLATIONS.items():
-        model, history, seconds = train_member(datasets, replace(model_config, **switches),
-                                               replace(train_config, name=name), batch_size)
+        model, history, seconds = train_member(
+            datasets, replace(model_config, **switches), replace(train_config, name=name), batch_size
+        )
         out["ablations"][name] = model
         out["histories"][name], out["seconds"][name] = history, seconds
     return out
 
 
-def score_table(labels: np.ndarray, scores: dict[str, np.ndarray], thresholds: dict[str, float],
-                resamples: list[np.ndarray], reference: str, probabilistic: set[str], n_bins: int = 10) -> pd.DataFrame:
+def score_table(
+    labels: np.ndarray,
+    scores: dict[str, np.ndarray],
+    thresholds: dict[str, float],
+    resamples: list[np.ndarray],
+    reference: str,
+    probabilistic: set[str],
+    n_bins: int = 10,
+) -> pd.DataFrame:
     """AUROC, AUPRC, F1 at the validation threshold and Brier per model with 95% intervals, all on the
     same resamples, the ECE (without an interval: the percentile bootstrap of a binned ECE is biased
     upwards; compare it with :func:`lslib.evaluation.ece_floor` instead), and each model's AUROC
@@ -172,36 +230,60 @@ def score_table(labels: np.ndarray, scores: dict[str, np.ndarray], thresholds: d
     for name, row in paired.items():
         table.loc[name, ["AUROC", "AUROC low", "AUROC high"]] = row["value"], row["low"], row["high"]
         table.loc[name, [f"ΔAUROC vs {reference}", "Δ low", "Δ high"]] = row["diff"], row["diff_low"], row["diff_high"]
-    for column, metric, names in (("AUPRC", evaluation.auprc, list(scores)),
-                                  ("Brier", evaluation.brier, [n for n in scores if n in probabilistic])):
+    for column, metric, names in (
+        ("AUPRC", evaluation.auprc, list(scores)),
+        ("Brier", evaluation.brier, [n for n in scores if n in probabilistic]),
+    ):
         for name, row in evaluation.paired_bootstrap(metric, labels, {n: scores[n] for n in names}, resamples).items():
             table.loc[name, [column, f"{column} low", f"{column} high"]] = row["value"], row["low"], row["high"]
     for name in scores:  # no interval: the bootstrap of a binned ECE is biased upwards
-        table.loc[name, "ECE"] = evaluation.expected_calibration_error(labels, scores[name], n_bins) \
-            if name in probabilistic else np.nan
+        table.loc[name, "ECE"] = (
+            evaluation.expected_calibration_error(labels, scores[name], n_bins) if name in probabilistic else np.nan
+        )
     for name in scores:
-        f1 = evaluation.paired_bootstrap(lambda y, s, t=thresholds[name]: evaluation.f1_at(y, s, t), labels,
-                                      {name: scores[name]}, resamples)[name]
+        f1 = evaluation.paired_bootstrap(
+            lambda y, s, t=thresholds[name]: evaluation.f1_at(y, s, t), labels, {name: scores[name]}, resamples
+        )[name]
         table.loc[name, ["F1", "F1 low", "F1 high"]] = f1["value"], f1["low"], f1["high"]
     return table
 
 
-def lead_table(labels: np.ndarray, leads: np.ndarray, sites: np.ndarray, scores: dict[str, np.ndarray],
-               n_boot: int = 300, seed: int = 0) -> pd.DataFrame:
+def lead_table(
+    labels: np.ndarray,
+    leads: np.ndarray,
+    sites: np.ndarray,
+    scores: dict[str, np.ndarray],
+    n_boot: int = 300,
+    seed: int = 0,
+) -> pd.DataFrame:
     """AUROC per model and lead (revisits before the event) with a site-cluster bootstrap interval."""
     rows = []
     for lead in np.unique(leads):
         pick = leads == lead
         resamples = evaluation.bootstrap_resamples(int(pick.sum()), sites[pick], n_boot, seed)
-        for name, row in evaluation.paired_bootstrap(evaluation.auroc, labels[pick],
-                                                  {n: s[pick] for n, s in scores.items()}, resamples).items():
-            rows.append({"model": name, "lead": int(lead), "n": int(pick.sum()), "AUROC": row["value"],
-                         "low": row["low"], "high": row["high"]})
+        for name, row in evaluation.paired_bootstrap(
+            evaluation.auroc, labels[pick], {n: s[pick] for n, s in scores.items()}, resamples
+        ).items():
+            rows.append(
+                {
+                    "model": name,
+                    "lead": int(lead),
+                    "n": int(pick.sum()),
+                    "AUROC": row["value"],
+                    "low": row["low"],
+                    "high": row["high"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.ndarray,
-                 train_causes: np.ndarray, resamples: list[np.ndarray]) -> dict[str, Any]:
+def cause_report(
+    cause_probs: np.ndarray,
+    true_cause: np.ndarray,
+    labels: np.ndarray,
+    train_causes: np.ndarray,
+    resamples: list[np.ndarray],
+) -> dict[str, Any]:
     """Which trigger, for the windows that did slide: accuracy of the most probable of the six triggers
     (with a bootstrap interval), the accuracy of always answering the most common trigger of the
     training slides, the 6 x 6 confusion matrix and the recall of each trigger."""
@@ -211,15 +293,25 @@ def cause_report(cause_probs: np.ndarray, true_cause: np.ndarray, labels: np.nda
     majority = int(np.bincount(train_causes, minlength=n_triggers).argmax())
 
     correct = (predicted == true_cause).astype(float)
-    value = evaluation.paired_bootstrap(slid_mean, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)["attention"]
+    value = evaluation.paired_bootstrap(slid_mean, labels, {"attention": np.where(slid, correct, 0.0)}, resamples)[
+        "attention"
+    ]
     matrix = evaluation.confusion_matrix(true_cause[slid], predicted[slid], n_triggers)
-    return {"accuracy": value["value"], "low": value["low"], "high": value["high"],
-            "majority_accuracy": float((true_cause[slid] == majority).mean()), "majority_cause": majority,
-            "matrix": matrix, "recall": evaluation.per_class_recall(matrix), "n": int(slid.sum())}
+    return {
+        "accuracy": value["value"],
+        "low": value["low"],
+        "high": value["high"],
+        "majority_accuracy": float((true_cause[slid] == majority).mean()),
+        "majority_cause": majority,
+        "matrix": matrix,
+        "recall": evaluation.per_class_recall(matrix),
+        "n": int(slid.sum()),
+    }
 
 
-def cloud_robustness(models: dict[str, Any], datasets: dict[str, LandslideDataset], seed: int,
-                     frame_fraction: float = 0.5) -> tuple[list[dict[str, torch.Tensor]], dict[str, dict[str, np.ndarray]]]:
+def cloud_robustness(
+    models: dict[str, Any], datasets: dict[str, LandslideDataset], seed: int, frame_fraction: float = 0.5
+) -> tuple[list[dict[str, torch.Tensor]], dict[str, dict[str, np.ndarray]]]:
     """The test windows with synthetic clouds on ``frame_fraction`` of their frames (drawn once, so
     every model sees the very same clouds) and each model's predictions on them. ``models`` maps a
     name to a model or to a list of ensemble members."""
@@ -233,21 +325,30 @@ def cloud_robustness(models: dict[str, Any], datasets: dict[str, LandslideDatase
     return clouded, out
 
 
-def drop_difference(labels: np.ndarray, clear: dict[str, np.ndarray], cloudy: dict[str, np.ndarray], first: str,
-                    second: str, resamples: list[np.ndarray]) -> dict[str, float]:
+def drop_difference(
+    labels: np.ndarray,
+    clear: dict[str, np.ndarray],
+    cloudy: dict[str, np.ndarray],
+    first: str,
+    second: str,
+    resamples: list[np.ndarray],
+) -> dict[str, float]:
     """Paired comparison of two models' cloud drops: (drop of ``first``) - (drop of ``second``), where a
     drop is AUROC on the observed test windows minus AUROC on the clouded ones, with a 95% interval
     over the same resamples. Negative: ``first`` loses less to clouds."""
+
     def difference(pick: np.ndarray) -> float:
         y = labels[pick]
-        return (evaluation.auroc(y, clear[first][pick]) - evaluation.auroc(y, cloudy[first][pick])) - \
-            (evaluation.auroc(y, clear[second][pick]) - evaluation.auroc(y, cloudy[second][pick]))
+        return (evaluation.auroc(y, clear[first][pick]) - evaluation.auroc(y, cloudy[first][pick])) - (
+            evaluation.auroc(y, clear[second][pick]) - evaluation.auroc(y, cloudy[second][pick])
+        )
 
     return dict(zip(("diff", "low", "high"), evaluation.bootstrap(difference, len(labels), resamples=resamples)))
 
 
-def interval_table(table: pd.DataFrame, metrics_: tuple[str, ...] = ("AUROC", "AUPRC", "F1", "Brier", "ECE"),
-                   digits: int = 3) -> pd.DataFrame:
+def interval_table(
+    table: pd.DataFrame, metrics_: tuple[str, ...] = ("AUROC", "AUPRC", "F1", "Brier", "ECE"), digits: int = 3
+) -> pd.DataFrame:
     """The score table for reading: one ``value [low, high]`` string per metric and model, plus the
     paired difference to the reference model (empty where a metric does not apply)."""
     difference = next((c for c in table.columns if c.startswith("ΔAUROC")), None)
@@ -255,17 +356,24 @@ def interval_table(table: pd.DataFrame, metrics_: tuple[str, ...] = ("AUROC", "A
     return evaluation.interval_text(table, [*metrics_, *bounds], digits, bounds=bounds, blank_degenerate=bounds)
 
 
-def confidence_table(spread: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, n_groups: int = 4) -> pd.DataFrame:
+def confidence_table(
+    spread: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, n_groups: int = 4
+) -> pd.DataFrame:
     """Is the ensemble's spread a useful confidence? Test windows in ``n_groups`` equal groups from
     the lowest spread (most confident) to the highest, with their Brier score and accuracy at 0.5."""
     order = np.argsort(spread, kind="stable")
     rows = []
     for rank, members in enumerate(np.array_split(order, n_groups)):
         label = "most confident" if rank == 0 else "least confident" if rank == n_groups - 1 else "middle"
-        rows.append({"group": f"{rank + 1} ({label})",
-                     "windows": len(members), "mean spread": float(spread[members].mean()),
-                     "Brier": evaluation.brier(labels[members], probabilities[members]),
-                     "accuracy at 0.5": float(((probabilities[members] >= 0.5) == (labels[members] > 0.5)).mean())})
+        rows.append(
+            {
+                "group": f"{rank + 1} ({label})",
+                "windows": len(members),
+                "mean spread": float(spread[members].mean()),
+                "Brier": evaluation.brier(labels[members], probabilities[members]),
+                "accuracy at 0.5": float(((probabilities[members] >= 0.5) == (labels[members] > 0.5)).mean()),
+            }
+        )
     return pd.DataFrame(rows).set_index("group")
 
 
@@ -329,9 +437,11 @@ def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
     """The verdict words the chapter's prose quotes, from its recorded metrics: ``skill_verdict``,
     ``ece_verdict`` and ``cloud_verdict`` (see the functions of the same names)."""
     low, high = (value_of(metrics, "cloud_drop_diff_vs_meanpool_ci", i) for i in (0, 1))
-    return {"skill_verdict": skill_verdict(value_of(metrics, "auroc_diff_rf_ci_low")),
-            "ece_verdict": ece_verdict(value_of(metrics, "ece_attention"), value_of(metrics, "ece_floor_p90")),
-            "cloud_verdict": cloud_verdict(low, high)}
+    return {
+        "skill_verdict": skill_verdict(value_of(metrics, "auroc_diff_rf_ci_low")),
+        "ece_verdict": ece_verdict(value_of(metrics, "ece_attention"), value_of(metrics, "ece_floor_p90")),
+        "cloud_verdict": cloud_verdict(low, high),
+    }
 
 
 def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | None:
@@ -344,22 +454,34 @@ def _skill_finding(metrics: Mapping[str, Any]) -> Finding:
     diff_low, interval = value_of(metrics, "auroc_diff_rf_ci_low"), _interval(metrics, "auroc_attention_ci")
     chance = " Its own 95 % interval reaches chance (0.5)." if interval and interval[0] <= 0.5 else ""
     if diff_low > 0:
-        answer = (f"Yes: on held-out simulated sites the calibrated ensemble reaches AUROC {auroc:.3f}, the random "
-                  f"forest {forest:.3f}; the paired 95 % interval of the difference lies above zero.{chance}")
+        answer = (
+            f"Yes: on held-out simulated sites the calibrated ensemble reaches AUROC {auroc:.3f}, the random "
+            f"forest {forest:.3f}; the paired 95 % interval of the difference lies above zero.{chance}"
+        )
     else:
-        answer = (f"No: the calibrated ensemble reaches AUROC {auroc:.3f} against {forest:.3f} for the random forest "
-                  f"and does not clearly beat it (the paired interval of the difference reaches {diff_low:+.3f})."
-                  f"{chance}")
-    return Finding("Does the attention ensemble forecast slides better than a random forest on hand features?",
-                   answer, auroc, interval, "simulated", "AUROC")
+        answer = (
+            f"No: the calibrated ensemble reaches AUROC {auroc:.3f} against {forest:.3f} for the random forest "
+            f"and does not clearly beat it (the paired interval of the difference reaches {diff_low:+.3f})."
+            f"{chance}"
+        )
+    return Finding(
+        "Does the attention ensemble forecast slides better than a random forest on hand features?",
+        answer,
+        auroc,
+        interval,
+        "simulated",
+        "AUROC",
+    )
 
 
 def _calibration_finding(metrics: Mapping[str, Any]) -> Finding:
     ece, floor = value_of(metrics, "ece_attention"), value_of(metrics, "ece_floor_p90")
     bar = ece_bar(floor)
     word = ece_verdict(ece, floor)
-    answer = (f"{'Yes' if word == 'within' else 'No'}: after temperature scaling the ECE is {ece:.3f}, {word} the bar "
-              f"of {bar:.3f} (the larger of {ECE_BAR} and the noise floor of these sites, {floor:.3f}).")
+    answer = (
+        f"{'Yes' if word == 'within' else 'No'}: after temperature scaling the ECE is {ece:.3f}, {word} the bar "
+        f"of {bar:.3f} (the larger of {ECE_BAR} and the noise floor of these sites, {floor:.3f})."
+    )
     return Finding("Is its probability calibrated?", answer, ece, None, "simulated", "ECE")
 
 
@@ -368,37 +490,50 @@ def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
     interval = _interval(metrics, "cloud_drop_diff_vs_meanpool_ci")
     word = cloud_verdict(*(interval or (math.nan, math.nan)))
     lead = {"smaller than": "Yes", "larger than": "No, more", "not distinguishable from": "Cannot tell"}[word]
-    answer = (f"{lead}: with clouds added to half of the test frames the ensemble's AUROC drops by {attention:+.3f} "
-              f"and mean pooling's by {pooling:+.3f}; the attention's drop is {word} mean pooling's (paired 95 % "
-              "interval of the difference" + (f" {interval[0]:+.3f} to {interval[1]:+.3f})." if interval else ")."))
-    return Finding("Does the attention lose less to clouds than mean pooling?", answer,
-                   value_of(metrics, "cloud_drop_diff_vs_meanpool"), interval, "simulated",
-                   "AUROC drop, attention - mean pooling")
+    answer = (
+        f"{lead}: with clouds added to half of the test frames the ensemble's AUROC drops by {attention:+.3f} "
+        f"and mean pooling's by {pooling:+.3f}; the attention's drop is {word} mean pooling's (paired 95 % "
+        "interval of the difference" + (f" {interval[0]:+.3f} to {interval[1]:+.3f})." if interval else ").")
+    )
+    return Finding(
+        "Does the attention lose less to clouds than mean pooling?",
+        answer,
+        value_of(metrics, "cloud_drop_diff_vs_meanpool"),
+        interval,
+        "simulated",
+        "AUROC drop, attention - mean pooling",
+    )
 
 
 def _cause_finding(metrics: Mapping[str, Any]) -> Finding:
     accuracy, majority = value_of(metrics, "cause_acc_attention"), value_of(metrics, "cause_majority_acc")
     interval = _interval(metrics, "cause_acc_attention_ci")
     if interval and interval[0] > majority:
-        answer = (f"Yes: the most probable trigger is right {accuracy:.0%} of the time for the test slides, its 95 % "
-                  f"interval above the {majority:.0%} of always answering the most common trigger.")
+        answer = (
+            f"Yes: the most probable trigger is right {accuracy:.0%} of the time for the test slides, its 95 % "
+            f"interval above the {majority:.0%} of always answering the most common trigger."
+        )
     else:
-        answer = (f"Not beyond the obvious: the most probable trigger is right {accuracy:.0%} of the time for the "
-                  f"test slides, not clearly above the {majority:.0%} of always answering the most common trigger.")
+        answer = (
+            f"Not beyond the obvious: the most probable trigger is right {accuracy:.0%} of the time for the "
+            f"test slides, not clearly above the {majority:.0%} of always answering the most common trigger."
+        )
     return Finding("Does it name the trigger of a slide?", answer, accuracy, interval, "simulated", "cause accuracy")
 
 
 def _ablation_finding(metrics: Mapping[str, Any]) -> Finding:
-    differences = {name: [value_of(metrics, f"auroc_diff_{key}_vs_member", i) for i in range(3)]
-                   for name, key in ABLATION_KEYS.items()}
+    differences = {
+        name: [value_of(metrics, f"auroc_diff_{key}_vs_member", i) for i in range(3)]
+        for name, key in ABLATION_KEYS.items()
+    }
     text = ablation_verdict({name: d[2] for name, d in differences.items()})
     worst = min(differences, key=lambda name: differences[name][0] if math.isfinite(differences[name][0]) else 0.0)
     difference, low, high = differences[worst]
-    answer = (f"{'Shown' if text.startswith('removing') else 'None shown at this size'}: against attention member 1, "
-              f"{text}.")
+    answer = (
+        f"{'Shown' if text.startswith('removing') else 'None shown at this size'}: against attention member 1, {text}."
+    )
     interval = None if math.isnan(low) or math.isnan(high) else (low, high)
-    return Finding("Which parts of the model matter?", answer, difference, interval, "simulated",
-                   f"ΔAUROC, {worst}")
+    return Finding("Which parts of the model matter?", answer, difference, interval, "simulated", f"ΔAUROC, {worst}")
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:
@@ -415,5 +550,10 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
         Skill against the random forest, calibration, cloud robustness against mean pooling, the
         cause of a slide, and the ablations; all on simulated imagery.
     """
-    return [_skill_finding(metrics), _calibration_finding(metrics), _cloud_finding(metrics), _cause_finding(metrics),
-            _ablation_finding(metrics)]
+    return [
+        _skill_finding(metrics),
+        _calibration_finding(metrics),
+        _cloud_finding(metrics),
+        _cause_finding(metrics),
+        _ablation_finding(metrics),
+    ]

@@ -37,8 +37,8 @@ def evaluate_vae(model: ConvVAE, patches: dict, band_names: list[str], batch_siz
     device = next(model.parameters()).device
     totals = {"elbo": 0.0, "kl": 0.0, "squared": np.zeros(len(band_names)), "pixels": 0.0}
     for start in range(0, len(patches["image"]), batch_size):
-        x = torch.from_numpy(patches["image"][start:start + batch_size]).to(device)
-        mask = torch.from_numpy(patches["mask"][start:start + batch_size]).to(device)
+        x = torch.from_numpy(patches["image"][start : start + batch_size]).to(device)
+        mask = torch.from_numpy(patches["mask"][start : start + batch_size]).to(device)
         losses = model.losses({"image": x, "mask": mask})
         totals["elbo"] += float(losses["elbo"]) * len(x)
         totals["kl"] += float(losses["kl"]) * len(x)
@@ -47,28 +47,38 @@ def evaluate_vae(model: ConvVAE, patches: dict, band_names: list[str], batch_siz
         totals["pixels"] += float(mask.sum())
     count = len(patches["image"])
     per_band = totals["squared"] / max(totals["pixels"], 1.0)
-    return {"elbo": totals["elbo"] / count, "kl": totals["kl"] / count, "recon_mse": float(per_band.mean()),
-            "recon_mse_per_band": dict(zip(band_names, per_band.round(5).tolist()))}
+    return {
+        "elbo": totals["elbo"] / count,
+        "kl": totals["kl"] / count,
+        "recon_mse": float(per_band.mean()),
+        "recon_mse_per_band": dict(zip(band_names, per_band.round(5).tolist())),
+    }
 
 
-def probe_table(train_latent: np.ndarray, test_latent: np.ndarray, train: dict, test: dict,
-                targets=("region", "season", "cause"), seed: int = 0) -> pd.DataFrame:
+def probe_table(
+    train_latent: np.ndarray,
+    test_latent: np.ndarray,
+    train: dict,
+    test: dict,
+    targets=("region", "season", "cause"),
+    seed: int = 0,
+) -> pd.DataFrame:
     """Linear-probe accuracy from the VAE latent, from PCA of raw pixels with the same dimension,
     and of always guessing the majority class, for each target."""
     dim = train_latent.shape[1]
     pca_train, pca_test = pca_features(train["image"], test["image"], dim, seed=seed)
     rows = []
     for target in targets:
-        rows.append({
-            "target": target,
-            "vae_latent": linear_probe_accuracy(train_latent, train[target], test_latent, test[target], seed=seed),
-            "pca_pixels": linear_probe_accuracy(pca_train, train[target], pca_test, test[target], seed=seed),
-            "chance": majority_rate(test[target]),
-            "classes": int(len(np.unique(train[target]))),
-        })
+        rows.append(
+            {
+                "target": target,
+                "vae_latent": linear_probe_accuracy(train_latent, train[target], test_latent, test[target], seed=seed),
+                "pca_pixels": linear_probe_accuracy(pca_train, train[target], pca_test, test[target], seed=seed),
+                "chance": majority_rate(test[target]),
+                "classes": int(len(np.unique(train[target]))),
+            }
+        )
     return pd.DataFrame(rows).set_index("target")
-
-
 
 
 def _reconstruction_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -76,13 +86,23 @@ def _reconstruction_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(mse):
         answer = "Not measured in this run."
     elif mse < 1.0:
-        answer = (f"Part of each frame: the test frames come back with a mean squared error of {mse:.2f} of a band's "
-                  f"variance (it keeps {1 - mse:.0%} of it), better than predicting every band's mean.")
+        answer = (
+            f"Part of each frame: the test frames come back with a mean squared error of {mse:.2f} of a band's "
+            f"variance (it keeps {1 - mse:.0%} of it), better than predicting every band's mean."
+        )
     else:
-        answer = (f"Little: the test frames come back with a mean squared error of {mse:.2f} of a band's variance, "
-                  "no better than predicting every band's mean (1).")
-    return Finding("What does a VAE of simulated Landsat frames keep?", answer, mse, None, "simulated",
-                   "reconstruction MSE, band variances")
+        answer = (
+            f"Little: the test frames come back with a mean squared error of {mse:.2f} of a band's variance, "
+            "no better than predicting every band's mean (1)."
+        )
+    return Finding(
+        "What does a VAE of simulated Landsat frames keep?",
+        answer,
+        mse,
+        None,
+        "simulated",
+        "reconstruction MSE, band variances",
+    )
 
 
 _LABELS = {"region": "the region", "season": "the season of acquisition", "cause": "the site's cause"}
@@ -95,13 +115,16 @@ def _probe_finding(metrics: Mapping[str, Any], target: str) -> Finding:
     if math.isnan(latent) or math.isnan(chance):
         answer = "Not measured in this run."
     elif latent > chance:
-        answer = (f"Yes, above chance: a linear probe reads {label} from the latent code {latent:.0%} of the time, "
-                  f"against {chance:.0%} for always guessing the commonest class (PCA of pixels: {pca:.0%}).")
+        answer = (
+            f"Yes, above chance: a linear probe reads {label} from the latent code {latent:.0%} of the time, "
+            f"against {chance:.0%} for always guessing the commonest class (PCA of pixels: {pca:.0%})."
+        )
     else:
-        answer = (f"No: a linear probe reads {label} from the latent code {latent:.0%} of the time, not above "
-                  f"{chance:.0%} for always guessing the commonest class (PCA of pixels: {pca:.0%}).")
-    return Finding(f"Does the latent space know {label}, unasked?", answer, latent, None, "simulated",
-                   "probe accuracy")
+        answer = (
+            f"No: a linear probe reads {label} from the latent code {latent:.0%} of the time, not above "
+            f"{chance:.0%} for always guessing the commonest class (PCA of pixels: {pca:.0%})."
+        )
+    return Finding(f"Does the latent space know {label}, unasked?", answer, latent, None, "simulated", "probe accuracy")
 
 
 def _sim2real_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -109,13 +132,23 @@ def _sim2real_finding(metrics: Mapping[str, Any]) -> Finding:
     if math.isnan(correlation):
         answer = "Not measured: the real Sentinel-2 patch was unavailable in this run."
     elif abs(correlation) >= SIM2REAL_TRACKS:
-        answer = (f"Yes: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
-                  f"follow their greenness (|correlation| {abs(correlation):.2f} with their median NDVI).")
+        answer = (
+            f"Yes: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
+            f"follow their greenness (|correlation| {abs(correlation):.2f} with their median NDVI)."
+        )
     else:
-        answer = (f"No: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
-                  f"hardly follow their greenness (|correlation| {abs(correlation):.2f}).")
-    return Finding("Do real frames move through the simulated latent space with their seasons?", answer,
-                   correlation, None, "real", "correlation with NDVI")
+        answer = (
+            f"No: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
+            f"hardly follow their greenness (|correlation| {abs(correlation):.2f})."
+        )
+    return Finding(
+        "Do real frames move through the simulated latent space with their seasons?",
+        answer,
+        correlation,
+        None,
+        "real",
+        "correlation with NDVI",
+    )
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

@@ -41,8 +41,13 @@ class SyntheticClouds:
         Reproducible clouds per sample (test) rather than fresh clouds each epoch (training).
     """
 
-    def __init__(self, frame_fraction: float = 0.5, cover: tuple[float, float] = (0.4, 1.0), seed: int = 0,
-                 per_sample: bool = True) -> None:
+    def __init__(
+        self,
+        frame_fraction: float = 0.5,
+        cover: tuple[float, float] = (0.4, 1.0),
+        seed: int = 0,
+        per_sample: bool = True,
+    ) -> None:
         if not 0.0 <= frame_fraction <= 1.0:
             raise ValueError(f"frame_fraction must be in [0, 1], got {frame_fraction}")
         if not 0.0 < cover[0] <= cover[1] <= 1.0:
@@ -57,8 +62,11 @@ class SyntheticClouds:
         self._stream = np.random.default_rng(seed)
 
     def __call__(self, sample: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        rng = (np.random.default_rng([self.seed, int(sample["site"]), int(sample.get("lead", 0))])
-               if self.per_sample else self._stream)
+        rng = (
+            np.random.default_rng([self.seed, int(sample["site"]), int(sample.get("lead", 0))])
+            if self.per_sample
+            else self._stream
+        )
         image = sample["image"].clone()
         frames, bands = image.shape[0], image.shape[1] - 1
         valid = sample["valid"].numpy() if "valid" in sample else np.ones(frames, bool)
@@ -66,8 +74,11 @@ class SyntheticClouds:
         for frame in chosen:
             noise = fractal_noise(tuple(image.shape[-2:]), 4.0, rng)
             share = rng.uniform(*self.cover)
-            cloudy = torch.from_numpy(noise >= np.quantile(noise, 1.0 - share)) if share < 1.0 else \
-                torch.ones(image.shape[-2:], dtype=torch.bool)
+            cloudy = (
+                torch.from_numpy(noise >= np.quantile(noise, 1.0 - share))
+                if share < 1.0
+                else torch.ones(image.shape[-2:], dtype=torch.bool)
+            )
             image[frame, :bands, cloudy] = 0.0
             image[frame, bands][cloudy] = 1.0
         out = dict(sample, image=image)

@@ -21,13 +21,22 @@ import pandas as pd
 import xarray as xr
 
 from lslib.causes import CAUSE_KEYS
+from lslib.data.distributions import ks_distance, lag1_autocorrelation
 from lslib.data.indices import ndvi_stack
 from lslib.data.qa import cloud_fraction as qa_cloud_fraction
 from lslib.data.registry import fetch
-from lslib.data.distributions import ks_distance, lag1_autocorrelation
 
-__all__ = ["eolearn_patch", "cloud_samples", "cloud_statistics", "ndvi_samples", "ndvi_statistics", "rain_climatology", "cause_shares",
-           "mud_creek_series", "pune_normals"]
+__all__ = [
+    "eolearn_patch",
+    "cloud_samples",
+    "cloud_statistics",
+    "ndvi_samples",
+    "ndvi_statistics",
+    "rain_climatology",
+    "cause_shares",
+    "mud_creek_series",
+    "pune_normals",
+]
 
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -106,8 +115,9 @@ def ndvi_samples(stack: xr.Dataset, region: str = "america") -> dict[str, object
     and per-frame site medians of the simulated sites of ``region`` that did not slide."""
     real = eolearn_patch()
     clear = real["valid"] & ~real["cloud"]
-    real_series = np.array([np.median(frame[mask]) if mask.mean() > 0.5 else np.nan
-                            for frame, mask in zip(real["ndvi"], clear)])
+    real_series = np.array(
+        [np.median(frame[mask]) if mask.mean() > 0.5 else np.nan for frame, mask in zip(real["ndvi"], clear)]
+    )
     keep = (stack["region"].values == region) & ~stack["landslide"].values
     subset = stack.isel(site=np.nonzero(keep)[0])
     ndvi = ndvi_stack(subset).values  # (site, time, y, x), NaN where masked
@@ -117,9 +127,16 @@ def ndvi_samples(stack: xr.Dataset, region: str = "america") -> dict[str, object
         clear_share = np.isfinite(flat).mean(axis=-1)
         site_series = np.where(clear_share > 0.5, np.nanmedian(flat, axis=-1), np.nan)
     mud = mud_creek_series()["NDVI_out"]
-    return {"real_pixels": real["ndvi"][clear], "real_dates": real["dates"], "real_series": real_series,
-            "mud_dates": mud.index.values, "mud_series": mud.to_numpy(dtype=float),
-            "sim_pixels": ndvi[np.isfinite(ndvi)], "sim_dates": subset["date"].values, "sim_series": site_series}
+    return {
+        "real_pixels": real["ndvi"][clear],
+        "real_dates": real["dates"],
+        "real_series": real_series,
+        "mud_dates": mud.index.values,
+        "mud_series": mud.to_numpy(dtype=float),
+        "sim_pixels": ndvi[np.isfinite(ndvi)],
+        "sim_dates": subset["date"].values,
+        "sim_series": site_series,
+    }
 
 
 def ndvi_statistics(stack: xr.Dataset, region: str = "america", samples: dict | None = None) -> dict[str, float]:
@@ -158,8 +175,10 @@ def rain_climatology(stack: xr.Dataset, region: str = "india") -> dict[str, obje
     subset = stack["rain_daily"].isel(site=np.nonzero(stack["region"].values == region)[0])
     days = pd.DatetimeIndex(stack["day"].values)
     daily = subset.values.mean(axis=0)
-    monthly = pd.Series(daily, index=days).groupby(days.month).mean() * pd.Series(
-        days.days_in_month, index=days).groupby(days.month).first()
+    monthly = (
+        pd.Series(daily, index=days).groupby(days.month).mean()
+        * pd.Series(days.days_in_month, index=days).groupby(days.month).first()
+    )
     monthly = monthly.reindex(range(1, 13))
     normals = pune_normals()
     sim = monthly.to_numpy()
@@ -182,7 +201,12 @@ def cause_shares(stack: xr.Dataset, glc: pd.DataFrame) -> pd.DataFrame:
         sim_counts = pd.Series([CAUSE_KEYS[c] for c in sim["cause"].values]).value_counts()
         real = glc[(glc["region"] == region) & (glc["cause"] != "other_unknown")]["cause"].value_counts()
         for cause in CAUSE_KEYS[:-1]:
-            rows.append({"region": region, "cause": cause,
-                         "simulated_share": float(sim_counts.get(cause, 0) / max(sim_counts.sum(), 1)),
-                         "glc_share": float(real.get(cause, 0) / max(real.sum(), 1))})
+            rows.append(
+                {
+                    "region": region,
+                    "cause": cause,
+                    "simulated_share": float(sim_counts.get(cause, 0) / max(sim_counts.sum(), 1)),
+                    "glc_share": float(real.get(cause, 0) / max(real.sum(), 1)),
+                }
+            )
     return pd.DataFrame(rows)

@@ -78,8 +78,16 @@ _CONTINENT_CODES = {
 CONTINENT_OF: dict[str, str] = {
     code: continent for continent, codes in _CONTINENT_CODES.items() for code in codes.split()
 }
-_ACCURACY_KM = {"exact": 0.0, "1km": 1.0, "5km": 5.0, "10km": 10.0, "25km": 25.0, "50km": 50.0,
-                "100km": 100.0, "250km": 250.0}
+_ACCURACY_KM = {
+    "exact": 0.0,
+    "1km": 1.0,
+    "5km": 5.0,
+    "10km": 10.0,
+    "25km": 25.0,
+    "50km": 50.0,
+    "100km": 100.0,
+    "250km": 250.0,
+}
 
 
 def trigger_to_cause(trigger: str) -> str:

@@ -26,7 +26,7 @@ Oracle variables (``attrs["role"] == "oracle"``) are never part of a sample.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -43,8 +43,9 @@ __all__ = ["LandslideDataset", "split_sites", "SPLITS", "NORMALISATIONS", "windo
 NORMALISATIONS = ("stack", "window")
 
 
-def window_standardise(image: np.ndarray, valid: np.ndarray, sar: np.ndarray | None = None,
-                       sar_valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def window_standardise(
+    image: np.ndarray, valid: np.ndarray, sar: np.ndarray | None = None, sar_valid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Standardise a window by its own statistics: each band over the clear pixels of its valid
     frames, each SAR polarisation over its valid frames. Masked and padding pixels stay 0; a band
     without a clear pixel is left unchanged.
@@ -116,12 +117,20 @@ class LandslideDataset(Dataset):
     ((4, 7, 16, 16), 1, True)
     """
 
-    def __init__(self, stack: xr.Dataset, split: str | None = "train",
-                 transforms: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
-                 seed: int = 0, leads: Sequence[int] | None = None, max_frames: int | None = None,
-                 max_sar_frames: int | None = None, min_frames: int = 2,
-                 fractions: tuple[float, float, float] = (0.7, 0.15, 0.15), sites: Sequence[int] | None = None,
-                 normalisation: str = "stack") -> None:
+    def __init__(
+        self,
+        stack: xr.Dataset,
+        split: str | None = "train",
+        transforms: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
+        seed: int = 0,
+        leads: Sequence[int] | None = None,
+        max_frames: int | None = None,
+        max_sar_frames: int | None = None,
+        min_frames: int = 2,
+        fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
+        sites: Sequence[int] | None = None,
+        normalisation: str = "stack",
+    ) -> None:
         if split is not None and split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS} or None, got {split!r}")
         validate(stack)
@@ -169,18 +178,30 @@ class LandslideDataset(Dataset):
         doy = ((dates - dates.astype("datetime64[Y]")) / np.timedelta64(1, "D")).astype(np.float32)
         lat = np.deg2rad(subset["lat"].values.astype(np.float32))[:, None] * np.ones_like(doy)
         lon = np.deg2rad(subset["lon"].values.astype(np.float32))[:, None] * np.ones_like(doy)
-        meta = np.stack([
-            np.log1p(subset["rain_1d"].values), np.log1p(subset["rain_7d"].values), np.log1p(subset["rain_30d"].values),
-            subset["temperature"].values / 30.0, np.sin(2 * np.pi * doy / 365.25), np.cos(2 * np.pi * doy / 365.25),
-            np.sin(lat), np.sin(lon), np.cos(lon),
-        ], axis=-1).astype(np.float32)
+        meta = np.stack(
+            [
+                np.log1p(subset["rain_1d"].values),
+                np.log1p(subset["rain_7d"].values),
+                np.log1p(subset["rain_30d"].values),
+                subset["temperature"].values / 30.0,
+                np.sin(2 * np.pi * doy / 365.25),
+                np.cos(2 * np.pi * doy / 365.25),
+                np.sin(lat),
+                np.sin(lon),
+                np.cos(lon),
+            ],
+            axis=-1,
+        ).astype(np.float32)
         return {
             "image": np.concatenate([bands, masked[:, :, None]], axis=2).astype(np.float32),
             "cloud": masked.mean(axis=(2, 3)).astype(np.float32),
             "sar": ((subset["sar"].values.astype(np.float32) - self._sar_mean) / self._sar_std).astype(np.float32),
-            "meta": meta, "date": dates, "sar_date": subset["sar_date"].values,
+            "meta": meta,
+            "date": dates,
+            "sar_date": subset["sar_date"].values,
             "reference_time": subset["reference_time"].values,
-            "label": subset["landslide"].values.astype(np.float32), "cause": subset["cause"].values.astype(np.int64),
+            "label": subset["landslide"].values.astype(np.float32),
+            "cause": subset["cause"].values.astype(np.int64),
             "mask": subset["scar_mask"].values.astype(np.float32),
         }
 
@@ -212,20 +233,27 @@ class LandslideDataset(Dataset):
         if self.windows is None:
             raise ValueError("window_table needs the forecasting mode (leads=...)")
         position = self.windows[:, 0]
-        return {"site": self.sites[position], "lead": self.windows[:, 1],
-                "label": self._encoded["label"][position], "cause": self._encoded["cause"][position]}
+        return {
+            "site": self.sites[position],
+            "lead": self.windows[:, 1],
+            "label": self._encoded["label"][position],
+            "cause": self._encoded["cause"][position],
+        }
 
     def _site_sample(self, index: int) -> dict[str, torch.Tensor]:
         site = int(self.sites[index])
         e = self._encode(np.array([site]))
         dates, start = e["date"][0], e["date"][0][0]
         return {
-            "image": torch.from_numpy(e["image"][0]), "sar": torch.from_numpy(e["sar"][0]),
+            "image": torch.from_numpy(e["image"][0]),
+            "sar": torch.from_numpy(e["sar"][0]),
             "meta": torch.from_numpy(e["meta"][0]),
             "time": torch.from_numpy(((dates - start) / np.timedelta64(1, "D")).astype(np.float32)),
             "sar_time": torch.from_numpy(((e["sar_date"][0] - start) / np.timedelta64(1, "D")).astype(np.float32)),
-            "label": torch.tensor(e["label"][0]), "cause": torch.tensor(e["cause"][0]),
-            "mask": torch.from_numpy(e["mask"][0]), "site": torch.tensor(site, dtype=torch.int64),
+            "label": torch.tensor(e["label"][0]),
+            "cause": torch.tensor(e["cause"][0]),
+            "mask": torch.from_numpy(e["mask"][0]),
+            "site": torch.tensor(site, dtype=torch.int64),
         }
 
     def _window_sample(self, index: int) -> dict[str, torch.Tensor]:
@@ -237,7 +265,7 @@ class LandslideDataset(Dataset):
         end = dates[last]
         assert_no_leak(dates[frames], e["reference_time"][position])
         sar_dates = e["sar_date"][position]
-        sar_frames = np.nonzero((sar_dates <= end) & ~np.isnat(sar_dates))[0][-self.max_sar_frames:]
+        sar_frames = np.nonzero((sar_dates <= end) & ~np.isnat(sar_dates))[0][-self.max_sar_frames :]
         assert_no_leak(sar_dates[sar_frames], e["reference_time"][position])
 
         def padded(values: np.ndarray, length: int) -> np.ndarray:
@@ -260,9 +288,11 @@ class LandslideDataset(Dataset):
             "meta": torch.from_numpy(padded(e["meta"][position, frames], self.max_frames)),
             "time": torch.from_numpy(padded(days(dates[frames]), self.max_frames)),
             "sar_time": torch.from_numpy(padded(days(sar_dates[sar_frames]), self.max_sar_frames)),
-            "valid": torch.from_numpy(valid), "sar_valid": torch.from_numpy(sar_valid),
+            "valid": torch.from_numpy(valid),
+            "sar_valid": torch.from_numpy(sar_valid),
             "cloud": torch.from_numpy(padded(e["cloud"][position, frames], self.max_frames)),
-            "label": torch.tensor(e["label"][position]), "cause": torch.tensor(e["cause"][position]),
+            "label": torch.tensor(e["label"][position]),
+            "cause": torch.tensor(e["cause"][position]),
             "mask": torch.from_numpy(e["mask"][position]),
             "site": torch.tensor(int(self.sites[position]), dtype=torch.int64),
             "lead": torch.tensor(lead, dtype=torch.int64),

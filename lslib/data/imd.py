@@ -41,15 +41,25 @@ def month_anomalies(subdivision: str, year: int) -> pd.DataFrame:
         value = float(monthly.loc[year, month])
         rank = float((series < value).mean() * 100 + (series == value).mean() * 50)
         mean = float(series.mean())
-        rows.append({"month": month, "rain_mm": value, "mean_mm": mean, "anomaly_mm": value - mean,
-                     "anomaly_pct": 100 * (value - mean) / mean if mean else float("nan"), "percentile": rank})
+        rows.append(
+            {
+                "month": month,
+                "rain_mm": value,
+                "mean_mm": mean,
+                "anomaly_mm": value - mean,
+                "anomaly_pct": 100 * (value - mean) / mean if mean else float("nan"),
+                "percentile": rank,
+            }
+        )
     return pd.DataFrame(rows).set_index("month")
 
 
 def district_normals(state: str, district: str) -> pd.Series:
     """IMD monthly normal rainfall (mm) of a district, JAN..DEC."""
     normals = pd.read_csv(fetch(NORMALS_KEY))
-    row = normals[(normals["STATE_UT_NAME"].str.upper() == state.upper()) & (normals["DISTRICT"].str.upper() == district.upper())]
+    row = normals[
+        (normals["STATE_UT_NAME"].str.upper() == state.upper()) & (normals["DISTRICT"].str.upper() == district.upper())
+    ]
     if len(row) != 1:
         raise ValueError(f"No single IMD normal for {district}, {state}")
     return row.iloc[0][list(MONTHS)].astype(float)

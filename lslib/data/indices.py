@@ -26,8 +26,9 @@ def ndvi(red, nir):
 
 def ndvi_stack(ds: xr.Dataset, masked: bool = True) -> xr.DataArray:
     """NDVI per pixel ``(site, time, y, x)``; with ``masked`` the QA-flagged pixels are NaN."""
-    value = xr.DataArray(ndvi(ds["reflectance"].sel(band="red"), ds["reflectance"].sel(band="nir08")),
-                         dims=("site", "time", "y", "x"))
+    value = xr.DataArray(
+        ndvi(ds["reflectance"].sel(band="red"), ds["reflectance"].sel(band="nir08")), dims=("site", "time", "y", "x")
+    )
     if masked:
         value = value.where(~invalid_mask(ds["qa_pixel"].values))
     value.attrs.update(units="1", long_name="NDVI", source=ds.attrs.get("source", ""))
@@ -43,8 +44,11 @@ def site_ndvi_series(ds: xr.Dataset, masked: bool = True, min_clear_fraction: fl
     """
     values = ndvi_stack(ds, masked=masked).values.reshape(ds.sizes["site"], ds.sizes["time"], -1)
     with np.errstate(all="ignore"):
-        series = np.nanmedian(np.where(np.isfinite(values), values, np.nan), axis=-1) if masked else \
-            np.median(values, axis=-1)
+        series = (
+            np.nanmedian(np.where(np.isfinite(values), values, np.nan), axis=-1)
+            if masked
+            else np.median(values, axis=-1)
+        )
     if masked:
         clear = np.isfinite(values).mean(axis=-1)
         series = np.where(clear >= min_clear_fraction, series, np.nan)

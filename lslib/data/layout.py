@@ -64,8 +64,9 @@ def layout_attrs(source: str, provenance: str, title: str | None = None) -> dict
     return attrs
 
 
-def assemble(variables: Mapping[str, Any], coords: Mapping[str, Any] | None = None,
-             attrs: Mapping[str, Any] | None = None) -> xr.Dataset:
+def assemble(
+    variables: Mapping[str, Any], coords: Mapping[str, Any] | None = None, attrs: Mapping[str, Any] | None = None
+) -> xr.Dataset:
     """Assemble a stack in the study's layout from its arrays, and validate it.
 
     Parameters

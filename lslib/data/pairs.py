@@ -59,8 +59,12 @@ def _normalise(stack: xr.Dataset, reflectance: np.ndarray) -> np.ndarray:
     return ((reflectance - mean) / std).astype(np.float32)
 
 
-def scenario_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, float, float] = (0.6, 0.1, 0.3),
-                   post_frame: int = POST_FRAME) -> dict[str, np.ndarray]:
+def scenario_pairs(
+    stack: xr.Dataset,
+    seed: int = 0,
+    fractions: tuple[float, float, float] = (0.6, 0.1, 0.3),
+    post_frame: int = POST_FRAME,
+) -> dict[str, np.ndarray]:
     """All before/after pairs of ``stack`` (see the module docstring).
 
     Returns
@@ -105,15 +109,26 @@ def scenario_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, flo
     scar = stack["scar_mask"].values[site].astype(bool) & damage[:, None, None]
     trigger = np.where(damage, stack["cause"].values[site], int(Cause.THRIVING_FOREST)).astype(np.int64)
     return {
-        "source": _normalise(stack, reflectance[site, before]), "target": _normalise(stack, reflectance[site, after]),
-        "scenario": scenario, "trigger": trigger, "site": site, "split": split[site], "scar": scar,
-        "slope": stack["slope"].values[site].astype(np.float32), "dem": stack["dem"].values[site].astype(np.float32),
-        "before": dates[site, before], "after": dates[site, after],
+        "source": _normalise(stack, reflectance[site, before]),
+        "target": _normalise(stack, reflectance[site, after]),
+        "scenario": scenario,
+        "trigger": trigger,
+        "site": site,
+        "split": split[site],
+        "scar": scar,
+        "slope": stack["slope"].values[site].astype(np.float32),
+        "dem": stack["dem"].values[site].astype(np.float32),
+        "before": dates[site, before],
+        "after": dates[site, after],
     }
 
 
-def detection_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, float, float] = (0.6, 0.1, 0.3),
-                    post_frame: int = POST_FRAME) -> dict[str, np.ndarray]:
+def detection_pairs(
+    stack: xr.Dataset,
+    seed: int = 0,
+    fractions: tuple[float, float, float] = (0.6, 0.1, 0.3),
+    post_frame: int = POST_FRAME,
+) -> dict[str, np.ndarray]:
     """One pair per site for the mining detector: the first frame and frame number ``post_frame`` of
     every site where no slide came before it (the same frames for mines and for the rest, so neither the
     time between the images nor their season tells a mine), with ``mining`` True for the sites whose
@@ -131,10 +146,16 @@ def detection_pairs(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, fl
         if post_frame in before and 0 in before:
             rows.append((site, 0, post_frame))
     site, first, last = np.asarray(rows, dtype=np.int64).reshape(-1, 3).T
-    return {"source": _normalise(stack, reflectance[site, first]), "target": _normalise(stack, reflectance[site, last]),
-            "mining": stack["scenario"].values.astype(str)[site] == "mining", "site": site, "split": split[site],
-            "before": dates[site, first], "after": dates[site, last],
-            "gap_days": (dates[site, last] - dates[site, first]) / np.timedelta64(1, "D")}
+    return {
+        "source": _normalise(stack, reflectance[site, first]),
+        "target": _normalise(stack, reflectance[site, last]),
+        "mining": stack["scenario"].values.astype(str)[site] == "mining",
+        "site": site,
+        "split": split[site],
+        "before": dates[site, first],
+        "after": dates[site, last],
+        "gap_days": (dates[site, last] - dates[site, first]) / np.timedelta64(1, "D"),
+    }
 
 
 def denormalise(images: np.ndarray, stack: xr.Dataset) -> np.ndarray:

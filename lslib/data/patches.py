@@ -12,11 +12,10 @@ Examples
 
 from __future__ import annotations
 
-import torch
-from torch.utils.data import Dataset
-
 import numpy as np
+import torch
 import xarray as xr
+from torch.utils.data import Dataset
 
 from lslib.data.indices import ndvi
 from lslib.data.qa import invalid_mask
@@ -34,8 +33,14 @@ def season_of(dates: np.ndarray) -> np.ndarray:
     return np.array(SEASONS)[(months % 12) // 3]
 
 
-def frame_patches(stack: xr.Dataset, *, sites: np.ndarray | None = None, max_cloud: float = 0.5,
-                  with_sar: bool = False, ndvi_only: bool = False) -> dict[str, np.ndarray]:
+def frame_patches(
+    stack: xr.Dataset,
+    *,
+    sites: np.ndarray | None = None,
+    max_cloud: float = 0.5,
+    with_sar: bool = False,
+    ndvi_only: bool = False,
+) -> dict[str, np.ndarray]:
     """Usable frames of ``sites`` as model-ready patches.
 
     Parameters
@@ -107,7 +112,9 @@ def eolearn_ndvi_frames(patch: dict[str, np.ndarray], size: int = 32, min_clear:
     ndvi_10m, cloud = patch["ndvi"], patch["cloud"] | ~patch["valid"]
     rows, cols = size * 3, size * 3
     if ndvi_10m.shape[1] < rows or ndvi_10m.shape[2] < cols:
-        raise ValueError(f"The patch ({ndvi_10m.shape[1]} x {ndvi_10m.shape[2]} px at 10 m) is smaller than {size} px at 30 m")
+        raise ValueError(
+            f"The patch ({ndvi_10m.shape[1]} x {ndvi_10m.shape[2]} px at 10 m) is smaller than {size} px at 30 m"
+        )
     blocks = ndvi_10m[:, :rows, :cols].reshape(len(ndvi_10m), size, 3, size, 3)
     clouds = cloud[:, :rows, :cols].reshape(len(cloud), size, 3, size, 3).any(axis=(2, 4))
     values = blocks.mean(axis=(2, 4))
@@ -115,9 +122,13 @@ def eolearn_ndvi_frames(patch: dict[str, np.ndarray], size: int = 32, min_clear:
     keep = usable.mean(axis=(1, 2)) >= min_clear
     image = np.where(usable > 0, (values - NDVI_CENTRE) / NDVI_SCALE, 0.0)[:, None]
     dates = patch["dates"][keep]
-    return {"image": image[keep].astype(np.float32), "mask": usable[keep], "date": dates,
-            "day_of_year": ((dates - dates.astype("datetime64[Y]")) / np.timedelta64(1, "D")).astype(int) + 1,
-            "median_ndvi": np.array([np.median(v[u > 0]) for v, u in zip(values[keep], usable[keep])])}
+    return {
+        "image": image[keep].astype(np.float32),
+        "mask": usable[keep],
+        "date": dates,
+        "day_of_year": ((dates - dates.astype("datetime64[Y]")) / np.timedelta64(1, "D")).astype(int) + 1,
+        "median_ndvi": np.array([np.median(v[u > 0]) for v, u in zip(values[keep], usable[keep])]),
+    }
 
 
 class PatchDataset(Dataset):

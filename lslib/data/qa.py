@@ -27,8 +27,9 @@ _LOW, _HIGH = 1, 3
 
 def encode_qa(cloud, dilated, cirrus, shadow, water, fill=False) -> np.ndarray:
     """QA_PIXEL values (uint16) from boolean masks of the same shape (or scalars)."""
-    cloud, dilated, cirrus, shadow, water, fill = (np.asarray(a, dtype=bool) for a in
-                                                   (cloud, dilated, cirrus, shadow, water, fill))
+    cloud, dilated, cirrus, shadow, water, fill = (
+        np.asarray(a, dtype=bool) for a in (cloud, dilated, cirrus, shadow, water, fill)
+    )
     clear = ~(cloud | dilated | cirrus | shadow | fill)
     value = (fill.astype(np.uint32) << 0) | (dilated.astype(np.uint32) << 1) | (cirrus.astype(np.uint32) << 2)
     value |= (cloud.astype(np.uint32) << 3) | (shadow.astype(np.uint32) << 4)

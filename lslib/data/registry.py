@@ -1,10 +1,9 @@
 """Real files the study reads, with their upstream source and checksum, resolved without surprises.
 
-Every real file the book uses (the NASA Global Landslide Catalog, IMD rainfall, the eo-learn
-Sentinel-2 patch, PrecLand Mud Creek, real STAC items, real Landsat 8 Level-1 crops) has one entry in ``registry.csv`` beside
-this module: its key (the path inside the mirror), the sha256 of the version the study was
-written against, the upstream URL (empty when no byte-identical upstream file exists) and its
-licence.
+Every real file the book uses (the NASA Global Landslide Catalog, IMD rainfall, the eo-learn Sentinel-2 patch,
+PrecLand Mud Creek, real STAC items, real Landsat 8 Level-1 crops) has one entry in ``registry.csv`` beside
+this module: its key (the path inside the mirror), the sha256 of the version the study was written against,
+the upstream URL (empty when no byte-identical upstream file exists) and its licence.
 
 :func:`fetch` resolves a key in this order and never silently uses a file whose checksum differs:
 

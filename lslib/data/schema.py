@@ -84,8 +84,7 @@ LANDSAT_BANDS: tuple[str, ...] = ("blue", "green", "red", "nir08", "swir16", "sw
 SAR_POLS: tuple[str, ...] = ("vv", "vh")
 PIXEL_SIZE_M = 30.0
 #: Landsat Collection 2 QA_PIXEL single-bit flags.
-QA_BITS = {"fill": 0, "dilated_cloud": 1, "cirrus": 2, "cloud": 3, "cloud_shadow": 4, "snow": 5,
-           "clear": 6, "water": 7}
+QA_BITS = {"fill": 0, "dilated_cloud": 1, "cirrus": 2, "cloud": 3, "cloud_shadow": 4, "snow": 5, "clear": 6, "water": 7}
 
 
 class SchemaError(LslibError, ValueError):
@@ -229,8 +228,9 @@ def georeference(site: xr.Dataset) -> xr.Dataset:
     if "site" in site.dims:
         raise ValueError("georeference() takes one site: use stack.isel(site=i)")
     epsg = int(site["epsg"])
-    placed = site.assign_coords(x=site["x"].values + float(site["easting"]),
-                                y=site["y"].values + float(site["northing"]))
+    placed = site.assign_coords(
+        x=site["x"].values + float(site["easting"]), y=site["y"].values + float(site["northing"])
+    )
     placed["x"].attrs.update(units="m", standard_name="projection_x_coordinate")
     placed["y"].attrs.update(units="m", standard_name="projection_y_coordinate")
     return placed.rio.write_crs(f"EPSG:{epsg}")
@@ -239,8 +239,11 @@ def georeference(site: xr.Dataset) -> xr.Dataset:
 def model_inputs(ds: xr.Dataset) -> list[str]:
     """Variables a model may read: everything but labels and oracle variables."""
     labels = {"landslide", "event_time", "reference_time", "cause", "scar_mask"}
-    return [str(name) for name, variable in ds.data_vars.items()
-            if name not in labels and variable.attrs.get("role") != "oracle"]
+    return [
+        str(name)
+        for name, variable in ds.data_vars.items()
+        if name not in labels and variable.attrs.get("role") != "oracle"
+    ]
 
 
 def require(ds: xr.Dataset, names: Iterable[str]) -> None:

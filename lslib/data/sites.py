@@ -14,11 +14,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lslib.causes import Cause
-from lslib.causes import OTHER_UNKNOWN
+from lslib.causes import OTHER_UNKNOWN, Cause
 from lslib.data.schema import PIXEL_SIZE_M, utm_epsg
 
-__all__ = ["EARTH_RADIUS_KM", "km_between", "time_window", "sites_from_events", "negative_sites", "LANDSAT_GRID_OFFSET_M", "Site", "cause_of_trigger"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "km_between",
+    "time_window",
+    "sites_from_events",
+    "negative_sites",
+    "LANDSAT_GRID_OFFSET_M",
+    "Site",
+    "cause_of_trigger",
+]
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -34,8 +42,10 @@ def km_between(lat1, lon1, lat2, lon2):
 def time_window(reference, days_before: int, days_after: int) -> tuple[str, str]:
     """(start, end) ISO dates around a reference time."""
     when = pd.Timestamp(reference).normalize()
-    return ((when - pd.Timedelta(days=days_before)).strftime("%Y-%m-%d"),
-            (when + pd.Timedelta(days=days_after)).strftime("%Y-%m-%d"))
+    return (
+        (when - pd.Timedelta(days=days_before)).strftime("%Y-%m-%d"),
+        (when + pd.Timedelta(days=days_after)).strftime("%Y-%m-%d"),
+    )
 
 
 def sites_from_events(glc: pd.DataFrame, event_ids, size: int = 32) -> list[Site]:
@@ -47,16 +57,34 @@ def sites_from_events(glc: pd.DataFrame, event_ids, size: int = 32) -> list[Site
     for event_id in event_ids:
         event = glc.loc[event_id]
         when = np.datetime64(pd.Timestamp(event["date"]).normalize(), "ns")
-        sites.append(Site(name=f"glc-{event_id}", lat=float(event["lat"]), lon=float(event["lon"]), size=size,
-                          region=str(event["region"]), country=str(event["country"]), event_time=when,
-                          reference_time=when, cause=cause_of_trigger(event["cause"]),
-                          extra={"event_id": int(event_id), "trigger": event["trigger"]}))
+        sites.append(
+            Site(
+                name=f"glc-{event_id}",
+                lat=float(event["lat"]),
+                lon=float(event["lon"]),
+                size=size,
+                region=str(event["region"]),
+                country=str(event["country"]),
+                event_time=when,
+                reference_time=when,
+                cause=cause_of_trigger(event["cause"]),
+                extra={"event_id": int(event_id), "trigger": event["trigger"]},
+            )
+        )
     return sites
 
 
-def negative_sites(glc: pd.DataFrame, region: str, n: int, seed: int = 0, size: int = 32,
-                   min_km: float = 25.0, max_km: float = 150.0, near_km: float = 60.0,
-                   min_days: int = 365) -> list[Site]:
+def negative_sites(
+    glc: pd.DataFrame,
+    region: str,
+    n: int,
+    seed: int = 0,
+    size: int = 32,
+    min_km: float = 25.0,
+    max_km: float = 150.0,
+    near_km: float = 60.0,
+    min_days: int = 365,
+) -> list[Site]:
     """Sites in ``region`` away from every catalogued event in space and time.
 
     Each negative site is placed ``min_km`` to ``max_km`` from a catalogued event of the region
@@ -68,7 +96,7 @@ def negative_sites(glc: pd.DataFrame, region: str, n: int, seed: int = 0, size: 
     if events.empty:
         raise ValueError(f"The catalog has no event in region {region!r}")
     sites: list[Site] = []
-    for attempt in range(200 * n):
+    for _attempt in range(200 * n):
         if len(sites) == n:
             break
         anchor = events.iloc[int(rng.integers(len(events)))]
@@ -85,9 +113,20 @@ def negative_sites(glc: pd.DataFrame, region: str, n: int, seed: int = 0, size: 
         if len(nearby) and np.min(np.abs((nearby - when.to_datetime64()) / np.timedelta64(1, "D"))) < min_days:
             continue
         reference = np.datetime64(when, "ns")
-        sites.append(Site(name=f"neg-{region}-{len(sites)}", lat=lat, lon=lon, size=size, region=region,
-                          country=str(anchor["country"]), event_time=None, reference_time=reference, cause=int(Cause.THRIVING_FOREST),
-                          extra={"anchor_event": int(anchor.name)}))
+        sites.append(
+            Site(
+                name=f"neg-{region}-{len(sites)}",
+                lat=lat,
+                lon=lon,
+                size=size,
+                region=region,
+                country=str(anchor["country"]),
+                event_time=None,
+                reference_time=reference,
+                cause=int(Cause.THRIVING_FOREST),
+                extra={"anchor_event": int(anchor.name)},
+            )
+        )
     if len(sites) < n:
         raise ValueError(f"Found only {len(sites)} of {n} negative sites in {region!r} far enough from every event")
     return sites
@@ -147,7 +186,7 @@ class Site:
         # Landsat Collection 2 pixel edges lie at 30 k + 15 m in UTM (e.g. a scene origin of 520185 m);
         # odd sizes centre on a pixel centre, even sizes on a pixel edge of that grid.
         offset = LANDSAT_GRID_OFFSET_M + (self.size % 2) * PIXEL_SIZE_M / 2
-        snap = lambda v: round((v - offset) / PIXEL_SIZE_M) * PIXEL_SIZE_M + offset  # noqa: E731
+        snap = lambda v: round((v - offset) / PIXEL_SIZE_M) * PIXEL_SIZE_M + offset
         return snap(x), snap(y)
 
     def bounds_utm(self) -> tuple[float, float, float, float]:
@@ -165,11 +204,13 @@ class Site:
         return min(xs), min(ys), max(xs), max(ys)
 
     @staticmethod
-    def from_metres(name: str, lat: float, lon: float, width_m: float, **kwargs: Any) -> "Site":
+    def from_metres(name: str, lat: float, lon: float, width_m: float, **kwargs: Any) -> Site:
         """A site whose side is given in metres; values that look like degrees are refused."""
         if width_m < 2 * PIXEL_SIZE_M:
-            raise ValueError(f"Site {name!r}: width {width_m!r} looks like degrees, not metres; a site is at least "
-                             f"{2 * PIXEL_SIZE_M:.0f} m wide (e.g. 960 for 32 pixels)")
+            raise ValueError(
+                f"Site {name!r}: width {width_m!r} looks like degrees, not metres; a site is at least "
+                f"{2 * PIXEL_SIZE_M:.0f} m wide (e.g. 960 for 32 pixels)"
+            )
         return Site(name=name, lat=lat, lon=lon, size=int(round(width_m / PIXEL_SIZE_M)), **kwargs)
 
 

@@ -28,8 +28,8 @@ def split_sites(labels: np.ndarray, fractions=(0.7, 0.15, 0.15), seed: int = 0) 
         n_train = int(round(fractions[0] * len(members)))
         n_val = int(round(fractions[1] * len(members)))
         split[members[:n_train]] = "train"
-        split[members[n_train:n_train + n_val]] = "val"
-        split[members[n_train + n_val:]] = "test"
+        split[members[n_train : n_train + n_val]] = "val"
+        split[members[n_train + n_val :]] = "test"
     return split
 
 
@@ -59,12 +59,18 @@ class RegionSplit:
 
     def sets(self) -> dict[str, np.ndarray]:
         """The five site sets by name."""
-        return {"test": self.test, "inregion_train": self.inregion_train, "inregion_val": self.inregion_val,
-                "transfer_train": self.transfer_train, "transfer_val": self.transfer_val}
+        return {
+            "test": self.test,
+            "inregion_train": self.inregion_train,
+            "inregion_val": self.inregion_val,
+            "transfer_train": self.transfer_train,
+            "transfer_val": self.transfer_val,
+        }
 
 
-def _stratified_take(sites: np.ndarray, labels: np.ndarray, share: float, rng: np.random.Generator
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _stratified_take(
+    sites: np.ndarray, labels: np.ndarray, share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Split ``sites`` into (taken, rest) with ``share`` of each label value in ``taken``."""
     taken = []
     for value in np.unique(labels[sites]):
@@ -74,14 +80,15 @@ def _stratified_take(sites: np.ndarray, labels: np.ndarray, share: float, rng: n
     return taken_sites, np.setdiff1d(sites, taken_sites)
 
 
-def region_splits(regions: np.ndarray, labels: np.ndarray, test_share: float = 0.5, val_share: float = 0.2,
-                  seed: int = 0) -> dict[str, RegionSplit]:
+def region_splits(
+    regions: np.ndarray, labels: np.ndarray, test_share: float = 0.5, val_share: float = 0.2, seed: int = 0
+) -> dict[str, RegionSplit]:
     """Leave-one-region-out splits with an in-region control of the same size, for every region.
 
-    For each region R: ``test_share`` of R's sites (stratified by label) are its test sites; the rest
-    of R is the in-region training pool, split into train and validation (``val_share`` of it). The
-    out-of-region (transfer) training pool has exactly as many sites of each label, drawn in equal
-    shares from the other regions (as equal as their sites allow), and is split the same way. So the two protocols differ only in
+    For each region R: ``test_share`` of R's sites (stratified by label) are its test sites; the rest of R is
+    the in-region training pool, split into train and validation (``val_share`` of it). The out-of-region
+    (transfer) training pool has exactly as many sites of each label, drawn in equal shares from the other
+    regions (as equal as their sites allow), and is split the same way. So the two protocols differ only in
     *where* their training sites come from, and are scored on the same test sites.
 
     Parameters
@@ -133,8 +140,10 @@ def region_splits(regions: np.ndarray, labels: np.ndarray, test_share: float = 0
             for _ in range(need):  # one at a time to the region that has given fewest: equal shares when possible
                 open_ = [k for k in range(len(others)) if counts[k] < len(candidates[k])]
                 if not open_:
-                    raise ValueError(f"the other regions have {sum(map(len, candidates))} sites with label {value}; "
-                                     f"the transfer pool for {target!r} needs {need}")
+                    raise ValueError(
+                        f"the other regions have {sum(map(len, candidates))} sites with label {value}; "
+                        f"the transfer pool for {target!r} needs {need}"
+                    )
                 counts[min(open_, key=lambda k: counts[k])] += 1
             for members, count in zip(candidates, counts):
                 transfer.append(rng.choice(members, size=count, replace=False))

@@ -31,8 +31,20 @@ from lslib.data.schema import LANDSAT_BANDS, PIXEL_SIZE_M, SAR_POLS, site_grid, 
 from lslib.data.sites import Site
 from lslib.errors import DataUnavailable
 
-__all__ = ["PLANETARY_COMPUTER", "EARTH_SEARCH", "ENDPOINTS", "LANDSAT", "SENTINEL1", "EmptySearch", "search", "load",
-           "acquire", "stack_sites", "showcase_events", "acquire_events"]
+__all__ = [
+    "PLANETARY_COMPUTER",
+    "EARTH_SEARCH",
+    "ENDPOINTS",
+    "LANDSAT",
+    "SENTINEL1",
+    "EmptySearch",
+    "search",
+    "load",
+    "acquire",
+    "stack_sites",
+    "showcase_events",
+    "acquire_events",
+]
 
 PLANETARY_COMPUTER = "https://planetarycomputer.microsoft.com/api/stac/v1"
 EARTH_SEARCH = "https://earth-search.aws.element84.com/v1"
@@ -60,8 +72,7 @@ def _client(api_url: str, retries: int, timeout: float):
             modifier = planetary_computer.sign_inplace
         except ImportError:
             modifier = None
-    retry = Retry(total=retries, backoff_factor=0.2, status_forcelist=[429, 500, 502, 503, 504],
-                  allowed_methods=None)
+    retry = Retry(total=retries, backoff_factor=0.2, status_forcelist=[429, 500, 502, 503, 504], allowed_methods=None)
     io = StacApiIO(max_retries=retry, timeout=timeout)
     return pystac_client.Client.open(api_url, modifier=modifier, stac_io=io)
 
@@ -71,9 +82,17 @@ def _acquisition_day(item) -> str:
     return pd.Timestamp(when).strftime("%Y-%m-%d")
 
 
-def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDSAT,),
-           api_url: str = PLANETARY_COMPUTER, max_cloud: float | None = None, platform: str | None = None,
-           retries: int = 3, timeout: float = 30.0) -> list:
+def search(
+    site: Site,
+    start: str,
+    end: str,
+    collections: Sequence[str] = (LANDSAT,),
+    api_url: str = PLANETARY_COMPUTER,
+    max_cloud: float | None = None,
+    platform: str | None = None,
+    retries: int = 3,
+    timeout: float = 30.0,
+) -> list:
     """Items of ``collections`` over ``site`` between ``start`` and ``end`` (ISO dates), one per day.
 
     Parameters
@@ -109,11 +128,15 @@ def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDS
     collections = list(collections)
     if api_url.rstrip("/") == EARTH_SEARCH:
         if SENTINEL1 in collections:
-            raise ValueError("Earth Search serves Sentinel-1 only as GRD (uncalibrated), not RTC gamma0: "
-                             "use the Planetary Computer for Sentinel-1")
+            raise ValueError(
+                "Earth Search serves Sentinel-1 only as GRD (uncalibrated), not RTC gamma0: "
+                "use the Planetary Computer for Sentinel-1"
+            )
         collections = [_EARTH_SEARCH_COLLECTIONS.get(c, c) for c in collections]
-    query_text = (f"api={api_url} collections={collections} bbox={tuple(round(v, 5) for v in site.bbox())} "
-                  f"datetime={start}/{end} max_cloud={max_cloud} platform={platform}")
+    query_text = (
+        f"api={api_url} collections={collections} bbox={tuple(round(v, 5) for v in site.bbox())} "
+        f"datetime={start}/{end} max_cloud={max_cloud} platform={platform}"
+    )
     try:
         client = _client(api_url, retries, timeout)
         server_filters = client.conforms_to("QUERY") if hasattr(client, "conforms_to") else False
@@ -123,15 +146,24 @@ def search(site: Site, start: str, end: str, collections: Sequence[str] = (LANDS
     if max_cloud is not None and server_filters:
         query["eo:cloud_cover"] = {"lt": max_cloud}
     try:
-        found = list(client.search(collections=collections, bbox=site.bbox(), datetime=f"{start}/{end}",
-                                   query=query or None, max_items=None).items())
+        found = list(
+            client.search(
+                collections=collections,
+                bbox=site.bbox(),
+                datetime=f"{start}/{end}",
+                query=query or None,
+                max_items=None,
+            ).items()
+        )
     except Exception as error:
         raise DataUnavailable(f"STAC search failed ({type(error).__name__}: {error}) for {query_text}") from error
     if max_cloud is not None:  # always also on the client: servers without the query extension ignore it
-        found = [i for i in found
-                 if i.properties.get("eo:cloud_cover") is None or i.properties["eo:cloud_cover"] < max_cloud]
-    cloud_of = lambda item: (item.properties.get("eo:cloud_cover") if item.properties.get("eo:cloud_cover") is not None
-                             else 100.0)
+        found = [
+            i for i in found if i.properties.get("eo:cloud_cover") is None or i.properties["eo:cloud_cover"] < max_cloud
+        ]
+    cloud_of = lambda item: (
+        item.properties.get("eo:cloud_cover") if item.properties.get("eo:cloud_cover") is not None else 100.0
+    )
     if platform is not None:
         found = [i for i in found if i.properties.get("platform") == platform]
     best: dict[tuple[str, str], Any] = {}
@@ -173,8 +205,9 @@ def _check_assets(items: list, keys: list[str]) -> None:
                 with rasterio.open(href):
                     pass
             except Exception as error:
-                raise DataUnavailable(f"Asset {key!r} of item {item.id!r} cannot be read from {href}: "
-                                      f"{type(error).__name__}: {error}") from error
+                raise DataUnavailable(
+                    f"Asset {key!r} of item {item.id!r} cannot be read from {href}: {type(error).__name__}: {error}"
+                ) from error
 
 
 def _load_collection(items: list, bands: list[str], site: Site, chunks: dict[str, int]) -> xr.Dataset:
@@ -186,16 +219,24 @@ def _load_collection(items: list, bands: list[str], site: Site, chunks: dict[str
     # tight: keep the site's own edges (on Landsat's 30 k + 15 m grid) instead of snapping them to 30 k
     geobox = GeoBox.from_bbox(site.bounds_utm(), crs=f"EPSG:{site.epsg}", resolution=PIXEL_SIZE_M, tight=True)
     try:
-        return odc.stac.load(items, bands=bands, geobox=geobox, chunks=chunks, groupby="solar_day",
-                             fail_on_error=True)
+        return odc.stac.load(items, bands=bands, geobox=geobox, chunks=chunks, groupby="solar_day", fail_on_error=True)
     except Exception as error:
-        raise DataUnavailable(f"Reading the assets {bands} of {len(items)} items over {site.name!r} failed "
-                              f"({type(error).__name__}: {error})") from error
+        raise DataUnavailable(
+            f"Reading the assets {bands} of {len(items)} items over {site.name!r} failed "
+            f"({type(error).__name__}: {error})"
+        ) from error
 
 
-def load(items: Sequence, site: Site, resolution: float = 30.0, *, mask_clouds: bool = True,
-         chunks: dict[str, int] | None = None, rain: pd.DataFrame | None = None,
-         provenance: dict[str, Any] | None = None) -> xr.Dataset:
+def load(
+    items: Sequence,
+    site: Site,
+    resolution: float = 30.0,
+    *,
+    mask_clouds: bool = True,
+    chunks: dict[str, int] | None = None,
+    rain: pd.DataFrame | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> xr.Dataset:
     """Load Landsat C2 L2 and Sentinel-1 RTC items over ``site`` into the study's layout (one site).
 
     Parameters
@@ -223,8 +264,9 @@ def load(items: Sequence, site: Site, resolution: float = 30.0, *, mask_clouds: 
         QA, cloud fraction and SAR are dask-backed until computed.
     """
     if resolution != PIXEL_SIZE_M:
-        raise ValueError(f"The study's layout is on a {PIXEL_SIZE_M:.0f} m grid; resolution={resolution} "
-                         "is not supported")
+        raise ValueError(
+            f"The study's layout is on a {PIXEL_SIZE_M:.0f} m grid; resolution={resolution} is not supported"
+        )
     chunks = chunks or {"time": 1, "x": site.size, "y": site.size}
     landsat = [i for i in items if (i.collection_id or "").startswith("landsat")]
     sentinel = [i for i in items if (i.collection_id or "").startswith("sentinel-1")]
@@ -232,8 +274,9 @@ def load(items: Sequence, site: Site, resolution: float = 30.0, *, mask_clouds: 
         raise DataUnavailable(f"No Landsat item to load over {site.name!r}")
     reflectance, qa, dates = _optical(landsat, site, chunks, mask_clouds)
     sar, sar_dates = _radar(sentinel, site, chunks)
-    fraction = xr.apply_ufunc(cloud_fraction, qa, input_core_dims=[["y", "x"]], dask="parallelized",
-                              output_dtypes=[float]).astype("float32")
+    fraction = xr.apply_ufunc(
+        cloud_fraction, qa, input_core_dims=[["y", "x"]], dask="parallelized", output_dtypes=[float]
+    ).astype("float32")
     y_offsets, x_offsets = site_grid(site.size)
     on_grid = lambda a: _one_site(a.assign_coords(y=y_offsets, x=x_offsets))
     variables = {
@@ -247,15 +290,22 @@ def load(items: Sequence, site: Site, resolution: float = 30.0, *, mask_clouds: 
     weather = _weather(rain, dates)
     for name, units in (("rain_1d", "mm"), ("rain_7d", "mm"), ("rain_30d", "mm"), ("temperature", "degC")):
         variables[name] = (("site", "time"), weather[name][None].astype("float32"), {"units": units})
-    variables["rain_daily"] = xr.DataArray(weather["daily"][None].astype("float32"), dims=("site", "day"),
-                                           coords={"day": weather["days"]}, attrs={"units": "mm/day"})
+    variables["rain_daily"] = xr.DataArray(
+        weather["daily"][None].astype("float32"),
+        dims=("site", "day"),
+        coords={"day": weather["days"]},
+        attrs={"units": "mm/day"},
+    )
     variables.update(_unacquired_maps(site.size))
     variables.update(_site_scalars(site, dates))
     coords = {"y": ("y", y_offsets, {"units": "m"}), "x": ("x", x_offsets, {"units": "m"})}
     collections = sorted({i.collection_id for i in items})
     record = {"collections": collections, "items": [i.id for i in items], **(provenance or {})}
-    attrs = layout_attrs("stac:" + ",".join(collections), json.dumps(record, default=str),
-                         title=f"Landsat 8 and Sentinel-1 over {site.name} (real, STAC)")
+    attrs = layout_attrs(
+        "stac:" + ",".join(collections),
+        json.dumps(record, default=str),
+        title=f"Landsat 8 and Sentinel-1 over {site.name} (real, STAC)",
+    )
     return assemble(variables, coords, attrs)
 
 
@@ -266,8 +316,9 @@ def _one_site(array: xr.DataArray) -> xr.DataArray:
     return array.drop_vars(dropped, errors="ignore").expand_dims(site=[0])
 
 
-def _optical(items: list, site: Site, chunks: dict[str, int],
-             mask_clouds: bool) -> tuple[xr.DataArray, xr.DataArray, np.ndarray]:
+def _optical(
+    items: list, site: Site, chunks: dict[str, int], mask_clouds: bool
+) -> tuple[xr.DataArray, xr.DataArray, np.ndarray]:
     """Landsat reflectance ``(time, band, y, x)`` (scaled, unitless; NaN where masked), QA_PIXEL
     ``(time, y, x)`` (uint16, fill = 1) and the acquisition dates (datetime64)."""
     optical = _load_collection(items, list(LANDSAT_BANDS) + ["qa_pixel"], site, chunks)
@@ -286,8 +337,11 @@ def _radar(items: list, site: Site, chunks: dict[str, int]) -> tuple[xr.DataArra
     """Sentinel-1 RTC backscatter ``(sar_time, pol, y, x)`` in dB (NaN where nodata or not positive) and
     its dates; without items, an empty ``sar_time`` dimension."""
     if not items:
-        sar = xr.DataArray(np.full((0, 2, site.size, site.size), np.nan, np.float32),
-                           dims=("sar_time", "pol", "y", "x"), coords={"pol": list(SAR_POLS)})
+        sar = xr.DataArray(
+            np.full((0, 2, site.size, site.size), np.nan, np.float32),
+            dims=("sar_time", "pol", "y", "x"),
+            coords={"pol": list(SAR_POLS)},
+        )
         return sar, np.array([], dtype="datetime64[ns]")
     radar = _load_collection(items, list(SAR_POLS), site, chunks)
     linear = xr.concat([_scaled(radar[p], _asset_meta(items, p)) for p in SAR_POLS], dim="pol")
@@ -302,8 +356,11 @@ def _unacquired_maps(size: int) -> dict[str, tuple]:
     return {
         "dem": (("site", "y", "x"), nan_map, {"units": "m", "comment": "not acquired (no DEM collection loaded)"}),
         "slope": (("site", "y", "x"), nan_map.copy(), {"units": "degrees", "comment": "not acquired"}),
-        "scar_mask": (("site", "y", "x"), np.zeros((1, size, size), bool),
-                      {"comment": "unknown for catalogued events: all False"}),
+        "scar_mask": (
+            ("site", "y", "x"),
+            np.zeros((1, size, size), bool),
+            {"comment": "unknown for catalogued events: all False"},
+        ),
     }
 
 
@@ -313,34 +370,68 @@ def _site_scalars(site: Site, dates: np.ndarray) -> dict[str, tuple]:
     east, north = site.centre_utm
     event = np.datetime64(site.event_time, "ns") if site.event_time is not None else np.datetime64("NaT", "ns")
     reference = np.datetime64(site.reference_time or site.event_time or dates[-1], "ns")
-    scalars = {"lat": (site.lat, "degrees_north"), "lon": (site.lon, "degrees_east"), "region": (site.region, None),
-               "country": (site.country, None), "epsg": (site.epsg, None), "easting": (east, "m"),
-               "northing": (north, "m"), "landslide": (site.event_time is not None, None), "event_time": (event, None),
-               "reference_time": (reference, None), "cause": (int(site.cause), None)}
-    return {name: (("site",), np.array([value]), {"units": units} if units else {})
-            for name, (value, units) in scalars.items()}
+    scalars = {
+        "lat": (site.lat, "degrees_north"),
+        "lon": (site.lon, "degrees_east"),
+        "region": (site.region, None),
+        "country": (site.country, None),
+        "epsg": (site.epsg, None),
+        "easting": (east, "m"),
+        "northing": (north, "m"),
+        "landslide": (site.event_time is not None, None),
+        "event_time": (event, None),
+        "reference_time": (reference, None),
+        "cause": (int(site.cause), None),
+    }
+    return {
+        name: (("site",), np.array([value]), {"units": units} if units else {})
+        for name, (value, units) in scalars.items()
+    }
 
 
 def _weather(rain: pd.DataFrame | None, dates: np.ndarray) -> dict[str, np.ndarray]:
     if rain is None or rain.empty:
-        days = pd.date_range(pd.Timestamp(dates[0]).normalize() - pd.Timedelta(days=30),
-                             pd.Timestamp(dates[-1]).normalize())
+        days = pd.date_range(
+            pd.Timestamp(dates[0]).normalize() - pd.Timedelta(days=30), pd.Timestamp(dates[-1]).normalize()
+        )
         nan = np.full(len(dates), np.nan)
-        return {"days": days.values, "daily": np.full(len(days), np.nan), "rain_1d": nan, "rain_7d": nan,
-                "rain_30d": nan, "temperature": nan}
+        return {
+            "days": days.values,
+            "daily": np.full(len(days), np.nan),
+            "rain_1d": nan,
+            "rain_7d": nan,
+            "rain_30d": nan,
+            "temperature": nan,
+        }
     daily = rain["precipitation_mm"].astype(float)
     index = pd.DatetimeIndex(daily.index)
     on = pd.DatetimeIndex(pd.to_datetime(dates)).normalize()
     totals = {w: daily.rolling(w, min_periods=w).sum() for w in (1, 7, 30)}  # NaN until w days are known
     pick = lambda series: series.reindex(on).to_numpy(dtype=float)
     temperature = rain["temperature_c"].astype(float) if "temperature_c" in rain else pd.Series(np.nan, index=index)
-    return {"days": index.values, "daily": daily.to_numpy(), "rain_1d": pick(totals[1]), "rain_7d": pick(totals[7]),
-            "rain_30d": pick(totals[30]), "temperature": pick(temperature)}
+    return {
+        "days": index.values,
+        "daily": daily.to_numpy(),
+        "rain_1d": pick(totals[1]),
+        "rain_7d": pick(totals[7]),
+        "rain_30d": pick(totals[30]),
+        "temperature": pick(temperature),
+    }
 
 
-def acquire(site: Site, start: str, end: str, *, api_url: str = PLANETARY_COMPUTER, max_cloud: float | None = None,
-            platform: str | None = "landsat-8", sentinel1: bool = True, rain: pd.DataFrame | None = None,
-            cache_dir: str = "data", scheduler: str | None = None) -> tuple[xr.Dataset, bool]:
+def acquire(
+    site: Site,
+    start: str,
+    end: str,
+    *,
+    api_url: str = PLANETARY_COMPUTER,
+    max_cloud: float | None = None,
+    platform: str | None = "landsat-8",
+    sentinel1: bool = True,
+    rain: pd.DataFrame | None = None,
+    cache_dir: str = "data",
+    scheduler: str | None = None,
+) -> tuple[xr.Dataset, bool]:
     """Search, load and cache one site; the store is keyed by the query, so a second call makes no request.
 
     ``scheduler`` is an optional ``dask.distributed`` scheduler address: the pixels are then read by
@@ -353,8 +444,18 @@ def acquire(site: Site, start: str, end: str, *, api_url: str = PLANETARY_COMPUT
     """
     from lslib.data.store import cached
 
-    query = {"site": site.name, "lat": site.lat, "lon": site.lon, "size": site.size, "start": start, "end": end,
-             "api": api_url, "max_cloud": max_cloud, "platform": platform, "sentinel1": sentinel1}
+    query = {
+        "site": site.name,
+        "lat": site.lat,
+        "lon": site.lon,
+        "size": site.size,
+        "start": start,
+        "end": end,
+        "api": api_url,
+        "max_cloud": max_cloud,
+        "platform": platform,
+        "sentinel1": sentinel1,
+    }
 
     def build() -> xr.Dataset:
         items = search(site, start, end, [LANDSAT], api_url=api_url, max_cloud=max_cloud, platform=platform)
@@ -394,15 +495,23 @@ def stack_sites(stacks: Sequence[xr.Dataset]) -> xr.Dataset:
         stack["qa_pixel"] = stack["qa_pixel"].fillna(1).astype("uint16")
         stack = stack.reindex(day=days)
         padded.append(stack)
-    joined = xr.concat(padded, dim="site", combine_attrs="drop_conflicts", data_vars="all", coords="minimal",
-                       compat="override", join="override")
+    joined = xr.concat(
+        padded,
+        dim="site",
+        combine_attrs="drop_conflicts",
+        data_vars="all",
+        coords="minimal",
+        compat="override",
+        join="override",
+    )
     joined = joined.assign_coords(site=np.arange(len(stacks)))
     joined["landslide"] = joined["landslide"].astype(bool)
     joined["scar_mask"] = joined["scar_mask"].astype(bool)
     joined["epsg"] = joined["epsg"].astype(int)
     joined["cause"] = joined["cause"].astype(int)
-    joined.attrs.update(layout_attrs(stacks[0].attrs["source"],
-                                     json.dumps([json.loads(s.attrs["provenance"]) for s in stacks])))
+    joined.attrs.update(
+        layout_attrs(stacks[0].attrs["source"], json.dumps([json.loads(s.attrs["provenance"]) for s in stacks]))
+    )
     return validate(joined)
 
 
@@ -417,9 +526,18 @@ def showcase_events(glc, per_region: int = 1, since: str = "2014-01-01") -> list
     return chosen
 
 
-def acquire_events(glc, event_ids: Sequence[int], *, api_url: str = PLANETARY_COMPUTER, weather_url: str | None = None,
-                   days_before: int = 365, days_after: int = 60, size: int = 32, cache_dir: str = "data",
-                   echo=print) -> tuple[xr.Dataset, list[str]]:
+def acquire_events(
+    glc,
+    event_ids: Sequence[int],
+    *,
+    api_url: str = PLANETARY_COMPUTER,
+    weather_url: str | None = None,
+    days_before: int = 365,
+    days_after: int = 60,
+    size: int = 32,
+    cache_dir: str = "data",
+    echo=print,
+) -> tuple[xr.Dataset, list[str]]:
     """Acquire Landsat 8 + Sentinel-1 (+ daily weather) around catalogued events and join them.
 
     Sites whose search finds nothing are skipped and reported; weather that cannot be had leaves
@@ -435,8 +553,14 @@ def acquire_events(glc, event_ids: Sequence[int], *, api_url: str = PLANETARY_CO
         rain = None
         try:  # 30 days more than the imagery, so the first frames have their antecedent totals
             weather_start = (pd.Timestamp(start) - pd.Timedelta(days=30)).strftime("%Y-%m-%d")
-            rain = daily_weather(site.lat, site.lon, weather_start, end, url=weather_url or OPEN_METEO_ARCHIVE,
-                                 cache_dir=f"{cache_dir}/weather")
+            rain = daily_weather(
+                site.lat,
+                site.lon,
+                weather_start,
+                end,
+                url=weather_url or OPEN_METEO_ARCHIVE,
+                cache_dir=f"{cache_dir}/weather",
+            )
         except DataUnavailable as error:
             notes.append(f"{site.name}: no daily weather ({error})")
         try:
@@ -444,11 +568,11 @@ def acquire_events(glc, event_ids: Sequence[int], *, api_url: str = PLANETARY_CO
         except EmptySearch as error:
             notes.append(f"{site.name}: skipped, {error}")
             continue
-        echo(f"{site.name} ({site.region}, {start} to {end}): {stack.sizes['time']} Landsat and "
-             f"{stack.sizes['sar_time']} Sentinel-1 frames{' (cache)' if hit else ''}")
+        echo(
+            f"{site.name} ({site.region}, {start} to {end}): {stack.sizes['time']} Landsat and "
+            f"{stack.sizes['sar_time']} Sentinel-1 frames{' (cache)' if hit else ''}"
+        )
         stacks.append(stack.load())
     if not stacks:
         raise DataUnavailable("No catalogued event could be acquired: " + "; ".join(notes))
     return stack_sites(stacks), notes
-
-

@@ -24,10 +24,10 @@ import json
 import os
 import shutil
 import uuid
-from pathlib import Path
-from typing import Any, Callable
-
 import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
@@ -73,8 +73,10 @@ def verify_store(path: Path | str) -> None:
     actual = _file_digests(store)
     damaged = sorted(set(expected) ^ set(actual) | {k for k in expected if actual.get(k, expected[k]) != expected[k]})
     if damaged:
-        raise CorruptStore(f"The cached store {store} is damaged ({len(damaged)} file(s) differ from what was "
-                           f"written, first {damaged[0]}): {fix}")
+        raise CorruptStore(
+            f"The cached store {store} is damaged ({len(damaged)} file(s) differ from what was "
+            f"written, first {damaged[0]}): {fix}"
+        )
 
 
 def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
@@ -128,8 +130,10 @@ def open_store(path: Path | str, verify: bool = True) -> xr.Dataset:
     try:
         return xr.open_zarr(store, consolidated=True)
     except (ValueError, KeyError, OSError) as error:  # zarr reports broken metadata in these types
-        raise CorruptStore(f"The cached store {store} cannot be opened ({type(error).__name__}: {error}): "
-                           f"delete it (rm -r {store}), or run with --rebuild") from error
+        raise CorruptStore(
+            f"The cached store {store} cannot be opened ({type(error).__name__}: {error}): "
+            f"delete it (rm -r {store}), or run with --rebuild"
+        ) from error
 
 
 def cache_key(parameters: dict[str, Any]) -> str:
@@ -138,8 +142,13 @@ def cache_key(parameters: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def cached(name: str, parameters: dict[str, Any], build: Callable[[], xr.Dataset], directory: Path | str,
-           rebuild_corrupt: bool = False) -> tuple[xr.Dataset, Path, bool]:
+def cached(
+    name: str,
+    parameters: dict[str, Any],
+    build: Callable[[], xr.Dataset],
+    directory: Path | str,
+    rebuild_corrupt: bool = False,
+) -> tuple[xr.Dataset, Path, bool]:
     """Open ``<directory>/<name>-<hash>.zarr`` if it exists, else build, write atomically and open it.
 
     Parameters

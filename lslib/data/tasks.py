@@ -29,5 +29,7 @@ def assert_no_leak(window_dates: np.ndarray, reference_time) -> None:
     """Refuse a window with a frame acquired on or after the reference (event) time: it would leak the outcome."""
     late = np.asarray(window_dates) >= np.datetime64(reference_time, "ns")
     if late.any():
-        raise ValueError(f"The window ends after the event ({str(np.asarray(window_dates)[late][0])[:10]} >= "
-                         f"{str(np.datetime64(reference_time, 'D'))}): frames on or after it would leak the outcome")
+        raise ValueError(
+            f"The window ends after the event ({str(np.asarray(window_dates)[late][0])[:10]} >= "
+            f"{str(np.datetime64(reference_time, 'D'))}): frames on or after it would leak the outcome"
+        )

@@ -33,8 +33,15 @@ import xarray as xr
 from lslib.data.qa import invalid_mask
 from lslib.data.registry import fetch
 
-__all__ = ["LAGS", "REAL_TEXTURE_KEYS", "spatial_autocorrelation", "median_autocorrelation", "real_patches",
-           "simulated_patches", "texture_statistics"]
+__all__ = [
+    "LAGS",
+    "REAL_TEXTURE_KEYS",
+    "spatial_autocorrelation",
+    "median_autocorrelation",
+    "real_patches",
+    "simulated_patches",
+    "texture_statistics",
+]
 
 LAGS = (1, 2, 4, 8)
 #: The real Landsat 8 Level-1 crops, per band (two adjacent scenes each).
@@ -112,12 +119,15 @@ def real_patches(n_per_scene: int = 400, size: int = 32, seed: int = 0) -> dict[
     return patches
 
 
-def simulated_patches(stack: xr.Dataset, bands: Sequence[str] = ("blue", "green", "red"),
-                      max_invalid: float = 0.0) -> dict[str, np.ndarray]:
+def simulated_patches(
+    stack: xr.Dataset, bands: Sequence[str] = ("blue", "green", "red"), max_invalid: float = 0.0
+) -> dict[str, np.ndarray]:
     """The first frame of each site whose QA flags at most ``max_invalid`` of its pixels, per band
     ``(N, H, W)`` of surface reflectance."""
     invalid = invalid_mask(stack["qa_pixel"].values).mean(axis=(-2, -1))  # (site, time)
-    picks = [(site, int(np.argmax(row <= max_invalid))) for site, row in enumerate(invalid) if (row <= max_invalid).any()]
+    picks = [
+        (site, int(np.argmax(row <= max_invalid))) for site, row in enumerate(invalid) if (row <= max_invalid).any()
+    ]
     if not picks:
         raise ValueError(f"no site has a frame with at most {max_invalid:.0%} of its pixels flagged")
     sites, times = (np.array(v) for v in zip(*picks))
@@ -125,8 +135,9 @@ def simulated_patches(stack: xr.Dataset, bands: Sequence[str] = ("blue", "green"
     return {band: reflectance[sites, times, i] for i, band in enumerate(bands)}
 
 
-def texture_statistics(simulated: dict[str, np.ndarray], real: dict[str, np.ndarray],
-                       lags: Sequence[int] = LAGS) -> dict[str, object]:
+def texture_statistics(
+    simulated: dict[str, np.ndarray], real: dict[str, np.ndarray], lags: Sequence[int] = LAGS
+) -> dict[str, object]:
     """Median autocorrelation per band and lag, simulated and real, and the band medians as the
     chapter's numbers: ``texture_lag<k>_sim`` and ``texture_lag<k>_real``.
 
@@ -136,8 +147,10 @@ def texture_statistics(simulated: dict[str, np.ndarray], real: dict[str, np.ndar
         ``per_band``: {band: {"sim": {lag: value}, "real": {lag: value}}}, and for each lag the two
         medians over bands.
     """
-    per_band = {band: {"sim": median_autocorrelation(simulated[band], lags),
-                       "real": median_autocorrelation(real[band], lags)} for band in simulated}
+    per_band = {
+        band: {"sim": median_autocorrelation(simulated[band], lags), "real": median_autocorrelation(real[band], lags)}
+        for band in simulated
+    }
     out: dict[str, object] = {"per_band": per_band}
     for lag in lags:
         for side in ("sim", "real"):

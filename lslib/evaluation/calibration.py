@@ -5,6 +5,7 @@ its noise floor under perfect calibration, and temperature scaling.
 from __future__ import annotations
 
 import numpy as np
+
 from lslib.data.distributions import ks_distance, lag1_autocorrelation  # noqa: F401  (re-exported: metrics of the study)
 
 __all__ = ["brier", "reliability", "expected_calibration_error", "fit_temperature", "ece_floor"]
@@ -64,8 +65,9 @@ def fit_temperature(logits, labels) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-4, 4), method="bounded").x))
 
 
-def ece_floor(probabilities, n_bins: int = 10, n_draws: int = 1000, seed: int = 0, quantile: float = 0.9,
-              groups=None) -> float:
+def ece_floor(
+    probabilities, n_bins: int = 10, n_draws: int = 1000, seed: int = 0, quantile: float = 0.9, groups=None
+) -> float:
     """The ECE a *perfectly calibrated* model would show by chance with these predicted probabilities.
 
     Labels are drawn from Bernoulli(p) ``n_draws`` times and the ECE recomputed with the same bins;
@@ -91,6 +93,8 @@ def ece_floor(probabilities, n_bins: int = 10, n_draws: int = 1000, seed: int = 
     else:
         _, inverse = np.unique(np.asarray(groups), return_inverse=True)
         n_groups = int(inverse.max()) + 1 if len(inverse) else 0
-    values = [expected_calibration_error(rng.random(n_groups)[inverse] < probabilities, probabilities, n_bins)
-              for _ in range(n_draws)]
+    values = [
+        expected_calibration_error(rng.random(n_groups)[inverse] < probabilities, probabilities, n_bins)
+        for _ in range(n_draws)
+    ]
     return float(np.quantile(values, quantile))

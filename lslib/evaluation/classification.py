@@ -15,8 +15,20 @@ from scipy import stats
 from lslib.data.distributions import ks_distance, lag1_autocorrelation  # noqa: F401  (re-exported: metrics of the study)
 from lslib.evaluation.resampling import bootstrap
 
-__all__ = ["sigmoid", "auroc", "roc_curve", "auprc", "f1_at", "best_threshold", "confusion_matrix", "per_class_recall",
-           "mean_rank_correlation", "slid_mean", "balanced_accuracy", "score_predictions"]
+__all__ = [
+    "sigmoid",
+    "auroc",
+    "roc_curve",
+    "auprc",
+    "f1_at",
+    "best_threshold",
+    "confusion_matrix",
+    "per_class_recall",
+    "mean_rank_correlation",
+    "slid_mean",
+    "balanced_accuracy",
+    "score_predictions",
+]
 
 
 def sigmoid(x: float | np.ndarray) -> np.floating | np.ndarray:
@@ -142,7 +154,7 @@ def confusion_matrix(true, predicted, n_classes: int) -> np.ndarray:
     true, predicted = np.asarray(true, dtype=int), np.asarray(predicted, dtype=int)
     if true.size and (min(true.min(), predicted.min()) < 0 or max(true.max(), predicted.max()) >= n_classes):
         raise ValueError(f"class labels must lie in [0, {n_classes})")
-    return np.bincount(true * n_classes + predicted, minlength=n_classes ** 2).reshape(n_classes, n_classes)
+    return np.bincount(true * n_classes + predicted, minlength=n_classes**2).reshape(n_classes, n_classes)
 
 
 def per_class_recall(matrix: np.ndarray) -> np.ndarray:
@@ -226,15 +238,20 @@ def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int =
     (0.75, 0.5, True)
     """
     true, predicted = predictions["true"].to_numpy(), predictions["predicted"].to_numpy()
-    value, low, high = bootstrap(lambda pick: balanced_accuracy(true[pick], predicted[pick]), len(true),
-                                 strata=true, n_boot=n_boot, seed=seed)
+    value, low, high = bootstrap(
+        lambda pick: balanced_accuracy(true[pick], predicted[pick]), len(true), strata=true, n_boot=n_boot, seed=seed
+    )
     classes = list(np.unique(true))
-    return {"balanced_accuracy": value, "low": low, "high": high,
-            "recall": {c: float((predicted[true == c] == c).mean()) for c in classes},
-            "count": {c: int((true == c).sum()) for c in classes},
-            "accuracy": float((true == predicted).mean()),
-            "chance_balanced_accuracy": 1.0 / len(classes),
-            "matrix": _matrix(true, predicted)}
+    return {
+        "balanced_accuracy": value,
+        "low": low,
+        "high": high,
+        "recall": {c: float((predicted[true == c] == c).mean()) for c in classes},
+        "count": {c: int((true == c).sum()) for c in classes},
+        "accuracy": float((true == predicted).mean()),
+        "chance_balanced_accuracy": 1.0 / len(classes),
+        "matrix": _matrix(true, predicted),
+    }
 
 
 def _matrix(true: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:

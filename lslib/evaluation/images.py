@@ -25,7 +25,7 @@ def psnr(prediction: np.ndarray, truth: np.ndarray, data_range: float) -> float:
     20.0
     """
     mse = float(np.mean((np.asarray(prediction, float) - np.asarray(truth, float)) ** 2))
-    return float("inf") if mse == 0 else float(10 * np.log10(data_range ** 2 / mse))
+    return float("inf") if mse == 0 else float(10 * np.log10(data_range**2 / mse))
 
 
 def ssim(prediction: np.ndarray, truth: np.ndarray, data_range: float, sigma: float = 1.5) -> float:
@@ -47,8 +47,8 @@ def ssim(prediction: np.ndarray, truth: np.ndarray, data_range: float, sigma: fl
         return ndimage.gaussian_filter(image, sigma=(0, sigma, sigma), mode="reflect", truncate=3.5)
 
     mx, my = blur(x), blur(y)
-    vx, vy, cov = blur(x * x) - mx ** 2, blur(y * y) - my ** 2, blur(x * y) - mx * my
-    index = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
+    vx, vy, cov = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
+    index = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
     return float(index.mean())
 
 

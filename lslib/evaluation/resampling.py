@@ -31,13 +31,26 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["resample_indices", "resample_draws", "percentile_interval", "bootstrap", "paired_difference",
-           "paired_bootstrap", "bootstrap_ci", "bootstrap_resamples"]
+__all__ = [
+    "resample_indices",
+    "resample_draws",
+    "percentile_interval",
+    "bootstrap",
+    "paired_difference",
+    "paired_bootstrap",
+    "bootstrap_ci",
+    "bootstrap_resamples",
+]
 
 
-def resample_indices(n: int, *, groups: Sequence | np.ndarray | None = None,
-                     strata: Sequence | np.ndarray | None = None, n_boot: int = 1000,
-                     seed: int = 0) -> list[np.ndarray]:
+def resample_indices(
+    n: int,
+    *,
+    groups: Sequence | np.ndarray | None = None,
+    strata: Sequence | np.ndarray | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> list[np.ndarray]:
     """Index arrays of ``n_boot`` bootstrap resamples of ``n`` cases.
 
     Parameters
@@ -104,8 +117,9 @@ def resample_indices(n: int, *, groups: Sequence | np.ndarray | None = None,
     unique, inverse = np.unique(labels, return_inverse=True)
     members = [np.nonzero(inverse == g)[0] for g in range(len(unique))]
     if groups is not None:
-        return [np.concatenate([members[g] for g in rng.integers(0, len(members), len(members))])
-                for _ in range(n_boot)]
+        return [
+            np.concatenate([members[g] for g in rng.integers(0, len(members), len(members))]) for _ in range(n_boot)
+        ]
     return [np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot)]
 
 
@@ -147,8 +161,9 @@ def resample_draws(statistic: Callable[[np.ndarray], Any], resamples: Sequence[n
         except ValueError:
             continue
     if not draws:
-        raise ValueError(f"The statistic is undefined on every one of the {len(resamples)} resamples: "
-                         "too few cases to bootstrap")
+        raise ValueError(
+            f"The statistic is undefined on every one of the {len(resamples)} resamples: too few cases to bootstrap"
+        )
     return draws
 
 
@@ -207,9 +222,17 @@ def percentile_interval(draws: Sequence[float] | np.ndarray, level: float = 0.95
     return _interval(draws, _tails(level))
 
 
-def bootstrap(statistic: Callable[[np.ndarray], float], n: int, *, resamples: Sequence[np.ndarray] | None = None,
-              groups: Sequence | np.ndarray | None = None, strata: Sequence | np.ndarray | None = None,
-              n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
+def bootstrap(
+    statistic: Callable[[np.ndarray], float],
+    n: int,
+    *,
+    resamples: Sequence[np.ndarray] | None = None,
+    groups: Sequence | np.ndarray | None = None,
+    strata: Sequence | np.ndarray | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
     """A statistic of ``n`` cases and its percentile bootstrap interval, in one call.
 
     Parameters
@@ -250,10 +273,17 @@ def bootstrap(statistic: Callable[[np.ndarray], float], n: int, *, resamples: Se
     return float(statistic(np.arange(n))), low, high
 
 
-def paired_difference(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *,
-                      statistic: Callable[[np.ndarray], float] = np.mean,
-                      resamples: Sequence[np.ndarray] | None = None, groups: Sequence | np.ndarray | None = None,
-                      n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
+def paired_difference(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    statistic: Callable[[np.ndarray], float] = np.mean,
+    resamples: Sequence[np.ndarray] | None = None,
+    groups: Sequence | np.ndarray | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
     """The statistic (by default the mean) of ``a - b`` over paired units, with its bootstrap interval.
 
     Parameters
@@ -300,9 +330,14 @@ def paired_difference(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.n
     return float(statistic(differences)), low, high
 
 
-def paired_bootstrap(metric: Callable[[np.ndarray, np.ndarray], float], labels: Sequence | np.ndarray,
-                     scores: dict[str, np.ndarray], resamples: Sequence[np.ndarray], reference: str | None = None,
-                     level: float = 0.95) -> dict[str, dict[str, float]]:
+def paired_bootstrap(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    labels: Sequence | np.ndarray,
+    scores: dict[str, np.ndarray],
+    resamples: Sequence[np.ndarray],
+    reference: str | None = None,
+    level: float = 0.95,
+) -> dict[str, dict[str, float]]:
     """Several models' metric with percentile intervals, all on the *same* resamples.
 
     Parameters
@@ -350,8 +385,10 @@ def paired_bootstrap(metric: Callable[[np.ndarray, np.ndarray], float], labels: 
     try:
         draws = resample_draws(lambda pick: [metric(labels[pick], arrays[name][pick]) for name in names], resamples)
     except ValueError:
-        raise ValueError(f"The metric is undefined on every one of the {len(resamples)} resamples "
-                         "(a class is missing from all of them): too few cases to bootstrap") from None
+        raise ValueError(
+            f"The metric is undefined on every one of the {len(resamples)} resamples "
+            "(a class is missing from all of them): too few cases to bootstrap"
+        ) from None
     columns = {name: [d[k] for d in draws] for k, name in enumerate(names)}
     tails = _legacy_tails(level)
     table: dict[str, dict[str, float]] = {}
@@ -367,9 +404,14 @@ def paired_bootstrap(metric: Callable[[np.ndarray, np.ndarray], float], labels: 
     return table
 
 
-def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], labels: Sequence | np.ndarray,
-                 scores: Sequence | np.ndarray, n_boot: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> tuple[float, float, float]:
+def bootstrap_ci(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    labels: Sequence | np.ndarray,
+    scores: Sequence | np.ndarray,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
     """A metric of labelled scores and its percentile bootstrap interval over resampled cases.
 
     Parameters
@@ -399,14 +441,16 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], labels: Sequ
     (0.75, True)
     """
     labels, scores = np.asarray(labels), np.asarray(scores)
-    draws = resample_draws(lambda pick: metric(labels[pick], scores[pick]),
-                           resample_indices(len(labels), n_boot=n_boot, seed=seed))
+    draws = resample_draws(
+        lambda pick: metric(labels[pick], scores[pick]), resample_indices(len(labels), n_boot=n_boot, seed=seed)
+    )
     low, high = _interval(draws, _legacy_tails(level))
     return float(metric(labels, scores)), low, high
 
 
-def bootstrap_resamples(n: int, groups: Sequence | np.ndarray | None = None, n_boot: int = 1000,
-                        seed: int = 0) -> list[np.ndarray]:
+def bootstrap_resamples(
+    n: int, groups: Sequence | np.ndarray | None = None, n_boot: int = 1000, seed: int = 0
+) -> list[np.ndarray]:
     """Index arrays of ``n_boot`` resamples of ``n`` cases, whole ``groups`` drawn together when given.
 
     The positional form of :func:`resample_indices` (without strata) that chapters and notebooks call.

@@ -14,9 +14,11 @@ True
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
 from lslib.data.distributions import ks_distance
 
 __all__ = ["median_bandwidth", "mmd2", "mmd_test", "shift_table", "feature_sample"]
@@ -59,16 +61,16 @@ def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
     width = median_bandwidth(x, y) if bandwidth is None else float(bandwidth)
     if width <= 0:
         raise ValueError(f"bandwidth must be > 0, got {width}")
-    scale = 2.0 * width ** 2
+    scale = 2.0 * width**2
     kxx, kyy = np.exp(-_squared_distances(x, x) / scale), np.exp(-_squared_distances(y, y) / scale)
     kxy = np.exp(-_squared_distances(x, y) / scale)
     n, m = len(x), len(y)
-    return float((kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
-                 - 2.0 * kxy.mean())
+    return float(
+        (kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2.0 * kxy.mean()
+    )
 
 
-def mmd_test(x: np.ndarray, y: np.ndarray, n_perm: int = 200, seed: int = 0, max_points: int = 400
-             ) -> dict[str, float]:
+def mmd_test(x: np.ndarray, y: np.ndarray, n_perm: int = 200, seed: int = 0, max_points: int = 400) -> dict[str, float]:
     """Squared MMD (median-heuristic bandwidth) and its permutation p-value.
 
     Each sample is first subsampled to at most ``max_points`` points (the kernel matrices grow as
@@ -85,12 +87,13 @@ def mmd_test(x: np.ndarray, y: np.ndarray, n_perm: int = 200, seed: int = 0, max
     exceed = 0
     for _ in range(n_perm):
         order = rng.permutation(len(pooled))
-        exceed += mmd2(pooled[order[: len(x)]], pooled[order[len(x):]], width) >= observed
+        exceed += mmd2(pooled[order[: len(x)]], pooled[order[len(x) :]], width) >= observed
     return {"mmd2": observed, "p_value": (exceed + 1) / (n_perm + 1), "bandwidth": width}
 
 
-def shift_table(source: dict[str, np.ndarray], target: dict[str, np.ndarray], units: dict[str, str] | None = None
-                ) -> pd.DataFrame:
+def shift_table(
+    source: dict[str, np.ndarray], target: dict[str, np.ndarray], units: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Feature-by-feature shift between two samples: the means, the standardised mean difference
     (target minus source, in pooled standard deviations) and the Kolmogorov-Smirnov distance (0: the
     same distribution, 1: no overlap). Rows sorted by KS distance, largest first."""
@@ -99,13 +102,19 @@ def shift_table(source: dict[str, np.ndarray], target: dict[str, np.ndarray], un
         a, b = np.asarray(source[name], float), np.asarray(target[name], float)
         a, b = a[np.isfinite(a)], b[np.isfinite(b)]
         pooled = math.sqrt((a.var() + b.var()) / 2.0) or 1.0
-        rows[name] = {"unit": (units or {}).get(name, ""), "source mean": a.mean(), "target mean": b.mean(),
-                      "SMD": (b.mean() - a.mean()) / pooled, "KS": ks_distance(a, b)}
+        rows[name] = {
+            "unit": (units or {}).get(name, ""),
+            "source mean": a.mean(),
+            "target mean": b.mean(),
+            "SMD": (b.mean() - a.mean()) / pooled,
+            "KS": ks_distance(a, b),
+        }
     return pd.DataFrame(rows).T.sort_values("KS", ascending=False)
 
 
-def feature_sample(features: np.ndarray, groups: Sequence[int] | np.ndarray, per_group: int = 1, seed: int = 0
-                   ) -> np.ndarray:
+def feature_sample(
+    features: np.ndarray, groups: Sequence[int] | np.ndarray, per_group: int = 1, seed: int = 0
+) -> np.ndarray:
     """At most ``per_group`` rows of ``features`` per group (e.g. per site), so a sample of windows
     is not dominated by the many windows of a few sites; rows chosen with ``seed``."""
     rng = np.random.default_rng(seed)

@@ -19,8 +19,9 @@ import pandas as pd
 __all__ = ["format_interval", "interval_text"]
 
 
-def format_interval(value: float, low: float | None = None, high: float | None = None, digits: int = 3,
-                    signed: bool = False) -> str:
+def format_interval(
+    value: float, low: float | None = None, high: float | None = None, digits: int = 3, signed: bool = False
+) -> str:
     """One estimate with its interval as text.
 
     Parameters
@@ -54,9 +55,14 @@ def format_interval(value: float, low: float | None = None, high: float | None =
     return f"{value:{spec}} [{low:{spec}}, {high:{spec}}]"
 
 
-def interval_text(table: pd.DataFrame, metrics: Sequence[str], digits: int = 3, *,
-                  bounds: Mapping[str, tuple[str, str]] | None = None,
-                  blank_degenerate: Collection[str] = ()) -> pd.DataFrame:
+def interval_text(
+    table: pd.DataFrame,
+    metrics: Sequence[str],
+    digits: int = 3,
+    *,
+    bounds: Mapping[str, tuple[str, str]] | None = None,
+    blank_degenerate: Collection[str] = (),
+) -> pd.DataFrame:
     """A table of estimates and bounds for reading: one ``"value [low, high]"`` text column per metric.
 
     Parameters
@@ -96,11 +102,15 @@ def interval_text(table: pd.DataFrame, metrics: Sequence[str], digits: int = 3, 
             continue
         low, high = bounds.get(metric, (f"{metric} low", f"{metric} high"))
         if low not in table or high not in table:
-            out[metric] = [format_interval(v, digits=digits) if np.isfinite(v) else ""
-                           for v in table[metric].to_numpy(float)]
+            out[metric] = [
+                format_interval(v, digits=digits) if np.isfinite(v) else "" for v in table[metric].to_numpy(float)
+            ]
             continue
         blank = metric in blank_degenerate
-        out[metric] = [format_interval(v, lo, hi, digits) if np.isfinite(v) and lo != hi else
-                       (format_interval(v, digits=digits) if np.isfinite(v) and not blank else "")
-                       for v, lo, hi in table[[metric, low, high]].to_numpy(float)]
+        out[metric] = [
+            format_interval(v, lo, hi, digits)
+            if np.isfinite(v) and lo != hi
+            else (format_interval(v, digits=digits) if np.isfinite(v) and not blank else "")
+            for v, lo, hi in table[[metric, low, high]].to_numpy(float)
+        ]
     return out

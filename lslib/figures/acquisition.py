@@ -6,17 +6,27 @@ Every figure says whether it shows real or simulated data (:mod:`lslib.figures.p
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
 from lslib.figures.common import CAUSE_COLOURS, REGION_ORDER, true_colour
 from lslib.figures.provenance import stamp, stamp_comparison, titled
 
-
-__all__ = ["glc_world_map", "glc_counts_figure", "glc_region_cause_figure", "cause_gallery", "cloud_comparison_figure", "ndvi_comparison_figure", "rain_comparison_figure", "cause_share_figure", "coverage_figure"]
+__all__ = [
+    "glc_world_map",
+    "glc_counts_figure",
+    "glc_region_cause_figure",
+    "cause_gallery",
+    "cloud_comparison_figure",
+    "ndvi_comparison_figure",
+    "rain_comparison_figure",
+    "cause_share_figure",
+    "coverage_figure",
+]
 
 
 def _cause_order(causes: Iterable[str]) -> list[str]:
@@ -49,12 +59,23 @@ def glc_world_map(glc: pd.DataFrame, *, figsize: tuple[float, float] = (11, 5.6)
         subset = glc[glc["cause"] == cause]
         x, y = world(subset["lon"].to_numpy(), subset["lat"].to_numpy())
         rare = len(subset) < 200
-        world.scatter(x, y, s=9 if rare else 3, c=CAUSE_COLOURS[cause], alpha=0.9 if rare else 0.45,
-                      linewidths=0, zorder=3 if rare else 2, label=f"{cause.replace('_', ' ')} ({len(subset):,})")
-    ax.legend(loc="lower left", fontsize=7, markerscale=2.5, title="cause (from GLC trigger)",
-              title_fontsize=7, frameon=True)
-    ax.set_title(titled(source, f"NASA Global Landslide Catalog, {glc['year'].min()}–{glc['year'].max()}: "
-                                f"{len(glc):,} events"), fontsize=11)
+        world.scatter(
+            x,
+            y,
+            s=9 if rare else 3,
+            c=CAUSE_COLOURS[cause],
+            alpha=0.9 if rare else 0.45,
+            linewidths=0,
+            zorder=3 if rare else 2,
+            label=f"{cause.replace('_', ' ')} ({len(subset):,})",
+        )
+    ax.legend(
+        loc="lower left", fontsize=7, markerscale=2.5, title="cause (from GLC trigger)", title_fontsize=7, frameon=True
+    )
+    ax.set_title(
+        titled(source, f"NASA Global Landslide Catalog, {glc['year'].min()}–{glc['year'].max()}: {len(glc):,} events"),
+        fontsize=11,
+    )
     return stamp(fig, source)
 
 
@@ -100,8 +121,11 @@ def glc_region_cause_figure(glc: pd.DataFrame) -> Figure:
         left += share[cause].to_numpy()
     for row, region in enumerate(share.index):
         ax.text(101, row, f"n = {int(table.loc[region].sum()):,}", va="center", fontsize=8)
-    ax.set(xlim=(0, 112), xlabel="share of the region's events (%)",
-           title=titled(source, "Mapped causes per study region, NASA GLC"))
+    ax.set(
+        xlim=(0, 112),
+        xlabel="share of the region's events (%)",
+        title=titled(source, "Mapped causes per study region, NASA GLC"),
+    )
     ax.invert_yaxis()
     ax.legend(ncols=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
     return stamp(fig, source)
@@ -127,10 +151,19 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
     from lslib.data.indices import ndvi
 
     source = stack.attrs.get("source", "simulated:lslib.data.sim")
-    columns = ["RGB before", "RGB after", "NDVI before", "NDVI after", "SAR VV before", "SAR VV after",
-               "QA cloud bit (a partly cloudy frame)", "scar (truth)"]
-    fig, axes = plt.subplots(len(sites), len(columns), figsize=(2.0 * len(columns), 2.05 * len(sites)),
-                             layout="constrained", squeeze=False)
+    columns = [
+        "RGB before",
+        "RGB after",
+        "NDVI before",
+        "NDVI after",
+        "SAR VV before",
+        "SAR VV after",
+        "QA cloud bit (a partly cloudy frame)",
+        "scar (truth)",
+    ]
+    fig, axes = plt.subplots(
+        len(sites), len(columns), figsize=(2.0 * len(columns), 2.05 * len(sites)), layout="constrained", squeeze=False
+    )
     for row, (cause, index) in enumerate(sites.items()):
         site = stack.isel(site=index).load()
         reference = site["reference_time"].values
@@ -141,11 +174,14 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
         after = after if after is not None else len(dates) - 1
         before = before if before is not None else 0
         s_before = int(np.nonzero(sar_dates < reference)[0][-1]) if (sar_dates < reference).any() else 0
-        s_after = int(np.nonzero(sar_dates >= reference)[0][0]) if (sar_dates >= reference).any() else len(sar_dates) - 1
+        s_after = (
+            int(np.nonzero(sar_dates >= reference)[0][0]) if (sar_dates >= reference).any() else len(sar_dates) - 1
+        )
         refl = site["reflectance"].values
         partly = int(np.argmin(np.abs(cloud - 0.35)))  # the frame closest to a third cloudy
         panels = [
-            (true_colour(refl[before]), None, None, dates[before]), (true_colour(refl[after]), None, None, dates[after]),
+            (true_colour(refl[before]), None, None, dates[before]),
+            (true_colour(refl[after]), None, None, dates[after]),
             (ndvi(refl[before, 2], refl[before, 3]), "YlGn", (-0.1, 0.9), dates[before]),
             (ndvi(refl[after, 2], refl[after, 3]), "YlGn", (-0.1, 0.9), dates[after]),
             (site["sar"].values[s_before, 0], "gray", (-22, 0), sar_dates[s_before]),
@@ -155,17 +191,35 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
         ]
         for column, (image, cmap, limits, date) in enumerate(panels):
             ax = axes[row, column]
-            shown = ax.imshow(image, cmap=cmap, vmin=None if limits is None else limits[0],
-                              vmax=None if limits is None else limits[1], interpolation="nearest")
+            shown = ax.imshow(
+                image,
+                cmap=cmap,
+                vmin=None if limits is None else limits[0],
+                vmax=None if limits is None else limits[1],
+                interpolation="nearest",
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
                 ax.set_title(columns[column], fontsize=8)
-            ax.text(0.02, 0.03, str(np.datetime_as_string(date, unit="D")), transform=ax.transAxes, fontsize=6,
-                    color="white", bbox=dict(fc="black", alpha=0.5, pad=1, lw=0))
+            ax.text(
+                0.02,
+                0.03,
+                str(np.datetime_as_string(date, unit="D")),
+                transform=ax.transAxes,
+                fontsize=6,
+                color="white",
+                bbox={"fc": "black", "alpha": 0.5, "pad": 1, "lw": 0},
+            )
             if row == len(sites) - 1 and column in (3, 5):
-                fig.colorbar(shown, ax=ax, orientation="horizontal", fraction=0.08, pad=0.04,
-                             label="NDVI (unitless)" if column == 3 else "sigma0 VV (dB)")
+                fig.colorbar(
+                    shown,
+                    ax=ax,
+                    orientation="horizontal",
+                    fraction=0.08,
+                    pad=0.04,
+                    label="NDVI (unitless)" if column == 3 else "sigma0 VV (dB)",
+                )
         label = "slide: " + str(site["landslide"].values).lower()
         axes[row, 0].set_ylabel(f"{cause.replace('_', ' ')}\n{site['region'].values}, {label}", fontsize=8)
     fig.suptitle(titled(source, "one site per cause, 30 m pixels (site is 32 x 32 px = 0.96 km)"), fontsize=11)
@@ -179,38 +233,75 @@ def cloud_comparison_figure(samples: dict, stats: dict, simulated: str, real: st
     ax = fig.add_subplot(grid[0])
     bins = np.linspace(0, 1, 21)
     ax.hist(samples["sim_fraction"], bins=bins, density=True, alpha=0.6, color="#b2182b", label="simulated (America)")
-    ax.hist(samples["real_fraction"], bins=bins, density=True, alpha=0.6, color="#2166ac", label="real Sentinel-2 (eo-learn)")
-    ax.set(xlabel="cloud fraction of a frame (unitless)", ylabel="density",
-           title=f"Cloud fraction per frame (KS distance {stats['cloud_ks']:.2f})")
+    ax.hist(
+        samples["real_fraction"],
+        bins=bins,
+        density=True,
+        alpha=0.6,
+        color="#2166ac",
+        label="real Sentinel-2 (eo-learn)",
+    )
+    ax.set(
+        xlabel="cloud fraction of a frame (unitless)",
+        ylabel="density",
+        title=f"Cloud fraction per frame (KS distance {stats['cloud_ks']:.2f})",
+    )
     ax.legend(fontsize=8)
-    partly = lambda masks: [m for m in masks if 0.2 < m.mean() < 0.6]  # noqa: E731
-    for position, (masks, name) in enumerate(((partly(samples["sim_masks"]), "simulated mask"),
-                                              (partly(samples["real_masks"]), "real mask"),
-                                              (partly(samples["real_masks"])[1:], "real mask"))):
+    partly = lambda masks: [m for m in masks if 0.2 < m.mean() < 0.6]
+    for position, (masks, name) in enumerate(
+        (
+            (partly(samples["sim_masks"]), "simulated mask"),
+            (partly(samples["real_masks"]), "real mask"),
+            (partly(samples["real_masks"])[1:], "real mask"),
+        )
+    ):
         axis = fig.add_subplot(grid[position + 1])
         if masks:
             axis.imshow(masks[0], cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
         axis.set_xticks([])
         axis.set_yticks([])
         axis.set_title(f"{name} (30 m px)", fontsize=9)
-    fig.suptitle(f"SIMULATED vs REAL — clouds: lag-1 autocorrelation {stats['cloud_autocorr_sim']:.2f} "
-                 f"simulated, {stats['cloud_autocorr_real']:.2f} real", fontsize=11)
+    fig.suptitle(
+        f"SIMULATED vs REAL — clouds: lag-1 autocorrelation {stats['cloud_autocorr_sim']:.2f} "
+        f"simulated, {stats['cloud_autocorr_real']:.2f} real",
+        fontsize=11,
+    )
     return stamp_comparison(fig, simulated, real)
 
 
 def ndvi_comparison_figure(samples: dict, simulated: str, real: str, n_sites: int = 6) -> Figure:
     """NDVI through the year: real eo-learn and Mud Creek series beside simulated American sites."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained", width_ratios=[2.2, 1])
-    doy = lambda dates: (np.asarray(dates, "datetime64[D]") - np.asarray(dates, "datetime64[Y]")).astype(int)  # noqa: E731
-    axes[0].plot(doy(samples["real_dates"]), samples["real_series"], "o", color="#2166ac", ms=4,
-                 label="real: eo-learn Sentinel-2, Slovenia (median of clear pixels)")
-    axes[0].plot(doy(samples["mud_dates"]), samples["mud_series"], "s", color="#4393c3", ms=4,
-                 label="real: PrecLand Mud Creek, outside the slide")
+    doy = lambda dates: (np.asarray(dates, "datetime64[D]") - np.asarray(dates, "datetime64[Y]")).astype(int)
+    axes[0].plot(
+        doy(samples["real_dates"]),
+        samples["real_series"],
+        "o",
+        color="#2166ac",
+        ms=4,
+        label="real: eo-learn Sentinel-2, Slovenia (median of clear pixels)",
+    )
+    axes[0].plot(
+        doy(samples["mud_dates"]),
+        samples["mud_series"],
+        "s",
+        color="#4393c3",
+        ms=4,
+        label="real: PrecLand Mud Creek, outside the slide",
+    )
     for index in range(min(n_sites, len(samples["sim_series"]))):
-        axes[0].plot(doy(samples["sim_dates"][index]), samples["sim_series"][index], "o", color="#b2182b",
-                     alpha=0.55, ms=3, label="simulated American sites (no slide)" if index == 0 else None)
-    axes[0].set(xlabel="day of year", ylabel="NDVI (unitless)", xlim=(0, 366), ylim=(-0.1, 1.0),
-                title="Seasonal course of NDVI")
+        axes[0].plot(
+            doy(samples["sim_dates"][index]),
+            samples["sim_series"][index],
+            "o",
+            color="#b2182b",
+            alpha=0.55,
+            ms=3,
+            label="simulated American sites (no slide)" if index == 0 else None,
+        )
+    axes[0].set(
+        xlabel="day of year", ylabel="NDVI (unitless)", xlim=(0, 366), ylim=(-0.1, 1.0), title="Seasonal course of NDVI"
+    )
     axes[0].legend(fontsize=7, loc="lower left")
     bins = np.linspace(-0.2, 1.0, 49)
     axes[1].hist(samples["sim_pixels"], bins=bins, density=True, alpha=0.6, color="#b2182b", label="simulated")
@@ -228,8 +319,11 @@ def rain_comparison_figure(rain: dict, simulated: str, real: str) -> Figure:
     ax.bar(months - 0.2, rain["imd_mm"], width=0.4, color="#2166ac", label="real: IMD district normal, Pune")
     ax.bar(months + 0.2, rain["sim_mm"], width=0.4, color="#b2182b", label="simulated India sites (mean)")
     ax.set_xticks(months, [m.title() for m in rain["months"]])
-    ax.set(ylabel="rain (mm per month)", title=f"SIMULATED vs REAL — monthly rain (annual ratio "
-                                                f"{rain['rain_annual_ratio']:.2f}, correlation {rain['rain_monthly_corr']:.3f})")
+    ax.set(
+        ylabel="rain (mm per month)",
+        title=f"SIMULATED vs REAL — monthly rain (annual ratio "
+        f"{rain['rain_annual_ratio']:.2f}, correlation {rain['rain_monthly_corr']:.3f})",
+    )
     ax.legend(fontsize=8)
     return stamp_comparison(fig, simulated, real)
 
@@ -265,8 +359,18 @@ def coverage_figure(stack) -> Figure:
         site = stack.isel(site=row)
         dates, cloud = site["date"].values, site["cloud_fraction"].values
         valid = ~np.isnat(dates)
-        shown = ax.scatter(dates[valid], np.full(valid.sum(), row + 0.12), c=cloud[valid], cmap=cmap, vmin=0, vmax=1,
-                           marker="s", s=30, edgecolor="#333333", linewidth=0.3)
+        shown = ax.scatter(
+            dates[valid],
+            np.full(valid.sum(), row + 0.12),
+            c=cloud[valid],
+            cmap=cmap,
+            vmin=0,
+            vmax=1,
+            marker="s",
+            s=30,
+            edgecolor="#333333",
+            linewidth=0.3,
+        )
         sar = site["sar_date"].values
         sar = sar[~np.isnat(sar)]
         ax.scatter(sar, np.full(len(sar), row - 0.18), marker="^", s=18, color="#b35806")
@@ -276,8 +380,14 @@ def coverage_figure(stack) -> Figure:
                 start = max(np.datetime64(f"{year}-06-01"), first)
                 end = min(np.datetime64(f"{year}-09-30"), last)
                 if start < end:
-                    ax.fill_betweenx([row - 0.42, row + 0.42], start, end, color="#d9f0d3", zorder=0,
-                                     label="monsoon (June-September)" if not monsoon_labelled else None)
+                    ax.fill_betweenx(
+                        [row - 0.42, row + 0.42],
+                        start,
+                        end,
+                        color="#d9f0d3",
+                        zorder=0,
+                        label="monsoon (June-September)" if not monsoon_labelled else None,
+                    )
                     monsoon_labelled = True
         event = site["event_time"].values
         if not np.isnat(event):
@@ -294,16 +404,20 @@ def coverage_figure(stack) -> Figure:
     return stamp(fig, source)
 
 
-
-
 def _stretched(patch: np.ndarray) -> np.ndarray:
     """A patch scaled to its own 2nd-98th percentiles, for display (the texture statistic ignores gain)."""
     low, high = np.percentile(patch, [2, 98])
     return np.clip((patch - low) / max(high - low, 1e-9), 0, 1)
 
 
-def texture_figure(stats: dict, simulated: dict[str, np.ndarray], real: dict[str, np.ndarray],
-                   simulated_source: str, real_source: str, band: str = "red") -> Figure:
+def texture_figure(
+    stats: dict,
+    simulated: dict[str, np.ndarray],
+    real: dict[str, np.ndarray],
+    simulated_source: str,
+    real_source: str,
+    band: str = "red",
+) -> Figure:
     """Spatial autocorrelation against pixel lag per band, simulated against real Landsat 8, with two
     example patches of each (each stretched to its own range)."""
     fig = plt.figure(figsize=(12, 4.2), layout="constrained")
@@ -313,25 +427,40 @@ def texture_figure(stats: dict, simulated: dict[str, np.ndarray], real: dict[str
     for name, values in stats["per_band"].items():
         lags = sorted(values["real"])
         ax.plot(lags, [values["real"][k] for k in lags], "-o", color=colours.get(name, "k"), label=f"{name}, real")
-        ax.plot(lags, [values["sim"][k] for k in lags], "--s", color=colours.get(name, "k"), alpha=0.7,
-                label=f"{name}, simulated")
+        ax.plot(
+            lags,
+            [values["sim"][k] for k in lags],
+            "--s",
+            color=colours.get(name, "k"),
+            alpha=0.7,
+            label=f"{name}, simulated",
+        )
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.minorticks_off()
-    ax.set(xticks=lags, xticklabels=[str(k) for k in lags], ylim=(-0.1, 1),
-           xlabel="lag (pixels of 30 m)", ylabel="median spatial autocorrelation (unitless)",
-           title="Texture of 32 x 32 px patches")
+    ax.set(
+        xticks=lags,
+        xticklabels=[str(k) for k in lags],
+        ylim=(-0.1, 1),
+        xlabel="lag (pixels of 30 m)",
+        ylabel="median spatial autocorrelation (unitless)",
+        title="Texture of 32 x 32 px patches",
+    )
     ax.legend(fontsize=7, ncol=2)
     for row, (patches, name) in enumerate(((real[band], "real L1 (DN)"), (simulated[band], "simulated"))):
         for column in range(2):
             axis = fig.add_subplot(grid[row, column + 1])
-            image = axis.imshow(_stretched(patches[column * (len(patches) // 2)]), cmap="gray", vmin=0, vmax=1,
-                                interpolation="nearest")
+            image = axis.imshow(
+                _stretched(patches[column * (len(patches) // 2)]), cmap="gray", vmin=0, vmax=1, interpolation="nearest"
+            )
             axis.set_xticks([])
             axis.set_yticks([])
             axis.set_title(f"{name}, {band} (30 m px)", fontsize=8)
     fig.colorbar(image, cax=fig.add_subplot(grid[:, 3]), label=f"{band}, stretched to the patch's 2-98 % range")
-    fig.suptitle(f"SIMULATED vs REAL — texture: lag-1 autocorrelation {stats['texture_lag1_sim']:.2f} simulated, "
-                 f"{stats['texture_lag1_real']:.2f} real; lag 4 {stats['texture_lag4_sim']:.2f} against "
-                 f"{stats['texture_lag4_real']:.2f}", fontsize=11)
+    fig.suptitle(
+        f"SIMULATED vs REAL — texture: lag-1 autocorrelation {stats['texture_lag1_sim']:.2f} simulated, "
+        f"{stats['texture_lag1_real']:.2f} real; lag 4 {stats['texture_lag4_sim']:.2f} against "
+        f"{stats['texture_lag4_real']:.2f}",
+        fontsize=11,
+    )
     return stamp_comparison(fig, simulated_source, real_source)

@@ -11,7 +11,14 @@ from matplotlib.patches import Rectangle
 from lslib.data.indices import ndvi
 from lslib.figures.provenance import stamp, titled
 
-__all__ = ["location_map", "monsoon_figure", "figure_one", "area_series_figure", "mud_creek_figure", "real_clouds_figure"]
+__all__ = [
+    "location_map",
+    "monsoon_figure",
+    "figure_one",
+    "area_series_figure",
+    "mud_creek_figure",
+    "real_clouds_figure",
+]
 
 
 def location_map(lat: float, lon: float, label: str, source: str) -> Figure:
@@ -27,8 +34,11 @@ def location_map(lat: float, lon: float, label: str, source: str) -> Figure:
     world.drawstates(linewidth=0.2, color="#999999")
     world.drawparallels(np.arange(8, 25, 4), labels=[1, 0, 0, 0], fontsize=7, linewidth=0.2)
     world.drawmeridians(np.arange(68, 83, 4), labels=[0, 0, 0, 1], fontsize=7, linewidth=0.2)
-    for name, (y, x), marker, offset in ((label, (lat, lon), "*", (8, 4)), ("Pune", (18.52, 73.86), "o", (6, -10)),
-                                         ("Mumbai", (19.08, 72.88), "o", (-42, -3))):
+    for name, (y, x), marker, offset in (
+        (label, (lat, lon), "*", (8, 4)),
+        ("Pune", (18.52, 73.86), "o", (6, -10)),
+        ("Mumbai", (19.08, 72.88), "o", (-42, -3)),
+    ):
         px, py = world(x, y)
         world.plot(px, py, marker, color="#d7301f" if marker == "*" else "#333333", ms=14 if marker == "*" else 4)
         ax.annotate(name, (px, py), xytext=offset, textcoords="offset points", fontsize=8)
@@ -45,13 +55,19 @@ def monsoon_figure(tables: dict[str, pd.DataFrame], source: str, year: int = 201
         ax.bar(months + 0.2, table["rain_mm"], width=0.4, color="#2166ac", label=str(year))
         for m in months:
             if table["mean_mm"].iloc[m] > 50:
-                ax.text(m + 0.2, table["rain_mm"].iloc[m] + 8, f"{table['percentile'].iloc[m]:.0f}th", ha="center",
-                        fontsize=7)
+                ax.text(
+                    m + 0.2,
+                    table["rain_mm"].iloc[m] + 8,
+                    f"{table['percentile'].iloc[m]:.0f}th",
+                    ha="center",
+                    fontsize=7,
+                )
         ax.set_xticks(months, [m.title() for m in table.index], fontsize=8)
         ax.set(ylabel="rain (mm per month)", title=name)
         ax.legend(fontsize=8)
-    fig.suptitle(titled(source, f"IMD monthly rain in {year} against the 1901-2015 mean (labels: percentile rank)"),
-                 fontsize=11)
+    fig.suptitle(
+        titled(source, f"IMD monthly rain in {year} against the 1901-2015 mean (labels: percentile rank)"), fontsize=11
+    )
     return stamp(fig, source)
 
 
@@ -77,8 +93,12 @@ def figure_one(stack, frames: list[int], aoi: np.ndarray, site: int = 0) -> Figu
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0].set_ylabel(f"{stack.sizes['y'] * 30 / 1000:.2f} km (30 m pixels)", fontsize=8)
-    fig.suptitle(titled(source, "Malin: NDVI before the slide, during the monsoon build-up, and after "
-                                "(red box: area of interest)"), fontsize=11)
+    fig.suptitle(
+        titled(
+            source, "Malin: NDVI before the slide, during the monsoon build-up, and after (red box: area of interest)"
+        ),
+        fontsize=11,
+    )
     return stamp(fig, source)
 
 
@@ -86,7 +106,9 @@ def area_series_figure(series: pd.DataFrame, event: str, source: str) -> Figure:
     """NDVI of the area of interest against its surroundings, with 30-day rain on a second axis."""
     fig, ax = plt.subplots(figsize=(11, 3.8), layout="constrained")
     rain = ax.twinx()
-    rain.bar(series.index, series["rain_30d_mm"], width=10, color="#9ecae1", alpha=0.6, label="rain, 30 days before (mm)")
+    rain.bar(
+        series.index, series["rain_30d_mm"], width=10, color="#9ecae1", alpha=0.6, label="rain, 30 days before (mm)"
+    )
     rain.set_ylabel("rain in the 30 days before the frame (mm)")
     ax.set_zorder(rain.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -117,15 +139,23 @@ def mud_creek_figure(series: pd.DataFrame, rain: pd.Series, trend: dict, failure
     window = difference[(difference.index >= start) & (difference.index < pd.Timestamp(failure))]
     years = (window.index - window.index[0]).days / 365.25
     intercept = np.median(window.to_numpy() - trend["slope_per_year"] * years)
-    axes[1].plot(window.index, intercept + trend["slope_per_year"] * years, color="black",
-                 label=f"Theil-Sen {trend['slope_per_year']:+.3f}/yr (95 % CI {trend['ci_low']:+.3f} to {trend['ci_high']:+.3f})")
+    axes[1].plot(
+        window.index,
+        intercept + trend["slope_per_year"] * years,
+        color="black",
+        label=(
+            f"Theil-Sen {trend['slope_per_year']:+.3f}/yr (95 % CI {trend['ci_low']:+.3f} to {trend['ci_high']:+.3f})"
+        ),
+    )
     axes[1].set(ylabel="NDVI difference (unitless)", title="Did the slide area lose vegetation before failing?")
     axes[1].legend(fontsize=8)
     axes[2].bar(rain.index, rain.to_numpy(), width=1.0, color="#2166ac")
     axes[2].set(ylabel="rain (mm per day)", title="Daily rain at Big Sur (GHCN-D USC00040790)", xlabel="date")
     for ax in axes:
         ax.axvline(pd.Timestamp(failure), color="#d7301f", ls="--", lw=1)
-    axes[0].text(pd.Timestamp(failure), 0.95, " failure 2017-05-20", transform=axes[0].get_xaxis_transform(), fontsize=8)
+    axes[0].text(
+        pd.Timestamp(failure), 0.95, " failure 2017-05-20", transform=axes[0].get_xaxis_transform(), fontsize=8
+    )
     fig.suptitle(titled(source, "Mud Creek, Big Sur (PrecLand)"), fontsize=11)
     return stamp(fig, source)
 

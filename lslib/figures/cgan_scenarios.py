@@ -15,8 +15,11 @@ __all__ = ["loss_figure", "futures_figure", "change_profile_figure", "damage_fig
 
 def loss_figure(histories: dict, source: str) -> Figure:
     """Every named loss of every variant per epoch (pix2pix's ``loss_names``)."""
-    names = [n for n in ("G_L1", "G_GAN", "G_GAN_random", "KL", "latent", "D_real", "D_fake")
-             if any(n in h.train for h in histories.values())]
+    names = [
+        n
+        for n in ("G_L1", "G_GAN", "G_GAN_random", "KL", "latent", "D_real", "D_fake")
+        if any(n in h.train for h in histories.values())
+    ]
     fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 3.0), layout="constrained", squeeze=False)
     for ax, name in zip(axes[0], names):
         for variant, history in histories.items():
@@ -35,18 +38,27 @@ def futures_figure(examples: list[dict], k: int, source: str) -> Figure:
     the single future of pix2pix without z. Each example dict holds ``name``, ``input``, ``truth``,
     ``samples`` (k, 6, H, W) and ``pix2pix`` (6, H, W), all reflectance."""
     columns = 3 + k
-    fig, axes = plt.subplots(len(examples), columns, figsize=(1.55 * columns, 1.75 * len(examples) + 0.6),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        len(examples),
+        columns,
+        figsize=(1.55 * columns, 1.75 * len(examples) + 0.6),
+        layout="constrained",
+        squeeze=False,
+    )
     for row, example in zip(axes, examples):
-        panels = [("input (before)", example["input"]), ("true outcome", example["truth"])] + \
-                 [(f"z sample {j + 1}", example["samples"][j]) for j in range(k)] + [("pix2pix, no z", example["pix2pix"])]
+        panels = (
+            [("input (before)", example["input"]), ("true outcome", example["truth"])]
+            + [(f"z sample {j + 1}", example["samples"][j]) for j in range(k)]
+            + [("pix2pix, no z", example["pix2pix"])]
+        )
         for ax, (label, image) in zip(row, panels):
             ax.imshow(true_colour(image), interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])
             ax.set_title(label, fontsize=7)
         row[0].set_ylabel(example["name"].replace("_", " "), fontsize=8)
-    fig.suptitle(titled(source, "Possible futures per scenario (Landsat true colour, 30 m pixels, 0.96 km across)"),
-                 fontsize=10)
+    fig.suptitle(
+        titled(source, "Possible futures per scenario (Landsat true colour, 30 m pixels, 0.96 km across)"), fontsize=10
+    )
     return stamp(fig, source)
 
 
@@ -60,12 +72,14 @@ def change_profile_figure(profiles: dict[str, np.ndarray], source: str) -> Figur
         group = group.reshape(-1, group.shape[-1])  # (k, n, H * W) futures count as k * n images
         rank = np.arange(1, group.shape[1] + 1)
         low, high = np.percentile(group, [25, 75], axis=0)
-        line, = ax.plot(rank, group.mean(axis=0), lw=1.6, label=f"{name} ({len(group)})")
+        (line,) = ax.plot(rank, group.mean(axis=0), lw=1.6, label=f"{name} ({len(group)})")
         ax.fill_between(rank, low, high, color=line.get_color(), alpha=0.15, lw=0)
     ax.set_xscale("log")
-    ax.set(xlabel="rank of the pixel by its change (1 = the most changed pixel)",
-           ylabel="change from the earlier frame\n(L1 over 6 bands, standard deviations)",
-           title=titled(source, "How much each image changed, wherever the change lies"))
+    ax.set(
+        xlabel="rank of the pixel by its change (1 = the most changed pixel)",
+        ylabel="change from the earlier frame\n(L1 over 6 bands, standard deviations)",
+        title=titled(source, "How much each image changed, wherever the change lies"),
+    )
     ax.legend(fontsize=7, title="mean and interquartile band (images)", title_fontsize=7)
     return stamp(fig, source)
 
@@ -73,8 +87,9 @@ def change_profile_figure(profiles: dict[str, np.ndarray], source: str) -> Figur
 def damage_figure(examples: list[dict], threshold: float, slope_threshold: float, source: str) -> Figure:
     """Per example: the pre-event image, the cGAN's mean NDVI loss with its thresholded extent, the
     slope baseline's extent and the true scar (outlined on every panel)."""
-    fig, axes = plt.subplots(len(examples), 4, figsize=(8.4, 2.1 * len(examples) + 0.5), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(examples), 4, figsize=(8.4, 2.1 * len(examples) + 0.5), layout="constrained", squeeze=False
+    )
     for row, example in zip(axes, examples):
         row[0].imshow(true_colour(example["input"]), interpolation="nearest")
         image = row[1].imshow(example["score"], cmap="magma", vmin=0, vmax=max(0.3, float(example["score"].max())))
@@ -86,8 +101,15 @@ def damage_figure(examples: list[dict], threshold: float, slope_threshold: float
             ax.contour(example["scar"], levels=[0.5], colors="red", linewidths=0.8)
             ax.set_xticks([]), ax.set_yticks([])
         row[0].set_ylabel(f"IoU cGAN {example['iou']:.2f}\nslope {example['iou_slope']:.2f}", fontsize=7)
-    for ax, label in zip(axes[0], ("pre-event", "cGAN: mean NDVI lost (cyan: extent)",
-                                   f"baseline: slope > {slope_threshold:.0f}°", "true scar (red outline)")):
+    for ax, label in zip(
+        axes[0],
+        (
+            "pre-event",
+            "cGAN: mean NDVI lost (cyan: extent)",
+            f"baseline: slope > {slope_threshold:.0f}°",
+            "true scar (red outline)",
+        ),
+    ):
         ax.set_title(label, fontsize=8)
     fig.suptitle(titled(source, "Landslide damage extent from the pre-event image"), fontsize=10)
     return stamp(fig, source)
@@ -103,12 +125,16 @@ def planting_figure(reductions: dict[str, np.ndarray], example: dict, source: st
     colours = ["#1b7837", "#7fbc41", "#8c510a", "#999999"]
     left.bar(range(len(names)), means, yerr=errors, capsize=4, color=colours[: len(names)])
     left.set_xticks(range(len(names)), [n.replace(" + ", "\n+ ") for n in names], fontsize=8)
-    left.set(ylabel="slide rate reduction (percentage points of cells)",
-             title=titled(source, f"Planting 10% of the open cells ({len(reductions[names[0]])} sites)"))
+    left.set(
+        ylabel="slide rate reduction (percentage points of cells)",
+        title=titled(source, f"Planting 10% of the open cells ({len(reductions[names[0]])} sites)"),
+    )
     image = right.imshow(example["slope"], cmap="copper_r")
     fig.colorbar(image, ax=right, shrink=0.85, label="slope (degrees)")
-    for cells, marker, colour, label in ((example["ranked"], "s", "#00d000", "cGAN + physics"),
-                                         (example["random"], "x", "white", "random")):
+    for cells, marker, colour, label in (
+        (example["ranked"], "s", "#00d000", "cGAN + physics"),
+        (example["random"], "x", "white", "random"),
+    ):
         rows, cols = np.unravel_index(cells, example["slope"].shape)
         right.scatter(cols, rows, marker=marker, s=14, c=colour, label=label, linewidths=0.8)
     right.set(title="One site: where each plan plants", xticks=[], yticks=[])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+
 from lslib.causes import OTHER_UNKNOWN, Cause
 from lslib.figures.provenance import stamp, titled
 
@@ -34,8 +35,9 @@ def true_colour(reflectance: np.ndarray) -> np.ndarray:
     return np.clip(rgb * 3.5, 0, 1)
 
 
-def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray]], aurocs: dict[str, float], source: str,
-               title: str) -> Figure:
+def roc_figure(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]], aurocs: dict[str, float], source: str, title: str
+) -> Figure:
     """ROC curves of several scores, with their AUROC in the legend."""
     fig, ax = plt.subplots(figsize=(5.2, 4.6), layout="constrained")
     for name, (fpr, tpr) in curves.items():

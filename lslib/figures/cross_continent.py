@@ -35,16 +35,35 @@ def transfer_figure(table: pd.DataFrame, source: str) -> Figure:
     x = np.arange(len(regions))
     fig, (ax, gap) = plt.subplots(1, 2, figsize=(10, 4.2), width_ratios=(3, 2), layout="constrained")
     for offset, protocol in zip((-0.12, 0.12), ("in-region", "transfer")):
-        _errorbars(ax, x + offset, table[(protocol, "AUROC")], table[(protocol, "AUROC low")],
-                   table[(protocol, "AUROC high")], _PROTOCOL_COLOURS[protocol],
-                   "trained in the region" if protocol == "in-region" else "trained on the other two regions", ms=7)
+        _errorbars(
+            ax,
+            x + offset,
+            table[(protocol, "AUROC")],
+            table[(protocol, "AUROC low")],
+            table[(protocol, "AUROC high")],
+            _PROTOCOL_COLOURS[protocol],
+            "trained in the region" if protocol == "in-region" else "trained on the other two regions",
+            ms=7,
+        )
     ax.axhline(0.5, ls=":", color="grey", lw=1)
     ax.set_xticks(x, [f"test: {r}" for r in regions])
-    ax.set(ylabel="AUROC on the region's test sites", ylim=(0.3, 1.0),
-           title=titled(source, "Leave-one-region-out: same test sites, same training size"))
+    ax.set(
+        ylabel="AUROC on the region's test sites",
+        ylim=(0.3, 1.0),
+        title=titled(source, "Leave-one-region-out: same test sites, same training size"),
+    )
     ax.legend(fontsize=8, loc="upper left")
-    _errorbars(gap, x, table[("gap", "AUROC")], table[("gap", "AUROC low")], table[("gap", "AUROC high")], "#2d004b",
-               None, horizontal=True, ms=7)
+    _errorbars(
+        gap,
+        x,
+        table[("gap", "AUROC")],
+        table[("gap", "AUROC low")],
+        table[("gap", "AUROC high")],
+        "#2d004b",
+        None,
+        horizontal=True,
+        ms=7,
+    )
     gap.axvline(0.0, ls=":", color="grey", lw=1)
     gap.set_yticks(x, regions)
     gap.invert_yaxis()
@@ -59,8 +78,15 @@ def shift_figure(region_mmd: pd.DataFrame, features: pd.DataFrame, target: str, 
     values = region_mmd.to_numpy(float)
     image = heat.imshow(values, cmap="magma_r", vmin=0)
     for (i, j), value in np.ndenumerate(values):
-        heat.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=9,
-                  color="white" if value > 0.6 * np.nanmax(values) else "black")
+        heat.text(
+            j,
+            i,
+            f"{value:.3f}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if value > 0.6 * np.nanmax(values) else "black",
+        )
     heat.set_xticks(range(len(region_mmd.columns)), region_mmd.columns)
     heat.set_yticks(range(len(region_mmd.index)), region_mmd.index)
     heat.set_title(titled(source, "Shift between regions: VAE latent"), fontsize=10)
@@ -70,13 +96,17 @@ def shift_figure(region_mmd: pd.DataFrame, features: pd.DataFrame, target: str, 
     bars.barh(np.arange(len(order)), order["KS"], color=colours)
     labels = [f"{name} ({unit})" if unit else name for name, unit in zip(order.index, order["unit"])]
     bars.set_yticks(np.arange(len(order)), labels, fontsize=8)
-    bars.set(xlabel="Kolmogorov–Smirnov distance (0 = same distribution)", xlim=(0, 1),
-             title=f"Raw inputs: {target} against the other regions\n(red: higher in {target}, blue: lower)")
+    bars.set(
+        xlabel="Kolmogorov–Smirnov distance (0 = same distribution)",
+        xlim=(0, 1),
+        title=f"Raw inputs: {target} against the other regions\n(red: higher in {target}, blue: lower)",
+    )
     return stamp(fig, source)
 
 
-def mitigation_figure(ablations: pd.DataFrame, mitigations: pd.DataFrame, inregion_auroc: float, target: str,
-                      source: str) -> Figure:
+def mitigation_figure(
+    ablations: pd.DataFrame, mitigations: pd.DataFrame, inregion_auroc: float, target: str, source: str
+) -> Figure:
     """Left: the in-region minus transfer gap with each input removed (paired 95% intervals).
     Right: AUROC on the target's test sites of the plain transfer predictor (red), of the same
     predictor trained with another seed and of controls (grey: the size of chance, and what a
@@ -84,25 +114,41 @@ def mitigation_figure(ablations: pd.DataFrame, mitigations: pd.DataFrame, inregi
     with the in-region predictor's AUROC as the line to reach."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.0), layout="constrained")
     y = np.arange(len(ablations))
-    _errorbars(left, y, ablations["gap"], ablations["gap low"], ablations["gap high"], "#2d004b", None,
-               horizontal=True, ms=7)
+    _errorbars(
+        left, y, ablations["gap"], ablations["gap low"], ablations["gap high"], "#2d004b", None, horizontal=True, ms=7
+    )
     left.axvline(0.0, ls=":", color="grey", lw=1)
     left.set_yticks(y, ablations.index)
     left.invert_yaxis()
-    left.set(xlabel="gap = in-region − transfer AUROC", title=titled(source, f"Which inputs carry the shift ({target})"))
+    left.set(
+        xlabel="gap = in-region − transfer AUROC", title=titled(source, f"Which inputs carry the shift ({target})")
+    )
     shown = mitigations.drop(index="in-region", errors="ignore")
     y = np.arange(len(shown))
-    colours = ["#b2182b" if name == "transfer" else "#999999" if "seed" in name or "control" in name else "#4393c3"
-               for name in shown.index]
-    for position, (name, row), colour in zip(y, shown.iterrows(), colours):
-        _errorbars(right, [position], [row["AUROC"]], [row["AUROC low"]], [row["AUROC high"]], colour, None,
-                   horizontal=True, ms=7)
+    colours = [
+        "#b2182b" if name == "transfer" else "#999999" if "seed" in name or "control" in name else "#4393c3"
+        for name in shown.index
+    ]
+    for position, (_name, row), colour in zip(y, shown.iterrows(), colours):
+        _errorbars(
+            right,
+            [position],
+            [row["AUROC"]],
+            [row["AUROC low"]],
+            [row["AUROC high"]],
+            colour,
+            None,
+            horizontal=True,
+            ms=7,
+        )
     right.axvline(inregion_auroc, ls="--", color=_PROTOCOL_COLOURS["in-region"], lw=1.2)
     right.axvline(0.5, ls=":", color="grey", lw=1)
     right.set_yticks(y, shown.index)
     right.invert_yaxis()
-    right.set(xlabel=f"AUROC on {target}'s test sites\n(dashed: trained in {target}, {inregion_auroc:.3f})",
-              title="Mitigations of the transfer predictor")
+    right.set(
+        xlabel=f"AUROC on {target}'s test sites\n(dashed: trained in {target}, {inregion_auroc:.3f})",
+        title="Mitigations of the transfer predictor",
+    )
     return stamp(fig, source)
 
 
@@ -116,9 +162,13 @@ def catalog_recall_figure(scores: dict[str, dict], source: str, title: str) -> F
     width = 0.8 / len(names)
     for k, (name, colour) in enumerate(zip(names, ("#b2182b", "#1b7837", "#999999"))):
         s = scores[name]
-        ax.bar(np.arange(len(causes)) + (k - (len(names) - 1) / 2) * width, [s["recall"][c] for c in causes],
-               width, color=colour, label=f"{name}: balanced accuracy {s['balanced_accuracy']:.2f} "
-                                          f"[{s['low']:.2f}, {s['high']:.2f}]")
+        ax.bar(
+            np.arange(len(causes)) + (k - (len(names) - 1) / 2) * width,
+            [s["recall"][c] for c in causes],
+            width,
+            color=colour,
+            label=f"{name}: balanced accuracy {s['balanced_accuracy']:.2f} [{s['low']:.2f}, {s['high']:.2f}]",
+        )
     ax.axhline(1.0 / len(causes), ls=":", color="grey", lw=1, label="chance (always one cause)")
     ax.set_xticks(np.arange(len(causes)), [f"{c.replace('_', ' ')}\n(n={counts[c]})" for c in causes])
     for tick, cause in zip(ax.get_xticklabels(), causes):

@@ -47,16 +47,31 @@ def stamp(fig: Figure, source: str) -> Figure:
     kind = provenance(source)
     colour = "#1a4d1a" if kind == "real" else "#8b1a1a"
     _reserve_tag_space(fig)
-    fig.text(0.995, 0.005, f"{kind.upper()} DATA · {source}", ha="right", va="bottom", fontsize=7,
-             color=colour, alpha=0.85, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=colour, lw=0.6))
+    fig.text(
+        0.995,
+        0.005,
+        f"{kind.upper()} DATA · {source}",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color=colour,
+        alpha=0.85,
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "lw": 0.6},
+    )
     return fig
 
 
 def stamp_comparison(fig: Figure, simulated: str, real: str) -> Figure:
     """Corner tag for a figure that sets simulated data against real data."""
     _reserve_tag_space(fig)
-    fig.text(0.995, 0.005, f"SIMULATED · {simulated}  vs  REAL · {real}", ha="right", va="bottom", fontsize=7,
-             color="#333333", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#333333", lw=0.6))
+    fig.text(
+        0.995,
+        0.005,
+        f"SIMULATED · {simulated}  vs  REAL · {real}",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="#333333",
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#333333", "lw": 0.6},
+    )
     return fig
-
-

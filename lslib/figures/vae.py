@@ -71,8 +71,9 @@ def traversals(model, latent: np.ndarray, mean, std, source: str, n_dims: int = 
     spread = latent.std(axis=0)
     order = np.argsort(-spread)[:n_dims]
     offsets = np.linspace(-2.5, 2.5, steps)
-    fig, axes = plt.subplots(len(order), steps, figsize=(1.6 * steps, 1.7 * len(order)), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(order), steps, figsize=(1.6 * steps, 1.7 * len(order)), layout="constrained", squeeze=False
+    )
     for row, dim in enumerate(order):
         codes = np.repeat(centre[None], steps, axis=0)
         codes[:, dim] += offsets * spread[dim]
@@ -93,8 +94,11 @@ def probe_bars(table: pd.DataFrame, source: str) -> Figure:
     """Probe accuracy per target: VAE latent, PCA of pixels (same dimension), majority-class chance."""
     fig, ax = plt.subplots(figsize=(7, 3.4), layout="constrained")
     positions = np.arange(len(table))
-    for offset, column, colour in ((-0.27, "vae_latent", "#1b7837"), (0.0, "pca_pixels", "#762a83"),
-                                   (0.27, "chance", "#bababa")):
+    for offset, column, colour in (
+        (-0.27, "vae_latent", "#1b7837"),
+        (0.0, "pca_pixels", "#762a83"),
+        (0.27, "chance", "#bababa"),
+    ):
         ax.bar(positions + offset, table[column] * 100, width=0.27, color=colour, label=column.replace("_", " "))
     ax.set_xticks(positions, [f"{t}\n({c} classes)" for t, c in zip(table.index, table["classes"])])
     ax.set(ylabel="test accuracy (%)", ylim=(0, 100), title=titled(source, "linear probes on held-out sites"))
@@ -117,11 +121,15 @@ def latent_embedding(latent: np.ndarray, patches: dict, source: str) -> Figure:
     shown = axes[2].scatter(xy[:, 0], xy[:, 1], s=5, c=np.log1p(patches["rain_30d"]), cmap="viridis", alpha=0.7)
     fig.colorbar(shown, ax=axes[2], label="log(1 + rain in the last 30 days, mm)")
     axes[2].set(xlabel="latent PC 1", ylabel="latent PC 2", title="coloured by antecedent rain")
-    fig.suptitle(titled(source, "the VAE latent space of held-out frames (first two principal components)"), fontsize=11)
+    fig.suptitle(
+        titled(source, "the VAE latent space of held-out frames (first two principal components)"), fontsize=11
+    )
     return stamp(fig, source)
 
 
-def sim_to_real(sim_latent: np.ndarray, real_latent: np.ndarray, real: dict, simulated: str, real_source: str) -> Figure:
+def sim_to_real(
+    sim_latent: np.ndarray, real_latent: np.ndarray, real: dict, simulated: str, real_source: str
+) -> Figure:
     """Real Sentinel-2 NDVI frames encoded by the NDVI-only VAE trained on simulated frames: their
     path through the latent plane (fitted on simulated codes) and latent PC 1 through the year."""
     mean = sim_latent.mean(axis=0)
@@ -132,8 +140,18 @@ def sim_to_real(sim_latent: np.ndarray, real_latent: np.ndarray, real: dict, sim
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
     axes[0].scatter(sim_xy[:, 0], sim_xy[:, 1], s=3, color="#cccccc", label="simulated frames")
     axes[0].plot(real_xy[order, 0], real_xy[order, 1], "-", color="#555555", lw=0.7, alpha=0.6)
-    shown = axes[0].scatter(real_xy[:, 0], real_xy[:, 1], c=real["day_of_year"], cmap="twilight", s=28,
-                            edgecolor="black", linewidth=0.3, vmin=1, vmax=366, label="real eo-learn frames")
+    shown = axes[0].scatter(
+        real_xy[:, 0],
+        real_xy[:, 1],
+        c=real["day_of_year"],
+        cmap="twilight",
+        s=28,
+        edgecolor="black",
+        linewidth=0.3,
+        vmin=1,
+        vmax=366,
+        label="real eo-learn frames",
+    )
     fig.colorbar(shown, ax=axes[0], label="day of year of the real frame")
     axes[0].set(xlabel="latent PC 1", ylabel="latent PC 2", title="real frames (dots, joined in time order)")
     axes[0].legend(fontsize=8, loc="best")
@@ -144,6 +162,9 @@ def sim_to_real(sim_latent: np.ndarray, real_latent: np.ndarray, real: dict, sim
     twin.set_ylabel("median NDVI of the frame (unitless)")
     axes[1].legend(loc="upper left", fontsize=8)
     twin.legend(loc="upper right", fontsize=8)
-    fig.suptitle("REAL frames in a SIMULATED latent space — Sentinel-2 NDVI (eo-learn, Slovenia) encoded by an "
-                 "NDVI-only VAE trained on simulated frames", fontsize=10)
+    fig.suptitle(
+        "REAL frames in a SIMULATED latent space — Sentinel-2 NDVI (eo-learn, Slovenia) encoded by an "
+        "NDVI-only VAE trained on simulated frames",
+        fontsize=10,
+    )
     return stamp_comparison(fig, simulated, real_source)

@@ -16,8 +16,9 @@ import numpy as np
 __all__ = ["ndvi_drop_score", "fs_oracle_score", "random_forest_baseline"]
 
 
-def ndvi_drop_score(ndvi: np.ndarray, usable: np.ndarray, recent: int = 3, drop: float = 0.2,
-                    bare: float = 0.28) -> np.ndarray:
+def ndvi_drop_score(
+    ndvi: np.ndarray, usable: np.ndarray, recent: int = 3, drop: float = 0.2, bare: float = 0.28
+) -> np.ndarray:
     """Fraction of a site's pixels that lost their vegetation within the window.
 
     The classic change-detection cue: compare a "before" composite (median of the earlier usable
@@ -68,8 +69,9 @@ def _latest_clear(frames: np.ndarray) -> np.ndarray:
     return latest
 
 
-def fs_oracle_score(fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, reference_day_index: np.ndarray,
-                    days_before: int = 30) -> np.ndarray:
+def fs_oracle_score(
+    fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, reference_day_index: np.ndarray, days_before: int = 30
+) -> np.ndarray:
     """Oracle: how unstable the simulated physics says a site was up to its reference day.
 
     The score is the largest number of pixels with factor of safety below 1 in the
@@ -94,8 +96,9 @@ def fs_oracle_score(fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, ref
     return scores
 
 
-def random_forest_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, n_trees: int = 300,
-                           min_samples_leaf: int = 3):
+def random_forest_baseline(
+    train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, n_trees: int = 300, min_samples_leaf: int = 3
+):
     """A random forest on hand features (scikit-learn), fitted; ``predict_proba(x)[:, 1]`` gives probabilities.
 
     ``min_samples_leaf`` bounds how closely the trees may fit: forecasting windows of one site share
@@ -104,6 +107,7 @@ def random_forest_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int =
 
     if len(np.unique(train_y)) < 2:
         raise ValueError("The random forest needs both classes in its training labels")
-    forest = RandomForestClassifier(n_estimators=n_trees, min_samples_leaf=min_samples_leaf, random_state=seed,
-                                    n_jobs=1)
+    forest = RandomForestClassifier(
+        n_estimators=n_trees, min_samples_leaf=min_samples_leaf, random_state=seed, n_jobs=1
+    )
     return forest.fit(train_x, train_y)

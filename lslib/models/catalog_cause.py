@@ -24,14 +24,24 @@ lslib.models.catalog_cause.LeakageError: 'setting' encodes the target: the catal
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from lslib.causes import OTHER_UNKNOWN
 
-__all__ = ["TARGET_ENCODING_COLUMNS", "FEATURES", "LeakageError", "leakage_guard", "cause_records", "design_matrix", "fit_cause_model", "transfer_predictions", "inregion_predictions"]
+__all__ = [
+    "TARGET_ENCODING_COLUMNS",
+    "FEATURES",
+    "LeakageError",
+    "leakage_guard",
+    "cause_records",
+    "design_matrix",
+    "fit_cause_model",
+    "transfer_predictions",
+    "inregion_predictions",
+]
 
 #: GLC columns that state or imply the trigger: never features of a cause model.
 TARGET_ENCODING_COLUMNS = ("trigger", "cause", "setting", "setting_cause", "description")
@@ -43,8 +53,14 @@ class LeakageError(ValueError):
     """A feature that encodes the target of the model."""
 
 
-def leakage_guard(frame: pd.DataFrame, features: Sequence[str], target: str = "cause", min_count: int = 5,
-                  min_lift: float = 10.0, max_levels: int = 50) -> None:
+def leakage_guard(
+    frame: pd.DataFrame,
+    features: Sequence[str],
+    target: str = "cause",
+    min_count: int = 5,
+    min_lift: float = 10.0,
+    max_levels: int = 50,
+) -> None:
     """Refuse features that encode ``target``.
 
     A feature is refused when it is ``target`` itself or one of :data:`TARGET_ENCODING_COLUMNS`, or
@@ -72,8 +88,10 @@ def leakage_guard(frame: pd.DataFrame, features: Sequence[str], target: str = "c
             continue
         levels = frame[feature].nunique()
         if levels > max_levels:
-            raise LeakageError(f"{feature!r} has {levels} distinct values (more than {max_levels}): free text or "
-                               "an identifier can spell the cause out; encode it first")
+            raise LeakageError(
+                f"{feature!r} has {levels} distinct values (more than {max_levels}): free text or "
+                "an identifier can spell the cause out; encode it first"
+            )
         counts = pd.crosstab(frame[feature], frame[target])
         totals = counts.sum(axis=1)
         share = counts.div(totals, axis=0)
@@ -81,9 +99,11 @@ def leakage_guard(frame: pd.DataFrame, features: Sequence[str], target: str = "c
         suspect = (counts >= min_count) & (lift >= min_lift)
         if suspect.to_numpy().any():
             value, cause = lift.where(suspect).stack().idxmax()  # the value that betrays its cause most
-            raise LeakageError(f"{feature!r} encodes the target: {share.loc[value, cause]:.0%} of the "
-                               f"{int(totals[value])} records with {feature}={value!r} are {cause} "
-                               f"({lift.loc[value, cause]:.0f} times the base rate)")
+            raise LeakageError(
+                f"{feature!r} encodes the target: {share.loc[value, cause]:.0%} of the "
+                f"{int(totals[value])} records with {feature}={value!r} are {cause} "
+                f"({lift.loc[value, cause]:.0f} times the base rate)"
+            )
 
 
 def cause_records(glc: pd.DataFrame, regions: Sequence[str] = ("america", "china", "india")) -> pd.DataFrame:
@@ -91,8 +111,9 @@ def cause_records(glc: pd.DataFrame, regions: Sequence[str] = ("america", "china
     return glc[(glc["cause"] != OTHER_UNKNOWN) & glc["region"].isin(list(regions))].copy()
 
 
-def design_matrix(records: pd.DataFrame, features: Sequence[str] = FEATURES,
-                  categories: dict[str, list[str]] | None = None) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
+def design_matrix(
+    records: pd.DataFrame, features: Sequence[str] = FEATURES, categories: dict[str, list[str]] | None = None
+) -> tuple[np.ndarray, list[str], dict[str, list[str]]]:
     """Numeric inputs: ``month`` as sin and cos of the month angle; ``location`` as sin of latitude
     and sin and cos of longitude; categorical columns one-hot over ``categories`` (by default the
     values seen in ``records``; a value unseen there gets all zeros). Runs :func:`leakage_guard`.
@@ -129,13 +150,19 @@ def fit_cause_model(x: np.ndarray, y: np.ndarray, seed: int = 0):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=5000, C=1.0,
-                                                               random_state=seed))
+    model = make_pipeline(
+        StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=5000, C=1.0, random_state=seed)
+    )
     return model.fit(x, y)
 
 
-def transfer_predictions(records: pd.DataFrame, train_regions: Sequence[str], test_region: str,
-                         features: Sequence[str] = FEATURES, seed: int = 0) -> pd.DataFrame:
+def transfer_predictions(
+    records: pd.DataFrame,
+    train_regions: Sequence[str],
+    test_region: str,
+    features: Sequence[str] = FEATURES,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Train on ``train_regions`` and predict every record of ``test_region``: a frame with the
     ``true`` and ``predicted`` cause of each test record."""
     if test_region in train_regions:
@@ -150,8 +177,9 @@ def transfer_predictions(records: pd.DataFrame, train_regions: Sequence[str], te
     return pd.DataFrame({"true": test["cause"].to_numpy(), "predicted": model.predict(x_test)}, index=test.index)
 
 
-def inregion_predictions(records: pd.DataFrame, region: str, features: Sequence[str] = FEATURES, n_folds: int = 5,
-                         seed: int = 0) -> pd.DataFrame:
+def inregion_predictions(
+    records: pd.DataFrame, region: str, features: Sequence[str] = FEATURES, n_folds: int = 5, seed: int = 0
+) -> pd.DataFrame:
     """Stratified ``n_folds``-fold cross-validation within ``region``: every record predicted by a
     model that never saw it (categories fixed on each training fold)."""
     from sklearn.model_selection import StratifiedKFold
@@ -167,5 +195,3 @@ def inregion_predictions(records: pd.DataFrame, region: str, features: Sequence[
         x_test, _, _ = design_matrix(local.iloc[test_index], features, categories)
         predicted[test_index] = fit_cause_model(x_train, y[train_index], seed).predict(x_test)
     return pd.DataFrame({"true": y, "predicted": predicted.astype(str)}, index=local.index)
-
-

@@ -37,8 +37,18 @@ from torch.nn import functional as F
 
 from lslib.causes import N_CAUSES, Cause
 
-__all__ = ["SCENARIOS", "NO_TRIGGER", "CGANConfig", "ScenarioGAN", "UNetGenerator", "PatchDiscriminator", "LatentEncoder",
-           "scenario_index", "receptive_field", "condition_code"]
+__all__ = [
+    "SCENARIOS",
+    "NO_TRIGGER",
+    "CGANConfig",
+    "ScenarioGAN",
+    "UNetGenerator",
+    "PatchDiscriminator",
+    "LatentEncoder",
+    "scenario_index",
+    "receptive_field",
+    "condition_code",
+]
 
 #: The futures the generator can be asked for; ``unchanged`` (a stable site over the same months) is
 #: the reference the mining detector compares with.
@@ -101,8 +111,9 @@ def _down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
 
 
 def _up(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1), nn.InstanceNorm2d(cout, affine=True),
-                         nn.ReLU())
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1), nn.InstanceNorm2d(cout, affine=True), nn.ReLU()
+    )
 
 
 class UNetGenerator(nn.Module):
@@ -146,8 +157,13 @@ class LatentEncoder(nn.Module):
     def __init__(self, config: CGANConfig) -> None:
         super().__init__()
         w = config.width
-        self.body = nn.Sequential(_down(2 * config.bands, w, norm=False), _down(w, 2 * w), _down(2 * w, 2 * w),
-                                  nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.body = nn.Sequential(
+            _down(2 * config.bands, w, norm=False),
+            _down(w, 2 * w),
+            _down(2 * w, 2 * w),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
         self.mu = nn.Linear(2 * w, config.latent_dim)
         self.logvar = nn.Linear(2 * w, config.latent_dim)
 
@@ -241,8 +257,9 @@ class ScenarioGAN(nn.Module):
             return None
         return torch.randn(n, self.config.latent_dim, generator=generator, device=device)
 
-    def generate(self, source: Tensor, scenario: Tensor, z: Tensor | None = None,
-                 trigger: Tensor | None = None) -> Tensor:
+    def generate(
+        self, source: Tensor, scenario: Tensor, z: Tensor | None = None, trigger: Tensor | None = None
+    ) -> Tensor:
         """One future per input for the given z (ignored by the variants without z) and trigger
         (default :data:`NO_TRIGGER`)."""
         self._check(source, scenario)
@@ -296,8 +313,7 @@ class ScenarioGAN(nn.Module):
             self._set_grad(self.encoder, True)
         return losses
 
-    def _generator_losses(self, source: Tensor, target: Tensor, scenario: Tensor, trigger: Tensor
-                          ) -> dict[str, Tensor]:
+    def _generator_losses(self, source: Tensor, target: Tensor, scenario: Tensor, trigger: Tensor) -> dict[str, Tensor]:
         c = self.config
         losses: dict[str, Tensor] = {}
         if c.uses_z:

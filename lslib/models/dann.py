@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+
 import torch
 from torch import Tensor, nn
 
@@ -68,7 +69,7 @@ class DomainAdversarialPredictor(nn.Module):
         through the predictor in **one** forward pass, so BatchNorm normalises them together (as at
         test time, one set of statistics) and its running statistics are updated once per step."""
         source = {k: v for k, v in batch.items() if not k.startswith(TARGET_PREFIX)}
-        target = {k[len(TARGET_PREFIX):]: v for k, v in batch.items() if k.startswith(TARGET_PREFIX)}
+        target = {k[len(TARGET_PREFIX) :]: v for k, v in batch.items() if k.startswith(TARGET_PREFIX)}
         if not target:
             return self.predictor.training_step(source)
         shared = [k for k in target if k in source]

@@ -125,6 +125,7 @@ def masked_attention(scores: Tensor, valid: Tensor, allow_empty: bool = False) -
 def _encoder(in_channels: int, width: int, norm: str = "none") -> nn.Sequential:
     """Per-frame CNN: a 4 x 4 patch embedding (120 m cells), two 3 x 3 convolutions, global average;
     with ``norm="batch"`` a BatchNorm follows each convolution."""
+
     def block(conv: nn.Conv2d) -> list[nn.Module]:
         return [conv] + ([nn.BatchNorm2d(conv.out_channels)] if norm == "batch" else []) + [nn.GELU()]
 
@@ -132,7 +133,8 @@ def _encoder(in_channels: int, width: int, norm: str = "none") -> nn.Sequential:
         *block(nn.Conv2d(in_channels, width // 2, 4, stride=4)),
         *block(nn.Conv2d(width // 2, width, 3, padding=1)),
         *block(nn.Conv2d(width, width, 3, stride=2, padding=1)),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
     )
 
 
@@ -155,8 +157,9 @@ class _TemporalPool(nn.Module):
         self.key = nn.Linear(width, width)
         self.clear_weight = nn.Parameter(torch.ones(())) if with_cloud else None
 
-    def forward(self, features: Tensor, days: Tensor, valid: Tensor,
-                cloud: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, features: Tensor, days: Tensor, valid: Tensor, cloud: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         latest = days.masked_fill(~valid, float("-inf")).max(dim=1, keepdim=True).values
         latest = torch.where(torch.isfinite(latest), latest, torch.zeros_like(latest))
         encoded = features + day_encoding((days - latest).masked_fill(~valid, 0.0), features.shape[-1])
@@ -193,10 +196,15 @@ class SpatioTemporalPredictor(nn.Module):
         image = batch["image"]
         expected = self.config.bands + 1
         if image.dim() != 5 or image.shape[2] != expected:
-            raise ValueError(f"image must be (B, T, {expected}, H, W) - {self.config.bands} bands and a cloud mask - "
-                             f"got {tuple(image.shape)}")
-        needed = ["image", "time"] + (["sar", "sar_time"] if self.config.use_sar else []) + \
-            (["meta"] if self.config.use_meta else [])
+            raise ValueError(
+                f"image must be (B, T, {expected}, H, W) - {self.config.bands} bands and a cloud mask - "
+                f"got {tuple(image.shape)}"
+            )
+        needed = (
+            ["image", "time"]
+            + (["sar", "sar_time"] if self.config.use_sar else [])
+            + (["meta"] if self.config.use_meta else [])
+        )
         missing = [key for key in needed if key not in batch]
         if missing:
             raise ValueError(f"The batch lacks {missing} (it has {sorted(batch)})")
@@ -217,16 +225,19 @@ class SpatioTemporalPredictor(nn.Module):
         self._check(batch)
         valid = batch.get("valid", torch.ones(batch["image"].shape[:2], dtype=torch.bool, device=batch["image"].device))
         cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))  # masked share of each frame, from the mask channel
-        optical, attention = self.optical_pool(self._frames(self.optical, batch["image"], valid), batch["time"], valid,
-                                               cloud)
+        optical, attention = self.optical_pool(
+            self._frames(self.optical, batch["image"], valid), batch["time"], valid, cloud
+        )
         parts = [optical]
         if self.radar is not None:
-            sar_valid = batch.get("sar_valid", torch.ones(batch["sar"].shape[:2], dtype=torch.bool, device=optical.device))
+            sar_valid = batch.get(
+                "sar_valid", torch.ones(batch["sar"].shape[:2], dtype=torch.bool, device=optical.device)
+            )
             radar, _ = self.radar_pool(self._frames(self.radar, batch["sar"], sar_valid), batch["sar_time"], sar_valid)
             parts.append(radar)
         if self.meta is not None:
             sequence, _ = self.meta(batch["meta"])
-            last = (valid.long().cumsum(dim=1).argmax(dim=1))  # index of the last valid frame
+            last = valid.long().cumsum(dim=1).argmax(dim=1)  # index of the last valid frame
             summary = sequence[torch.arange(len(last)), last]
             if self.training and self.config.meta_dropout > 0:
                 keep = torch.rand(len(summary), 1, device=summary.device) >= self.config.meta_dropout
@@ -235,8 +246,13 @@ class SpatioTemporalPredictor(nn.Module):
         hidden = self.trunk(torch.cat(parts, dim=-1))
         logit = self.landslide_head(hidden).squeeze(-1)
         trigger_logits = self.cause_head(hidden)
-        return {"logit": logit, "trigger_logits": trigger_logits, "cause_probs": cause_distribution(logit, trigger_logits),
-                "attention": attention, "hidden": hidden}
+        return {
+            "logit": logit,
+            "trigger_logits": trigger_logits,
+            "cause_probs": cause_distribution(logit, trigger_logits),
+            "attention": attention,
+            "hidden": hidden,
+        }
 
     def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """Binary cross-entropy of the landslide head plus ``cause_weight`` times the cross-entropy of
@@ -249,8 +265,11 @@ class SpatioTemporalPredictor(nn.Module):
         label = batch["label"].float()
         landslide = F.binary_cross_entropy_with_logits(out["logit"], label)
         slid = label > 0.5
-        cause = F.cross_entropy(out["trigger_logits"][slid], batch["cause"].long()[slid]) if slid.any() \
+        cause = (
+            F.cross_entropy(out["trigger_logits"][slid], batch["cause"].long()[slid])
+            if slid.any()
             else out["trigger_logits"].sum() * 0.0
+        )
         return {"loss": landslide + self.config.cause_weight * cause, "landslide": landslide, "cause": cause}
 
     def config_dict(self) -> dict:

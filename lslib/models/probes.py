@@ -17,8 +17,9 @@ import numpy as np
 __all__ = ["linear_probe_accuracy", "pca_features", "majority_rate"]
 
 
-def linear_probe_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
-                          seed: int = 0) -> float:
+def linear_probe_accuracy(
+    train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int = 0
+) -> float:
     """Test accuracy of a standardised multinomial logistic regression fitted on the training set."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline

@@ -96,9 +96,12 @@ class ConvVAE(nn.Module):
         self.config = config
         w = config.width
         self.encoder = nn.Sequential(
-            nn.Conv2d(config.in_channels, w, 3, stride=2, padding=1), nn.GELU(),
-            nn.Conv2d(w, 2 * w, 3, stride=2, padding=1), nn.GELU(),
-            nn.Conv2d(2 * w, 4 * w, 3, stride=2, padding=1), nn.GELU(),
+            nn.Conv2d(config.in_channels, w, 3, stride=2, padding=1),
+            nn.GELU(),
+            nn.Conv2d(w, 2 * w, 3, stride=2, padding=1),
+            nn.GELU(),
+            nn.Conv2d(2 * w, 4 * w, 3, stride=2, padding=1),
+            nn.GELU(),
         )
         self.bottom = config.size // 8
         flat = 4 * w * self.bottom * self.bottom
@@ -106,16 +109,20 @@ class ConvVAE(nn.Module):
         self.to_logvar = nn.Linear(flat, config.latent_dim)
         self.from_latent = nn.Linear(config.latent_dim, flat)
         self.decoder = nn.Sequential(
-            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1), nn.GELU(),
-            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), nn.GELU(),
+            nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1),
+            nn.GELU(),
             nn.ConvTranspose2d(w, config.in_channels, 4, stride=2, padding=1),
         )
 
     def _check(self, x: Tensor) -> None:
         expected = (self.config.in_channels, self.config.size, self.config.size)
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
-            raise ValueError(f"ConvVAE expects input of shape (B, {expected[0]}, {expected[1]}, {expected[2]}) "
-                             f"(bands, height, width), got {tuple(x.shape)}")
+            raise ValueError(
+                f"ConvVAE expects input of shape (B, {expected[0]}, {expected[1]}, {expected[2]}) "
+                f"(bands, height, width), got {tuple(x.shape)}"
+            )
         if not torch.isfinite(x).all():
             raise ValueError("ConvVAE input contains NaN or infinite values: fill masked pixels (e.g. with 0) first")
 
@@ -144,8 +151,13 @@ class ConvVAE(nn.Module):
         # ELBO under a unit-variance Gaussian likelihood, constant term omitted
         elbo = -(0.5 * reconstruction + kl)
         loss = (0.5 * reconstruction + self.config.beta * kl).mean()
-        return {"loss": loss, "reconstruction": reconstruction.mean(), "kl": kl.mean(), "elbo": elbo.mean(),
-                "per_band_mse": per_band.detach()}
+        return {
+            "loss": loss,
+            "reconstruction": reconstruction.mean(),
+            "kl": kl.mean(),
+            "elbo": elbo.mean(),
+            "per_band_mse": per_band.detach(),
+        }
 
     def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """The losses the training loop optimises (``loss``) and logs (the others)."""
@@ -153,4 +165,3 @@ class ConvVAE(nn.Module):
 
     def config_dict(self) -> dict:
         return asdict(self.config)
-

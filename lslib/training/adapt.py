@@ -6,10 +6,12 @@ window per sample.
 from __future__ import annotations
 
 import copy
+
 import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
+
 from lslib.models.dann import TARGET_PREFIX
 
 __all__ = ["adapt_batchnorm", "DomainPairs"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+
 from lslib import evaluation
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
@@ -18,8 +20,12 @@ from lslib.training.loop import History, TrainConfig, fit
 __all__ = ["train_member", "predict", "combine", "calibrate"]
 
 
-def train_member(datasets: dict[str, LandslideDataset], model_config: PredictorConfig, train_config: TrainConfig,
-                 batch_size: int = 64) -> tuple[SpatioTemporalPredictor, History, float]:
+def train_member(
+    datasets: dict[str, LandslideDataset],
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    batch_size: int = 64,
+) -> tuple[SpatioTemporalPredictor, History, float]:
     """Train one predictor (weights of its best validation epoch); returns it, its history and seconds."""
     started = time.perf_counter()
     augment = datasets["train"].transforms
@@ -28,8 +34,10 @@ def train_member(datasets: dict[str, LandslideDataset], model_config: PredictorC
     torch.manual_seed(train_config.seed)
     model = SpatioTemporalPredictor(model_config)
     generator = torch.Generator().manual_seed(train_config.seed)
-    loaders = {"train": DataLoader(datasets["train"], batch_size=batch_size, shuffle=True, generator=generator),
-               "val": DataLoader(datasets["val"], batch_size=256)}
+    loaders = {
+        "train": DataLoader(datasets["train"], batch_size=batch_size, shuffle=True, generator=generator),
+        "val": DataLoader(datasets["val"], batch_size=256),
+    }
     history = fit(model, loaders, replace(train_config, restore_best=True))
     return model.eval(), history, time.perf_counter() - started
 
@@ -44,9 +52,13 @@ def predict(model: SpatioTemporalPredictor, dataset, batch_size: int = 256) -> d
     parts: dict[str, list[np.ndarray]] = {}
     for batch in DataLoader(dataset, batch_size=batch_size):
         out = model({k: v.to(device) for k, v in batch.items()})
-        values = {"logit": out["logit"], "cause_probs": out["cause_probs"], "attention": out["attention"],
-                  "hidden": out["hidden"],
-                  **{k: batch[k] for k in ("cloud", "valid", "label", "cause", "site", "lead")}}
+        values = {
+            "logit": out["logit"],
+            "cause_probs": out["cause_probs"],
+            "attention": out["attention"],
+            "hidden": out["hidden"],
+            **{k: batch[k] for k in ("cloud", "valid", "label", "cause", "site", "lead")},
+        }
         for key, value in values.items():
             parts.setdefault(key, []).append(value.cpu().numpy())
     return {key: np.concatenate(value) for key, value in parts.items()}
@@ -58,9 +70,12 @@ def combine(members: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     probabilities = np.stack([evaluation.sigmoid(m["logit"]) for m in members])
     mean = probabilities.mean(axis=0).clip(1e-6, 1 - 1e-6)
     out = dict(members[0])
-    out.update(logit=np.log(mean / (1 - mean)), spread=probabilities.std(axis=0),
-               cause_probs=np.mean([m["cause_probs"] for m in members], axis=0),
-               attention=np.mean([m["attention"] for m in members], axis=0))
+    out.update(
+        logit=np.log(mean / (1 - mean)),
+        spread=probabilities.std(axis=0),
+        cause_probs=np.mean([m["cause_probs"] for m in members], axis=0),
+        attention=np.mean([m["attention"] for m in members], axis=0),
+    )
     return out
 
 

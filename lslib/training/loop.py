@@ -17,13 +17,15 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
 from lslib.training.checkpoints import save_checkpoint
 
 __all__ = ["TrainConfig", "History", "seed_everything", "resolve_device", "evaluate", "fit", "fit_gan", "device_name"]
@@ -73,7 +75,7 @@ def seed_everything(seed: int) -> None:
     Nothing changes on a CPU, where these settings are not applied.
     """
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global generator that third-party code still uses
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -126,15 +128,16 @@ def _step(optimiser: torch.optim.Optimizer, loss: torch.Tensor, parameters, grad
     optimiser.step()
 
 
-def _epochs(model: nn.Module, config: "TrainConfig"):
+def _epochs(model: nn.Module, config: TrainConfig):
     """The epoch loop with a progress bar named after the run (or the model's class)."""
     from tqdm import tqdm
 
-    return tqdm(range(config.epochs), desc=f"training {config.name or type(model).__name__}",
-                disable=not config.progress)
+    return tqdm(
+        range(config.epochs), desc=f"training {config.name or type(model).__name__}", disable=not config.progress
+    )
 
 
-def _log_epoch(history: "History", train: "_Means", model: nn.Module, loaders: dict, device: torch.device) -> None:
+def _log_epoch(history: History, train: _Means, model: nn.Module, loaders: dict, device: torch.device) -> None:
     """Append the epoch's training means and, when there is a validation loader, its losses."""
     for name, value in train.means().items():
         history.train.setdefault(name, []).append(value)
@@ -144,8 +147,9 @@ def _log_epoch(history: "History", train: "_Means", model: nn.Module, loaders: d
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: Iterable[dict[str, torch.Tensor]],
-             device: torch.device | str | None = None) -> dict[str, float]:
+def evaluate(
+    model: nn.Module, loader: Iterable[dict[str, torch.Tensor]], device: torch.device | str | None = None
+) -> dict[str, float]:
     """Mean of every scalar loss of ``model.training_step`` over ``loader``, in evaluation mode, with the
     batches moved to ``device`` (default: the device of the model's parameters)."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -174,8 +178,9 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
         model_config = model.config_dict() if hasattr(model, "config_dict") else {}
-        (directory / "config.json").write_text(json.dumps({"model": model_config, "train": asdict(config),
-                                                           "model_class": type(model).__name__}, indent=2))
+        (directory / "config.json").write_text(
+            json.dumps({"model": model_config, "train": asdict(config), "model_class": type(model).__name__}, indent=2)
+        )
     best = float("inf")
     best_state: dict[str, torch.Tensor] | None = None
     epochs = _epochs(model, config)
@@ -203,8 +208,12 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
     return history
 
 
-def fit_gan(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]], config: TrainConfig,
-            betas: tuple[float, float] = (0.5, 0.999)) -> History:
+def fit_gan(
+    model: nn.Module,
+    loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
+    config: TrainConfig,
+    betas: tuple[float, float] = (0.5, 0.999),
+) -> History:
     """Train an adversarial model: per batch, one Adam step of the generator side on
     ``model.generator_step(batch)["loss"]``, then one of the discriminator on
     ``model.discriminator_step(batch)["loss"]`` (skipped when that returns nothing). Every named loss

@@ -42,16 +42,39 @@ from lslib.data.sim.regions import REGIONS, get_region
 from lslib.data.sim.site import calendar, simulate_site
 from lslib.data.sim.terrain import MIN_SIZE
 
-__all__ = ["simulate", "simulated_stack", "simulate_site", "example_sites", "REGIONS", "SOURCE",
-           "validate_parameters", "normalisation_statistics"]
+__all__ = [
+    "simulate",
+    "simulated_stack",
+    "simulate_site",
+    "example_sites",
+    "REGIONS",
+    "SOURCE",
+    "validate_parameters",
+    "normalisation_statistics",
+]
 
 SOURCE = "simulated:lslib.data.sim"
-_SITE_SCALARS = ("lat", "lon", "region", "country", "epsg", "easting", "northing", "landslide", "event_time",
-                 "reference_time", "cause", "scenario", "pga_g", "quake_time")
+_SITE_SCALARS = (
+    "lat",
+    "lon",
+    "region",
+    "country",
+    "epsg",
+    "easting",
+    "northing",
+    "landslide",
+    "event_time",
+    "reference_time",
+    "cause",
+    "scenario",
+    "pga_g",
+    "quake_time",
+)
 
 
-def validate_parameters(regions: Sequence[str], n_sites: int, n_times: int, size: int,
-                        causes: Sequence[str] | None, n_workers: int) -> tuple[list[str], list[str]]:
+def validate_parameters(
+    regions: Sequence[str], n_sites: int, n_times: int, size: int, causes: Sequence[str] | None, n_workers: int
+) -> tuple[list[str], list[str]]:
     """Check :func:`simulate`'s parameters before any work; return (regions, scenario kinds).
 
     Raises
@@ -85,13 +108,29 @@ def _draw_kind(index: int, region, kinds: list[str], seed: int) -> str:
     return kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
 
 
-def _simulate_chunk(indices: list[int], regions: list[str], kinds: list[str], n_times: int, size: int, start: str,
-                    seed: int, clouds: bool) -> list[dict]:
+def _simulate_chunk(
+    indices: list[int],
+    regions: list[str],
+    kinds: list[str],
+    n_times: int,
+    size: int,
+    start: str,
+    seed: int,
+    clouds: bool,
+) -> list[dict]:
     sites = []
     for index in indices:
         region = get_region(regions[index % len(regions)])
-        arrays, _ = simulate_site(index, region, _draw_kind(index, region, kinds, seed), n_times, size,
-                                  pd.Timestamp(start), seed, clouds=clouds)
+        arrays, _ = simulate_site(
+            index,
+            region,
+            _draw_kind(index, region, kinds, seed),
+            n_times,
+            size,
+            pd.Timestamp(start),
+            seed,
+            clouds=clouds,
+        )
         sites.append(arrays)
     return sites
 
@@ -105,8 +144,11 @@ _SITE_SCALAR_ATTRS: dict[str, dict[str, Any]] = {
     "scenario": {"long_name": "land-change scenario applied (not the label: see cause)"},
     "pga_g": {"units": "g", "long_name": "peak ground acceleration of the site's earthquake (0: none)"},
     "quake_time": {"long_name": "date of the site's earthquake (NaT: none)"},
-    "cause": {"long_name": "landslide cause (lslib.causes.Cause)", "flag_values": list(range(len(CAUSE_KEYS))),
-              "flag_meanings": " ".join(CAUSE_KEYS)},
+    "cause": {
+        "long_name": "landslide cause (lslib.causes.Cause)",
+        "flag_values": list(range(len(CAUSE_KEYS))),
+        "flag_meanings": " ".join(CAUSE_KEYS),
+    },
 }
 _TEXT_SCALARS = ("region", "country", "scenario")
 
@@ -151,8 +193,11 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
     stack = lambda key: np.stack([s[key] for s in sites])
     oracle = {"role": "oracle"}
     variables = {
-        "reflectance": (("site", "time", "band", "y", "x"), stack("reflectance"),
-                        {"units": "1", "long_name": "surface reflectance"}),
+        "reflectance": (
+            ("site", "time", "band", "y", "x"),
+            stack("reflectance"),
+            {"units": "1", "long_name": "surface reflectance"},
+        ),
         "qa_pixel": (("site", "time", "y", "x"), stack("qa_pixel"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
         "date": (("site", "time"), stack("date"), {"long_name": "Landsat 8 acquisition date"}),
         "cloud_fraction": (("site", "time"), stack("cloud_fraction"), {"units": "1"}),
@@ -160,17 +205,22 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
         "rain_7d": (("site", "time"), stack("rain_7d"), {"units": "mm"}),
         "rain_30d": (("site", "time"), stack("rain_30d"), {"units": "mm"}),
         "temperature": (("site", "time"), stack("temperature"), {"units": "degC"}),
-        "sar": (("site", "sar_time", "pol", "y", "x"), stack("sar"),
-                {"units": "dB", "long_name": "Sentinel-1 sigma0"}),
+        "sar": (("site", "sar_time", "pol", "y", "x"), stack("sar"), {"units": "dB", "long_name": "Sentinel-1 sigma0"}),
         "sar_date": (("site", "sar_time"), stack("sar_date"), {"long_name": "Sentinel-1 acquisition date"}),
         "rain_daily": (("site", "day"), stack("rain_daily"), {"units": "mm/day"}),
         "dem": (("site", "y", "x"), stack("dem"), {"units": "m"}),
         "slope": (("site", "y", "x"), stack("slope"), {"units": "degrees"}),
         "scar_mask": (("site", "y", "x"), stack("scar_mask"), {"long_name": "landslide scar and deposit"}),
-        "fs_min": (("site", "day"), stack("fs_min"), {"units": "1", **oracle,
-                   "long_name": "daily minimum factor of safety (never a model input)"}),
-        "fs_unstable_px": (("site", "day"), stack("fs_unstable_px"), {"units": "pixels", **oracle,
-                           "long_name": "pixels with factor of safety below 1 (never a model input)"}),
+        "fs_min": (
+            ("site", "day"),
+            stack("fs_min"),
+            {"units": "1", **oracle, "long_name": "daily minimum factor of safety (never a model input)"},
+        ),
+        "fs_unstable_px": (
+            ("site", "day"),
+            stack("fs_unstable_px"),
+            {"units": "pixels", **oracle, "long_name": "pixels with factor of safety below 1 (never a model input)"},
+        ),
     }
     for key in _SITE_SCALARS:
         values = np.array([s[key] for s in sites])
@@ -180,10 +230,19 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
     return variables
 
 
-def simulate(regions: Sequence[str] = ("america", "china", "india"), n_sites: int = 60, n_times: int = 16,
-             size: int = 32, causes: Sequence[str] | None = None, seed: int = 0, n_workers: int = 1,
-             scheduler: str | None = None, start: str = "2016-01-01", clouds: bool = True,
-             progress: bool = False) -> xr.Dataset:
+def simulate(
+    regions: Sequence[str] = ("america", "china", "india"),
+    n_sites: int = 60,
+    n_times: int = 16,
+    size: int = 32,
+    causes: Sequence[str] | None = None,
+    seed: int = 0,
+    n_workers: int = 1,
+    scheduler: str | None = None,
+    start: str = "2016-01-01",
+    clouds: bool = True,
+    progress: bool = False,
+) -> xr.Dataset:
     """Simulate a stack of sites in the layout of :mod:`lslib.data.schema`.
 
     Parameters
@@ -236,10 +295,26 @@ def simulate(regions: Sequence[str] = ("america", "china", "india"), n_sites: in
         sites = _simulate_here(n_sites, arguments, progress)
     else:
         sites = _simulate_in_parallel(n_sites, arguments, n_workers, scheduler)
-    provenance = {"generator": "lslib.data.sim.simulate", "regions": regions, "n_sites": n_sites, "n_times": n_times,
-                  "size": size, "causes": kinds, "seed": seed, "start": start, "clouds": clouds}
-    ds = _stack(sites, n_times, size, start, layout_attrs(
-        SOURCE, json.dumps(provenance), title="Simulated Landsat 8 and Sentinel-1 landslide sites (lslib)"))
+    provenance = {
+        "generator": "lslib.data.sim.simulate",
+        "regions": regions,
+        "n_sites": n_sites,
+        "n_times": n_times,
+        "size": size,
+        "causes": kinds,
+        "seed": seed,
+        "start": start,
+        "clouds": clouds,
+    }
+    ds = _stack(
+        sites,
+        n_times,
+        size,
+        start,
+        layout_attrs(
+            SOURCE, json.dumps(provenance), title="Simulated Landsat 8 and Sentinel-1 landslide sites (lslib)"
+        ),
+    )
     ds.attrs.update(normalisation_statistics(ds))
     return ds
 
@@ -247,7 +322,7 @@ def simulate(regions: Sequence[str] = ("america", "china", "india"), n_sites: in
 def _simulate_here(n_sites: int, arguments: tuple, progress: bool) -> list[dict]:
     """All sites in this process, 16 at a time (with a progress bar if asked)."""
     indices = list(range(n_sites))
-    chunks = [indices[i:i + 16] for i in range(0, n_sites, 16)]
+    chunks = [indices[i : i + 16] for i in range(0, n_sites, 16)]
     if progress:
         from tqdm.auto import tqdm
 

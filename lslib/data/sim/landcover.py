@@ -45,8 +45,9 @@ BASE_ROOT_COHESION_KPA = {
 }
 
 
-def initial_cover(dem: np.ndarray, forest_share: float, rng: np.random.Generator,
-                  water: bool = False, urban_share: float = 0.0) -> np.ndarray:
+def initial_cover(
+    dem: np.ndarray, forest_share: float, rng: np.random.Generator, water: bool = False, urban_share: float = 0.0
+) -> np.ndarray:
     """A cover map: forest on the fraction ``forest_share`` of pixels, cropland elsewhere, and
     optionally a stream or pond in the lowest ground and a small village."""
     field = fractal_noise(dem.shape, beta=3.0, rng=rng)
@@ -71,8 +72,9 @@ def vigour(day_of_year: np.ndarray | float, peak_doy: float) -> np.ndarray:
     return 0.5 + 0.5 * np.cos(2 * np.pi * (np.asarray(day_of_year, dtype=float) - peak_doy) / 365.25)
 
 
-def green_fraction(cover: np.ndarray, vig: float, days_since_change: np.ndarray,
-                   forest_range: tuple[float, float] = (0.8, 0.95)) -> np.ndarray:
+def green_fraction(
+    cover: np.ndarray, vig: float, days_since_change: np.ndarray, forest_range: tuple[float, float] = (0.8, 0.95)
+) -> np.ndarray:
     """Fraction of each pixel covered by green vegetation, given the season's vigour.
 
     Forest swings within ``forest_range`` (evergreen tropics narrow, temperate mixed forest wide);
@@ -88,8 +90,14 @@ def green_fraction(cover: np.ndarray, vig: float, days_since_change: np.ndarray,
     return fraction
 
 
-def root_cohesion(cover: np.ndarray, forest_kpa: float, days_since_clearing: np.ndarray,
-                  was_forest: np.ndarray, decay_days: float = 60.0, regrow_days: float = 700.0) -> np.ndarray:
+def root_cohesion(
+    cover: np.ndarray,
+    forest_kpa: float,
+    days_since_clearing: np.ndarray,
+    was_forest: np.ndarray,
+    decay_days: float = 60.0,
+    regrow_days: float = 700.0,
+) -> np.ndarray:
     """Root cohesion (kPa) per pixel.
 
     Roots do not vanish the day trees are cut: on cleared former forest the forest cohesion decays

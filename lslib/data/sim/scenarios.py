@@ -30,8 +30,17 @@ from lslib.data.sim.landcover import Cover, initial_cover
 from lslib.data.sim.regions import Region
 from lslib.data.sim.terrain import fractal_noise
 
-__all__ = ["LandState", "Scenario", "Setting", "ScenarioBuilder", "SCENARIO_BUILDERS", "build_scenario",
-           "register_scenario", "scenario_kinds", "FACTOR_CAUSE"]
+__all__ = [
+    "LandState",
+    "Scenario",
+    "Setting",
+    "ScenarioBuilder",
+    "SCENARIO_BUILDERS",
+    "build_scenario",
+    "register_scenario",
+    "scenario_kinds",
+    "FACTOR_CAUSE",
+]
 
 #: Which cause each counterfactual factor stands for.
 FACTOR_CAUSE = {
@@ -149,8 +158,13 @@ SCENARIO_BUILDERS: dict[str, ScenarioBuilder] = {}
 
 #: Forest share of the initial cover per kind, (low, high). Every range is drawn for every site, in this
 #: order and then the default's, whatever the kind: the order is part of the random stream.
-_FOREST_SHARE = {"thriving_forest": (0.9, 1.0), "heavy_rainfall": (0.45, 0.95), "deforestation": (0.85, 1.0),
-                 "earthquake": (0.5, 0.95), "volcanic_eruption": (0.7, 1.0)}
+_FOREST_SHARE = {
+    "thriving_forest": (0.9, 1.0),
+    "heavy_rainfall": (0.45, 0.95),
+    "deforestation": (0.85, 1.0),
+    "earthquake": (0.5, 0.95),
+    "volcanic_eruption": (0.7, 1.0),
+}
 _DEFAULT_FOREST_SHARE = (0.6, 0.95)
 
 
@@ -189,8 +203,16 @@ def scenario_kinds() -> tuple[str, ...]:
     return tuple(SCENARIO_BUILDERS)
 
 
-def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days: int, window: tuple[int, int],
-                   rng: np.random.Generator, overrides: dict | None = None) -> Scenario:
+def build_scenario(
+    kind: str,
+    dem: np.ndarray,
+    slope: np.ndarray,
+    region,
+    n_days: int,
+    window: tuple[int, int],
+    rng: np.random.Generator,
+    overrides: dict | None = None,
+) -> Scenario:
     """Draw the scenario ``kind`` (a cause key) for one site.
 
     The initial land is drawn first (soil, forest share, cover), then the registered builder of
@@ -225,8 +247,16 @@ def build_scenario(kind: str, dem: np.ndarray, slope: np.ndarray, region, n_days
     initial = _initial_land(kind, dem, region, rng, overrides)
     scenario = Scenario(kind=kind, initial=initial, n_days=n_days, k_h=np.zeros(n_days), factors=("rain",))
     first, last = window
-    setting = Setting(dem=dem, slope=slope, region=region, n_days=n_days, first=first, last=last,
-                      land=initial.cover != Cover.WATER, overrides=overrides)
+    setting = Setting(
+        dem=dem,
+        slope=slope,
+        region=region,
+        n_days=n_days,
+        first=first,
+        last=last,
+        land=initial.cover != Cover.WATER,
+        overrides=overrides,
+    )
     SCENARIO_BUILDERS[kind](scenario, setting, rng)
     return scenario
 
@@ -239,11 +269,21 @@ def _initial_land(kind: str, dem: np.ndarray, region, rng: np.random.Generator, 
     shares = {key: rng.uniform(*bounds) for key, bounds in _FOREST_SHARE.items()}
     forest_share = shares.get(kind, rng.uniform(*_DEFAULT_FOREST_SHARE))
     forest_share = overrides.get("forest_share", forest_share)
-    cover = initial_cover(dem, forest_share, rng, water=rng.random() < 0.2,
-                          urban_share=rng.uniform(0.02, 0.06) if rng.random() < 0.2 else 0.0)
+    cover = initial_cover(
+        dem,
+        forest_share,
+        rng,
+        water=rng.random() < 0.2,
+        urban_share=rng.uniform(0.02, 0.06) if rng.random() < 0.2 else 0.0,
+    )
     return LandState(
-        dem=dem.copy(), cover=cover, cleared_day=np.full(shape, np.nan), changed_day=np.full(shape, np.nan),
-        surcharge_kpa=np.zeros(shape), soil_cohesion_kpa=np.full(shape, soil_c), friction_deg=np.full(shape, friction),
+        dem=dem.copy(),
+        cover=cover,
+        cleared_day=np.full(shape, np.nan),
+        changed_day=np.full(shape, np.nan),
+        surcharge_kpa=np.zeros(shape),
+        soil_cohesion_kpa=np.full(shape, soil_c),
+        friction_deg=np.full(shape, friction),
         reservoir_wetness=np.zeros(shape),
     )
 
@@ -262,7 +302,7 @@ def _heavy_rainfall(scenario: Scenario, setting: Setting, rng: np.random.Generat
     total = rng.uniform(*setting.region.storm_mm)
     weights = rng.dirichlet(np.ones(length) * 2.0)
     storm = np.zeros(n_days)
-    storm[start:start + length] = total * weights[: max(0, min(length, n_days - start))]
+    storm[start : start + length] = total * weights[: max(0, min(length, n_days - start))]
     scenario.storm = storm
     scenario.details.update(storm_day=start, storm_mm=float(total))
 
@@ -277,8 +317,11 @@ def _deforestation(scenario: Scenario, setting: Setting, rng: np.random.Generato
     final_share = overrides.get("final_share", rng.uniform(0.6, 0.95))
     field_ = fractal_noise(setting.shape, 2.6, rng) + 1.5 * (slope - slope.mean()) / (slope.std() + 1e-9)
     order = np.argsort(np.argsort(-field_.ravel())).reshape(setting.shape) / field_.size  # 0 = first cut
-    cut_day = np.where(setting.land & (scenario.initial.cover == Cover.FOREST) & (order < final_share),
-                       start + duration * order / final_share, np.inf)
+    cut_day = np.where(
+        setting.land & (scenario.initial.cover == Cover.FOREST) & (order < final_share),
+        start + duration * order / final_share,
+        np.inf,
+    )
     scenario.details.update(disturbed=np.isfinite(cut_day), clearing_start=float(start))
     scenario.factors = ("rain", "roots")
 
@@ -312,8 +355,11 @@ def _mining(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> N
     spoil_distance = np.hypot(rows - spoil_centre[0], cols - spoil_centre[1])
     spoil_height = rng.uniform(5.0, 15.0)
     pond = rng.random() < 0.5
-    scenario.details.update(disturbed=(distance <= radius_max + 0.5) | (spoil_distance <= radius_max * 0.8),
-                            mine_start=float(start), pit_centre=centre.tolist())
+    scenario.details.update(
+        disturbed=(distance <= radius_max + 0.5) | (spoil_distance <= radius_max * 0.8),
+        mine_start=float(start),
+        pit_centre=centre.tolist(),
+    )
     scenario.factors = ("rain", "excavation")
 
     def excavate(state: LandState, day: int) -> LandState:

@@ -26,8 +26,15 @@ from lslib.data.qa import encode_qa
 from lslib.data.sim.landcover import Cover
 from lslib.data.sim.terrain import fractal_noise
 
-__all__ = ["spectral_library", "surface_reflectance", "add_clouds", "sentinel1", "hillshade",
-           "cloud_fraction_draw", "SAR_DB"]
+__all__ = [
+    "spectral_library",
+    "surface_reflectance",
+    "add_clouds",
+    "sentinel1",
+    "hillshade",
+    "cloud_fraction_draw",
+    "SAR_DB",
+]
 
 _BANDS = ("SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7")  # blue, green, red, nir08, swir16, swir22
 # Means of the SIMULATOR.md Landsat table (blue, green, red, nir08, swir16, swir22)
@@ -41,13 +48,26 @@ _TABLE = {
 _FOREST_SCALE = np.array([0.75, 0.80, 0.62, 1.22, 0.98, 0.80])
 #: Sentinel-1 sigma0 (dB) per cover: (VV, VH) for dry conditions (SIMULATOR.md table mid-points).
 SAR_DB = {
-    Cover.FOREST: (-7.5, -13.5), Cover.CROPLAND: (-11.5, -18.5), Cover.BARE: (-16.0, -23.5),
-    Cover.WATER: (-23.0, -28.5), Cover.URBAN: (-4.5, -10.0), Cover.ASH: (-17.0, -24.5),
-    Cover.SCAR: (-14.5, -22.0), Cover.SPOIL: (-13.5, -21.0),
+    Cover.FOREST: (-7.5, -13.5),
+    Cover.CROPLAND: (-11.5, -18.5),
+    Cover.BARE: (-16.0, -23.5),
+    Cover.WATER: (-23.0, -28.5),
+    Cover.URBAN: (-4.5, -10.0),
+    Cover.ASH: (-17.0, -24.5),
+    Cover.SCAR: (-14.5, -22.0),
+    Cover.SPOIL: (-13.5, -21.0),
 }
 # dB per volumetric percent of soil moisture (bare soil 0.1-0.3; damped under canopy)
-_MOISTURE_DB = {Cover.FOREST: 0.04, Cover.CROPLAND: 0.12, Cover.BARE: 0.2, Cover.SCAR: 0.2, Cover.SPOIL: 0.18,
-                Cover.ASH: 0.15, Cover.URBAN: 0.02, Cover.WATER: 0.0}
+_MOISTURE_DB = {
+    Cover.FOREST: 0.04,
+    Cover.CROPLAND: 0.12,
+    Cover.BARE: 0.2,
+    Cover.SCAR: 0.2,
+    Cover.SPOIL: 0.18,
+    Cover.ASH: 0.15,
+    Cover.URBAN: 0.02,
+    Cover.WATER: 0.0,
+}
 ENL = 4.4  # equivalent number of looks of IW GRD
 
 
@@ -66,23 +86,27 @@ def spectral_library() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(20140730)
     for name, mean in _TABLE.items():
         mean = np.asarray(mean)
-        library[name] = np.clip(mean * rng.normal(1.0, 0.08, size=(40, 1)) * rng.normal(1.0, 0.03, size=(40, 6)),
-                                0.005, None)
+        library[name] = np.clip(
+            mean * rng.normal(1.0, 0.08, size=(40, 1)) * rng.normal(1.0, 0.03, size=(40, 6)), 0.005, None
+        )
     return library
 
 
-def hillshade(slope_deg: np.ndarray, aspect_deg: np.ndarray, sun_elevation_deg: float = 55.0,
-              sun_azimuth_deg: float = 135.0) -> np.ndarray:
+def hillshade(
+    slope_deg: np.ndarray, aspect_deg: np.ndarray, sun_elevation_deg: float = 55.0, sun_azimuth_deg: float = 135.0
+) -> np.ndarray:
     """Illumination factor cos(incidence)/cos(sun zenith), clipped to [0.55, 1.35]."""
     zenith = np.radians(90.0 - sun_elevation_deg)
     slope = np.radians(slope_deg)
     incidence = np.cos(zenith) * np.cos(slope) + np.sin(zenith) * np.sin(slope) * np.cos(
-        np.radians(sun_azimuth_deg - aspect_deg))
+        np.radians(sun_azimuth_deg - aspect_deg)
+    )
     return np.clip(incidence / np.cos(zenith), 0.55, 1.35)
 
 
-def surface_reflectance(cover: np.ndarray, green: np.ndarray, sample_index: np.ndarray,
-                        illumination: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def surface_reflectance(
+    cover: np.ndarray, green: np.ndarray, sample_index: np.ndarray, illumination: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Cloud-free surface reflectance, shape ``(6, H, W)``.
 
     A pixel mixes a green-vegetation spectrum (its fraction ``green``) with its cover's background
@@ -94,8 +118,13 @@ def surface_reflectance(cover: np.ndarray, green: np.ndarray, sample_index: np.n
     vegetation = pick("vegetation")
     vegetation = np.where((cover == Cover.FOREST)[..., None], vegetation * _FOREST_SCALE, vegetation)
     background = pick("soil")
-    for kind, name in ((Cover.SCAR, "scar"), (Cover.SPOIL, "spoil"), (Cover.ASH, "ash"), (Cover.URBAN, "urban"),
-                       (Cover.WATER, "water")):
+    for kind, name in (
+        (Cover.SCAR, "scar"),
+        (Cover.SPOIL, "spoil"),
+        (Cover.ASH, "ash"),
+        (Cover.URBAN, "urban"),
+        (Cover.WATER, "water"),
+    ):
         background = np.where((cover == kind)[..., None], pick(name), background)
     mixed = green[..., None] * vegetation + (1.0 - green[..., None]) * background
     lit = np.where((cover == Cover.WATER)[..., None], mixed, mixed * illumination[..., None])
@@ -115,8 +144,13 @@ def cloud_fraction_draw(month: int, region, rng: np.random.Generator) -> float:
     return float(rng.uniform(0.05, 0.85))
 
 
-def add_clouds(surface: np.ndarray, fraction: float, water: np.ndarray, rng: np.random.Generator,
-               shadow_shift: tuple[int, int] = (3, -3)) -> tuple[np.ndarray, np.ndarray]:
+def add_clouds(
+    surface: np.ndarray,
+    fraction: float,
+    water: np.ndarray,
+    rng: np.random.Generator,
+    shadow_shift: tuple[int, int] = (3, -3),
+) -> tuple[np.ndarray, np.ndarray]:
     """Clouds and their shadows over a surface; returns (top-of-canopy reflectance, QA_PIXEL).
 
     Clouds are thresholded fractal noise (spectral exponent 4, close to the lag-1 spatial
@@ -145,8 +179,15 @@ def add_clouds(surface: np.ndarray, fraction: float, water: np.ndarray, rng: np.
     return top, qa
 
 
-def sentinel1(cover: np.ndarray, slope_deg: np.ndarray, aspect_deg: np.ndarray, soil_moisture_pct: float,
-              texture_db: np.ndarray, rng: np.random.Generator, look_azimuth_deg: float = 80.0) -> np.ndarray:
+def sentinel1(
+    cover: np.ndarray,
+    slope_deg: np.ndarray,
+    aspect_deg: np.ndarray,
+    soil_moisture_pct: float,
+    texture_db: np.ndarray,
+    rng: np.random.Generator,
+    look_azimuth_deg: float = 80.0,
+) -> np.ndarray:
     """Sigma0 (dB), shape ``(2, H, W)`` for (VV, VH), blind to clouds.
 
     Per-cover backscatter plus soil moisture (dB per volumetric percent above 20 %), a terrain term

@@ -116,15 +116,29 @@ def _cohesion(state: LandState, day: int, forest_kpa: float, was_forest: np.ndar
     return landcover.root_cohesion(state.cover, forest_kpa, day - state.cleared_day, was_forest)
 
 
-def _fs(state: LandState, day: int, api: np.ndarray, wet_topo: np.ndarray, k_h: np.ndarray, forest_kpa: float,
-        was_forest: np.ndarray, saturation: float) -> np.ndarray:
+def _fs(
+    state: LandState,
+    day: int,
+    api: np.ndarray,
+    wet_topo: np.ndarray,
+    k_h: np.ndarray,
+    forest_kpa: float,
+    was_forest: np.ndarray,
+    saturation: float,
+) -> np.ndarray:
     """FS for the days of ``api`` (shape (days,)), land fixed to ``state``; returns (days, H, W)."""
     slope, _, depth = _slope_maps(state)
     wet = stability.wetness(api[:, None, None], wet_topo[None], saturation) + state.reservoir_wetness[None]
     return stability.factor_of_safety(
-        slope[None], depth[None], wet, state.soil_cohesion_kpa[None],
-        _cohesion(state, day, forest_kpa, was_forest)[None], state.friction_deg[None],
-        k_h=np.asarray(k_h)[:, None, None], surcharge_kpa=state.surcharge_kpa[None])
+        slope[None],
+        depth[None],
+        wet,
+        state.soil_cohesion_kpa[None],
+        _cohesion(state, day, forest_kpa, was_forest)[None],
+        state.friction_deg[None],
+        k_h=np.asarray(k_h)[:, None, None],
+        surcharge_kpa=state.surcharge_kpa[None],
+    )
 
 
 def _with_scar(state: LandState, scar: np.ndarray | None, event_day: int | None, day: int) -> LandState:
@@ -183,9 +197,18 @@ class _World:
         return self.physics["event_day"]
 
 
-def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int, start: pd.Timestamp,
-                  seed: int, clouds: bool = True, max_attempts: int = 6,
-                  history: SiteHistory | None = None) -> tuple[dict, dict]:
+def simulate_site(
+    index: int,
+    region: Region,
+    kind: str,
+    n_times: int,
+    size: int,
+    start: pd.Timestamp,
+    seed: int,
+    clouds: bool = True,
+    max_attempts: int = 6,
+    history: SiteHistory | None = None,
+) -> tuple[dict, dict]:
     """Simulate site ``index`` of a stack.
 
     Parameters
@@ -235,8 +258,13 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
     base_elevation = rng.uniform(*_BASE_ELEVATION[region.landform])
     attempt_rng = np.random.default_rng(rng.integers(2**63))
     world = _evolve(kind, region, where, relief, base_elevation, attempt_rng, max_attempts, history)
-    truth = {"kind": kind, "attempts": world.attempts, "details": world.scenario.details, "place": where.place,
-             **world.physics}
+    truth = {
+        "kind": kind,
+        "attempts": world.attempts,
+        "details": world.scenario.details,
+        "place": where.place,
+        **world.physics,
+    }
     scar, runout = _runout(world)
     if runout is not None:
         truth["runout"] = runout
@@ -247,8 +275,9 @@ def simulate_site(index: int, region: Region, kind: str, n_times: int, size: int
     return arrays, truth
 
 
-def _place(rng: np.random.Generator, region: Region, n_times: int, size: int, start: pd.Timestamp,
-           history: SiteHistory | None) -> _Placement:
+def _place(
+    rng: np.random.Generator, region: Region, n_times: int, size: int, start: pd.Timestamp, history: SiteHistory | None
+) -> _Placement:
     """Draw the site's place, its Landsat dates (or take a history's) and its Sentinel-1 dates.
 
     Raises
@@ -265,21 +294,44 @@ def _place(rng: np.random.Generator, region: Region, n_times: int, size: int, st
         lat, lon, place = history.lat, history.lon, history.place
         frame_days = np.array([(pd.Timestamp(d) - start).days for d in history.frame_dates])
         if len(frame_days) != n_times or frame_days.min() < SPINUP_DAYS:
-            raise ValueError(f"history needs {n_times} frame dates, the first at least {SPINUP_DAYS} days "
-                             f"after {start.date()}")
+            raise ValueError(
+                f"history needs {n_times} frame dates, the first at least {SPINUP_DAYS} days after {start.date()}"
+            )
         n_days = int(frame_days[-1]) + 2 * LANDSAT_REVISIT_DAYS
     days = pd.date_range(start, periods=n_days, freq="D")
     epsg = utm_epsg(lat, lon)
     easting, northing = _to_utm(epsg).transform(lon, lat)
-    sar_days = frame_days[-1] - SENTINEL1_REVISIT_DAYS * np.arange(int(round(n_times * 16 / 12)))[::-1] \
+    sar_days = (
+        frame_days[-1]
+        - SENTINEL1_REVISIT_DAYS * np.arange(int(round(n_times * 16 / 12)))[::-1]
         - int(rng.integers(0, 6))
+    )
     sar_days = np.clip(sar_days, 0, n_days - 1)
-    return _Placement(lat=lat, lon=lon, place=place, epsg=epsg, easting=float(easting), northing=float(northing),
-                      size=size, n_times=n_times, days=days, frame_days=frame_days, sar_days=sar_days)
+    return _Placement(
+        lat=lat,
+        lon=lon,
+        place=place,
+        epsg=epsg,
+        easting=float(easting),
+        northing=float(northing),
+        size=size,
+        n_times=n_times,
+        days=days,
+        frame_days=frame_days,
+        sar_days=sar_days,
+    )
 
 
-def _evolve(kind: str, region: Region, where: _Placement, relief: float, base_elevation: float,
-            rng: np.random.Generator, max_attempts: int, history: SiteHistory | None) -> _World:
+def _evolve(
+    kind: str,
+    region: Region,
+    where: _Placement,
+    relief: float,
+    base_elevation: float,
+    rng: np.random.Generator,
+    max_attempts: int,
+    history: SiteHistory | None,
+) -> _World:
     """Draw terrain, scenario and weather and run the physics; redraw gentler terrain while the slide
     comes before frame ``MIN_FRAMES_BEFORE_EVENT`` (at most ``max_attempts`` draws)."""
     rain_clim = weather.climatological_rain(where.days, region.rain_mm)
@@ -293,14 +345,30 @@ def _evolve(kind: str, region: Region, where: _Placement, relief: float, base_el
     return world
 
 
-def _attempt(kind: str, region: Region, where: _Placement, relief: float, base_elevation: float,
-             api_clim: np.ndarray, rng: np.random.Generator, history: SiteHistory | None) -> _World:
+def _attempt(
+    kind: str,
+    region: Region,
+    where: _Placement,
+    relief: float,
+    base_elevation: float,
+    api_clim: np.ndarray,
+    rng: np.random.Generator,
+    history: SiteHistory | None,
+) -> _World:
     """One draw of terrain (``relief`` m), scenario and daily rain, with the site's settled soil and its physics."""
     dem = terrain.make_dem(where.size, region.landform, relief, base_elevation, rng)
     slope0, _ = terrain.slope_aspect(dem)
     wet_topo = terrain.topographic_wetness(dem)
-    scenario = build_scenario(kind, dem, slope0, region, where.n_days, where.window, rng,
-                              overrides=history.scenario_overrides if history is not None else None)
+    scenario = build_scenario(
+        kind,
+        dem,
+        slope0,
+        region,
+        where.n_days,
+        where.window,
+        rng,
+        overrides=history.scenario_overrides if history is not None else None,
+    )
     rain = weather.daily_rain(where.days, region.rain_mm, region.wet_day_prob, rng)
     if history is not None:
         rain = _apply_history_rain(rain, where.days, history)
@@ -336,8 +404,15 @@ def _land_on(world: _World, scar: np.ndarray | None, day: int) -> LandState:
     return _with_scar(world.scenario.state(int(day)), scar, world.event_day, int(day))
 
 
-def _render_landsat(world: _World, where: _Placement, region: Region, scar: np.ndarray | None, clouds: bool,
-                    history: SiteHistory | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _render_landsat(
+    world: _World,
+    where: _Placement,
+    region: Region,
+    scar: np.ndarray | None,
+    clouds: bool,
+    history: SiteHistory | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Landsat 8 frames: reflectance ``(time, band, y, x)`` (unitless, float32) and QA_PIXEL ``(time, y, x)``
     (uint16), with clouds unless ``clouds`` is False or the date is one of the history's clear dates."""
     days, size = where.days, where.size
@@ -348,8 +423,9 @@ def _render_landsat(world: _World, where: _Placement, region: Region, scar: np.n
         state = _land_on(world, scar, day)
         slope, aspect, _ = _slope_maps(state)
         vig = landcover.vigour(days[day].day_of_year, region.green_peak_doy)
-        green = landcover.green_fraction(state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4),
-                                         region.forest_green)
+        green = landcover.green_fraction(
+            state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4), region.forest_green
+        )
         surface = sensors.surface_reflectance(state.cover, green, sample_index, sensors.hillshade(slope, aspect), rng)
         water = state.cover == Cover.WATER
         clear_day = history is not None and days[day].strftime("%Y-%m-%d") in history.clear_dates
@@ -363,8 +439,9 @@ def _render_landsat(world: _World, where: _Placement, region: Region, scar: np.n
     return reflectance, qa
 
 
-def _render_sentinel1(world: _World, where: _Placement, scar: np.ndarray | None,
-                      rng: np.random.Generator) -> np.ndarray:
+def _render_sentinel1(
+    world: _World, where: _Placement, scar: np.ndarray | None, rng: np.random.Generator
+) -> np.ndarray:
     """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream ``rng``."""
     size = where.size
     texture = rng.normal(0.0, 0.8, size=(size, size))
@@ -377,8 +454,17 @@ def _render_sentinel1(world: _World, where: _Placement, scar: np.ndarray | None,
     return sar
 
 
-def _site_arrays(kind: str, region: Region, where: _Placement, world: _World, scar: np.ndarray | None,
-                 reflectance: np.ndarray, qa: np.ndarray, sar: np.ndarray, rng: np.random.Generator) -> dict:
+def _site_arrays(
+    kind: str,
+    region: Region,
+    where: _Placement,
+    world: _World,
+    scar: np.ndarray | None,
+    reflectance: np.ndarray,
+    qa: np.ndarray,
+    sar: np.ndarray,
+    rng: np.random.Generator,
+) -> dict:
     """The site's arrays in the layout (without the site dimension): imagery, weather at the frames
     (temperature drawn here), terrain, place, labels (a matched reference day drawn for a site that
     stood) and the oracle physics."""
@@ -407,8 +493,13 @@ def _site_arrays(kind: str, region: Region, where: _Placement, world: _World, sc
         "rain_daily": world.rain.astype(np.float32),
         "dem": world.dem.astype(np.float32),
         "slope": world.slope.astype(np.float32),
-        "lat": where.lat, "lon": where.lon, "region": region.name, "country": region.country, "epsg": where.epsg,
-        "easting": where.easting, "northing": where.northing,
+        "lat": where.lat,
+        "lon": where.lon,
+        "region": region.name,
+        "country": region.country,
+        "epsg": where.epsg,
+        "easting": where.easting,
+        "northing": where.northing,
         "landslide": event_day is not None,
         "event_time": days[event_day].to_datetime64() if event_day is not None else np.datetime64("NaT", "ns"),
         "reference_time": days[reference_day].to_datetime64(),
@@ -418,13 +509,21 @@ def _site_arrays(kind: str, region: Region, where: _Placement, world: _World, sc
         "fs_unstable_px": physics["unstable_px"],
         "scenario": kind,
         "pga_g": float(details.get("pga_g", 0.0)),
-        "quake_time": (days[details["quake_day"]].to_datetime64() if "quake_day" in details
-                       else np.datetime64("NaT", "ns")),
+        "quake_time": (
+            days[details["quake_day"]].to_datetime64() if "quake_day" in details else np.datetime64("NaT", "ns")
+        ),
     }
 
 
-def _settle(initial: LandState, slope: np.ndarray, wet_topo: np.ndarray, api_clim: np.ndarray, forest_kpa: float,
-            was_forest: np.ndarray, rng: np.random.Generator) -> None:
+def _settle(
+    initial: LandState,
+    slope: np.ndarray,
+    wet_topo: np.ndarray,
+    api_clim: np.ndarray,
+    forest_kpa: float,
+    was_forest: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """Give the initial landscape the cohesion it needs to stand in a wet year of its climate.
 
     The reference wetness is that of the wettest climatological week times ``WET_YEAR_FACTOR``;
@@ -434,8 +533,14 @@ def _settle(initial: LandState, slope: np.ndarray, wet_topo: np.ndarray, api_cli
     roots = landcover.root_cohesion(initial.cover, forest_kpa, np.full(slope.shape, np.nan), was_forest)
     margin = rng.uniform(*EQUILIBRIUM_MARGIN)
     initial.soil_cohesion_kpa = stability.equilibrium_cohesion(
-        slope, stability.soil_depth(slope), reference, roots, initial.friction_deg, margin,
-        minimum_kpa=initial.soil_cohesion_kpa)
+        slope,
+        stability.soil_depth(slope),
+        reference,
+        roots,
+        initial.friction_deg,
+        margin,
+        minimum_kpa=initial.soil_cohesion_kpa,
+    )
 
 
 def _apply_history_rain(rain: np.ndarray, days: pd.DatetimeIndex, history: SiteHistory) -> np.ndarray:
@@ -450,7 +555,7 @@ def _apply_history_rain(rain: np.ndarray, days: pd.DatetimeIndex, history: SiteH
         last, total, length = history.storm
         end = days.get_loc(pd.Timestamp(last))
         weights = np.linspace(1.0, 2.0, length)
-        rain[end - length + 1:end + 1] += total * weights / weights.sum()
+        rain[end - length + 1 : end + 1] += total * weights / weights.sum()
     return rain
 
 
@@ -482,29 +587,47 @@ def _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_da
                 day = int(block[offset])
                 initiation = labels == (int(np.argmax(sizes)) + 1)
                 event_day = day
-                attribution = _attribute(scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa,
-                                         was_forest, initiation, fs[offset])
+                attribution = _attribute(
+                    scenario,
+                    state,
+                    epoch_start,
+                    day,
+                    api,
+                    api_clim,
+                    wet_topo,
+                    forest_kpa,
+                    was_forest,
+                    initiation,
+                    fs[offset],
+                )
                 cause = attribution["cause"]
                 break
-    return {"fs_min": fs_min, "unstable_px": unstable_px, "event_day": event_day, "initiation": initiation,
-            "attribution": attribution, "cause": cause}
+    return {
+        "fs_min": fs_min,
+        "unstable_px": unstable_px,
+        "event_day": event_day,
+        "initiation": initiation,
+        "attribution": attribution,
+        "cause": cause,
+    }
 
 
-def _attribute(scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa, was_forest, initiation,
-               fs_event) -> dict:
+def _attribute(
+    scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa, was_forest, initiation, fs_event
+) -> dict:
     """Counterfactual FS on the initiation cells with each factor undone; the cause restores most."""
     saturation = weather.API_SATURATION_MM
     actual = float(fs_event[initiation].mean())
-    k_h = scenario.k_h[day:day + 1]
+    k_h = scenario.k_h[day : day + 1]
     counterfactual: dict[str, float] = {}
     for factor in scenario.factors:
         if factor == "rain":
-            fs = _fs(state, epoch_start, api_clim[day:day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
+            fs = _fs(state, epoch_start, api_clim[day : day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
         elif factor == "seismic":
-            fs = _fs(state, epoch_start, api[day:day + 1], wet_topo, np.zeros(1), forest_kpa, was_forest, saturation)
+            fs = _fs(state, epoch_start, api[day : day + 1], wet_topo, np.zeros(1), forest_kpa, was_forest, saturation)
         else:
             reverted = scenario.revert(state, factor)
-            fs = _fs(reverted, epoch_start, api[day:day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
+            fs = _fs(reverted, epoch_start, api[day : day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
         counterfactual[factor] = float(fs[0][initiation].mean())
     restoring = {f: v for f, v in counterfactual.items() if v >= 1.0}
     pool = restoring or counterfactual

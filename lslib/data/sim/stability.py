@@ -24,8 +24,9 @@ GAMMA_SOIL = 18.5  # kN/m3
 GAMMA_WATER = 9.81  # kN/m3
 
 
-def factor_of_safety(slope_deg, depth_m, wetness_m, soil_cohesion_kpa, root_cohesion_kpa, friction_deg,
-                     k_h=0.0, surcharge_kpa=0.0):
+def factor_of_safety(
+    slope_deg, depth_m, wetness_m, soil_cohesion_kpa, root_cohesion_kpa, friction_deg, k_h=0.0, surcharge_kpa=0.0
+):
     """Infinite-slope factor of safety (dimensionless); arrays broadcast against each other.
 
     Parameters
@@ -94,8 +95,9 @@ def wetness(api_mm, topographic_factor, saturation_mm: float):
     return np.clip(np.asarray(api_mm, dtype=float) / saturation_mm * topographic_factor, 0.0, 1.0)
 
 
-def equilibrium_cohesion(slope_deg, depth_m, wetness_m, root_cohesion_kpa, friction_deg, margin,
-                         minimum_kpa) -> np.ndarray:
+def equilibrium_cohesion(
+    slope_deg, depth_m, wetness_m, root_cohesion_kpa, friction_deg, margin, minimum_kpa
+) -> np.ndarray:
     """Soil cohesion (kPa) that gives factor of safety ``margin`` at wetness ``wetness_m``.
 
     Hillslopes that exist have survived their usual climate: a landscape adjusts until its slopes

@@ -15,8 +15,7 @@ from scipy import ndimage
 
 from lslib.data.schema import PIXEL_SIZE_M
 
-__all__ = ["fractal_noise", "make_dem", "slope_aspect", "topographic_wetness", "steepest_descent_path",
-           "MIN_SIZE"]
+__all__ = ["fractal_noise", "make_dem", "slope_aspect", "topographic_wetness", "steepest_descent_path", "MIN_SIZE"]
 
 #: The smallest patch (pixels per side) the terrain model supports: landforms need room to show.
 MIN_SIZE = 16
@@ -45,8 +44,9 @@ def fractal_noise(shape: tuple[int, int], beta: float, rng: np.random.Generator)
     return field / (field.std() + 1e-12)
 
 
-def make_dem(size: int, landform: str, relief_m: float, base_elevation_m: float,
-             rng: np.random.Generator) -> np.ndarray:
+def make_dem(
+    size: int, landform: str, relief_m: float, base_elevation_m: float, rng: np.random.Generator
+) -> np.ndarray:
     """A DEM (metres) of ``size x size`` pixels at 30 m with the region's landform.
 
     The landform sets the mean slope (tens of degrees); fractal noise adds hollows and spurs.
@@ -111,8 +111,9 @@ def topographic_wetness(dem: np.ndarray) -> np.ndarray:
 _STEPS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
 
 
-def steepest_descent_path(dem: np.ndarray, start: tuple[int, int], stop_slope_deg: float,
-                          max_steps: int = 200) -> list[tuple[int, int]]:
+def steepest_descent_path(
+    dem: np.ndarray, start: tuple[int, int], stop_slope_deg: float, max_steps: int = 200
+) -> list[tuple[int, int]]:
     """Cells visited from ``start`` following the steepest downhill neighbour (D8).
 
     The path stops at a pit, at the edge of the patch, or once the slope to the next cell falls

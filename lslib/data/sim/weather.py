@@ -12,8 +12,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["daily_rain", "daily_temperature", "antecedent_index", "climatological_rain", "window_sums",
-           "API_DECAY", "API_SATURATION_MM"]
+__all__ = [
+    "daily_rain",
+    "daily_temperature",
+    "antecedent_index",
+    "climatological_rain",
+    "window_sums",
+    "API_DECAY",
+    "API_SATURATION_MM",
+]
 
 #: Daily decay of the antecedent precipitation index (SIMULATOR.md: 0.85-0.95).
 API_DECAY = 0.9
@@ -25,8 +32,9 @@ def _month_index(days: pd.DatetimeIndex) -> np.ndarray:
     return days.month.to_numpy() - 1
 
 
-def daily_rain(days: pd.DatetimeIndex, monthly_mm: tuple[float, ...], wet_day_prob: tuple[float, ...],
-               rng: np.random.Generator) -> np.ndarray:
+def daily_rain(
+    days: pd.DatetimeIndex, monthly_mm: tuple[float, ...], wet_day_prob: tuple[float, ...], rng: np.random.Generator
+) -> np.ndarray:
     """Daily rain (mm) whose expected monthly totals equal ``monthly_mm``.
 
     Wet days occur with the month's probability; wet-day amounts are exponential (gamma with
@@ -54,8 +62,9 @@ def climatological_rain(days: pd.DatetimeIndex, monthly_mm: tuple[float, ...]) -
     return np.asarray(monthly_mm)[_month_index(days)] / days.days_in_month.to_numpy()
 
 
-def daily_temperature(days: pd.DatetimeIndex, mean_c: float, amplitude_c: float, peak_doy: int,
-                      rng: np.random.Generator) -> np.ndarray:
+def daily_temperature(
+    days: pd.DatetimeIndex, mean_c: float, amplitude_c: float, peak_doy: int, rng: np.random.Generator
+) -> np.ndarray:
     """Daily mean temperature (degrees C): a seasonal cosine plus day-to-day noise (sd 1.5 C)."""
     doy = days.day_of_year.to_numpy()
     seasonal = mean_c + amplitude_c * np.cos(2 * np.pi * (doy - peak_doy) / 365.25)
@@ -71,8 +80,9 @@ def antecedent_index(rain_mm: np.ndarray, decay: float = API_DECAY, initial: flo
     [10.0, 5.0, 2.5]
     """
     api = np.empty(len(rain_mm))
-    value = (float(initial) if initial is not None
-             else float(np.mean(rain_mm[:60]) / (1 - decay)) if len(rain_mm) else 0.0)
+    value = (
+        float(initial) if initial is not None else float(np.mean(rain_mm[:60]) / (1 - decay)) if len(rain_mm) else 0.0
+    )
     for index, amount in enumerate(rain_mm):
         value = decay * value + amount
         api[index] = value

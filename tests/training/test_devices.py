@@ -32,8 +32,12 @@ class DeviceProbe(nn.Module):
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         n = self._check(batch["image"], batch["sar"])
-        return {"logit": torch.zeros(n), "cause_probs": torch.full((n, N_CAUSES), 1 / N_CAUSES),
-                "attention": torch.zeros(n, 4), "hidden": torch.zeros(n, 2)}
+        return {
+            "logit": torch.zeros(n),
+            "cause_probs": torch.full((n, N_CAUSES), 1 / N_CAUSES),
+            "attention": torch.zeros(n, 4),
+            "hidden": torch.zeros(n, 2),
+        }
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n = self._check(images)
@@ -45,9 +49,19 @@ class DeviceProbe(nn.Module):
 
 
 def _windows(n: int = 5) -> list[dict[str, torch.Tensor]]:
-    return [{"image": torch.zeros(4, 6, 8, 8), "sar": torch.zeros(4, 2, 8, 8), "cloud": torch.zeros(4),
-             "valid": torch.ones(4), "label": torch.tensor(i % 2), "cause": torch.tensor(0),
-             "site": torch.tensor(i), "lead": torch.tensor(1)} for i in range(n)]
+    return [
+        {
+            "image": torch.zeros(4, 6, 8, 8),
+            "sar": torch.zeros(4, 2, 8, 8),
+            "cloud": torch.zeros(4),
+            "valid": torch.ones(4),
+            "label": torch.tensor(i % 2),
+            "cause": torch.tensor(0),
+            "site": torch.tensor(i),
+            "lead": torch.tensor(1),
+        }
+        for i in range(n)
+    ]
 
 
 def test_the_probe_refuses_inputs_left_on_the_cpu():

@@ -8,11 +8,11 @@ import torch
 
 from lslib import evaluation
 from lslib.chapters import predictor
-from lslib.training import ensemble
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.sim import simulate
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+from lslib.training import ensemble
 from lslib.training.loop import TrainConfig
 
 
@@ -73,27 +73,42 @@ def test_synthetic_clouds_are_the_same_for_every_model_and_only_on_valid_frames(
     masked = first["image"][:, -1] == 1
     assert torch.all(first["image"][:, :-1][masked.unsqueeze(1).expand(-1, 6, -1, -1)] == 0)
     half = SyntheticClouds(frame_fraction=0.5, seed=0)
-    hits = [float((half(dict(sample, site=torch.tensor(s)))["image"][:, -1].mean(dim=(-2, -1))
-                   > sample["image"][:, -1].mean(dim=(-2, -1))).float()[:4].mean()) for s in range(200)]
+    hits = [
+        float(
+            (
+                half(dict(sample, site=torch.tensor(s)))["image"][:, -1].mean(dim=(-2, -1))
+                > sample["image"][:, -1].mean(dim=(-2, -1))
+            )
+            .float()[:4]
+            .mean()
+        )
+        for s in range(200)
+    ]
     assert 0.4 < np.mean(hits) < 0.6
     with pytest.raises(ValueError, match="frame_fraction"):
         SyntheticClouds(frame_fraction=1.5)
 
 
 def test_the_ensemble_has_a_nonzero_spread_and_a_calibrated_temperature(stack):
-    datasets = {split: LandslideDataset(stack, split=split, leads=(1, 2), max_frames=4, max_sar_frames=4,
-                                        fractions=(0.5, 0.2, 0.3)) for split in ("train", "val", "test")}
+    datasets = {
+        split: LandslideDataset(
+            stack, split=split, leads=(1, 2), max_frames=4, max_sar_frames=4, fractions=(0.5, 0.2, 0.3)
+        )
+        for split in ("train", "val", "test")
+    }
     config = PredictorConfig(size=16, width=8)
-    members = [ensemble.train_member(datasets, config, TrainConfig(epochs=1, seed=k, progress=False))[0]
-               for k in range(3)]
+    members = [
+        ensemble.train_member(datasets, config, TrainConfig(epochs=1, seed=k, progress=False))[0] for k in range(3)
+    ]
     predictions = [ensemble.predict(m, datasets["test"]) for m in members]
     combined = ensemble.combine(predictions)
     assert combined["spread"].shape == (len(datasets["test"]),) and float(combined["spread"].min()) > 0
     mean = np.mean([1 / (1 + np.exp(-p["logit"])) for p in predictions], axis=0)
     np.testing.assert_allclose(1 / (1 + np.exp(-combined["logit"])), mean, rtol=1e-5)
     np.testing.assert_allclose(combined["cause_probs"].sum(axis=1), 1.0, rtol=1e-5)
-    temperature, (val, test) = ensemble.calibrate(ensemble.combine([ensemble.predict(m, datasets["val"]) for m in members]),
-                                                  combined)
+    temperature, (val, test) = ensemble.calibrate(
+        ensemble.combine([ensemble.predict(m, datasets["val"]) for m in members]), combined
+    )
     assert temperature > 0 and val.shape == (len(datasets["val"]),) and ((test > 0) & (test < 1)).all()
 
 
@@ -144,9 +159,14 @@ def test_score_table_is_paired_and_leaves_non_probabilities_uncalibrated():
     sites = np.repeat(np.arange(100), 3)
     good = np.clip(0.2 + 0.6 * labels + rng.normal(0, 0.15, len(labels)), 0.01, 0.99)
     weak = rng.random(len(labels))
-    table = predictor.score_table(labels, {"good": good, "weak": weak}, {"good": 0.5, "weak": 0.5},
-                                 evaluation.bootstrap_resamples(len(labels), sites, 200, 0), reference="weak",
-                                 probabilistic={"good"})
+    table = predictor.score_table(
+        labels,
+        {"good": good, "weak": weak},
+        {"good": 0.5, "weak": 0.5},
+        evaluation.bootstrap_resamples(len(labels), sites, 200, 0),
+        reference="weak",
+        probabilistic={"good"},
+    )
     assert table.loc["good", "AUROC"] > 0.9 and table.loc["good", "Δ low"] > 0.3
     assert table.loc["weak", "ΔAUROC vs weak"] == 0.0
     assert np.isnan(table.loc["weak", "ECE"]) and table.loc["good", "ECE"] < 0.2
@@ -158,7 +178,9 @@ def test_cause_report_counts_only_the_slides():
     truth = np.array([3, 3, 2, 1, 6, 6])
     probs = np.zeros((6, 7))
     probs[np.arange(6), [3, 3, 2, 0, 6, 6]] = 1.0  # three of four slides right
-    report = predictor.cause_report(probs, truth, labels, np.array([3, 3, 2]), evaluation.bootstrap_resamples(6, n_boot=50))
+    report = predictor.cause_report(
+        probs, truth, labels, np.array([3, 3, 2]), evaluation.bootstrap_resamples(6, n_boot=50)
+    )
     assert report["accuracy"] == 0.75 and report["majority_accuracy"] == 0.5 and report["n"] == 4
     assert report["matrix"].sum() == 4 and report["recall"][3] == 1.0 and report["recall"][1] == 0.0
 
@@ -175,9 +197,17 @@ def test_the_clear_prior_favours_clear_frames():
 def test_interval_and_confidence_tables_read_the_numbers_they_are_given():
     import pandas as pd
 
-    table = pd.DataFrame({"AUROC": [0.7, 0.5], "AUROC low": [0.6, 0.4], "AUROC high": [0.8, 0.6],
-                          "ECE": [0.05, np.nan], "ECE low": [0.03, np.nan], "ECE high": [0.08, np.nan]},
-                         index=["model", "baseline"])
+    table = pd.DataFrame(
+        {
+            "AUROC": [0.7, 0.5],
+            "AUROC low": [0.6, 0.4],
+            "AUROC high": [0.8, 0.6],
+            "ECE": [0.05, np.nan],
+            "ECE low": [0.03, np.nan],
+            "ECE high": [0.08, np.nan],
+        },
+        index=["model", "baseline"],
+    )
     text = predictor.interval_table(table)
     assert text.loc["model", "AUROC"] == "0.700 [0.600, 0.800]" and text.loc["baseline", "ECE"] == ""
     spread = np.array([0.01, 0.02, 0.3, 0.4])
@@ -200,8 +230,12 @@ def test_the_forest_leaf_size_is_chosen_on_validation_and_ablations_are_paired()
     assert forest.get_params()["min_samples_leaf"] == leaf
     labels = np.tile([0, 1], 50)
     full = labels + rng.normal(0, 0.5, 100)
-    table = predictor.ablation_table(labels, {"full": full, "worse": full - 0.8 * labels}, evaluation.bootstrap_resamples(100, n_boot=200),
-                                    reference="full")
+    table = predictor.ablation_table(
+        labels,
+        {"full": full, "worse": full - 0.8 * labels},
+        evaluation.bootstrap_resamples(100, n_boot=200),
+        reference="full",
+    )
     assert table.loc["worse", "Δ high"] < 0 and table.loc["full", "Δ vs full"] == 0
 
 
@@ -217,20 +251,35 @@ def test_the_training_cloud_stream_restarts_with_its_seed(windows):
 def test_the_verdict_words_follow_the_numbers_they_come_from():
     import pandas as pd
 
-    ablations = pd.DataFrame({"Δ high": [0.0, -0.01, 0.02, -0.02]},
-                             index=["attention member 1", "mean pooling", "no metadata", "no SAR"])
-    assert predictor.ablation_verdict(ablations["Δ high"].to_dict()) == \
-        "removing mean pooling or no SAR lowers the AUROC beyond the interval"
-    assert predictor.ablation_verdict({"mean pooling": 0.0}) == \
-        "no single removal lowers the AUROC beyond its paired interval"
+    ablations = pd.DataFrame(
+        {"Δ high": [0.0, -0.01, 0.02, -0.02]}, index=["attention member 1", "mean pooling", "no metadata", "no SAR"]
+    )
+    assert (
+        predictor.ablation_verdict(ablations["Δ high"].to_dict())
+        == "removing mean pooling or no SAR lowers the AUROC beyond the interval"
+    )
+    assert (
+        predictor.ablation_verdict({"mean pooling": 0.0})
+        == "no single removal lowers the AUROC beyond its paired interval"
+    )
     assert predictor.skill_verdict(0.01) == "beats" and predictor.skill_verdict(0.0) == "does not clearly beat"
     assert predictor.ece_bar(0.02) == predictor.ECE_BAR and predictor.ece_bar(0.08) == 0.08
     assert predictor.ece_verdict(0.05, 0.02) == "within" and predictor.ece_verdict(0.06, 0.02) == "above"
     assert predictor.ece_verdict(0.07, 0.08) == "within" and predictor.ece_verdict(float("nan"), 0.02) == "above"
-    metrics = {"auroc_diff_rf_ci_low": 0.1, "ece_attention": 0.2, "ece_floor_p90": 0.25,
-               "cloud_drop_diff_vs_meanpool_ci": [-0.2, -0.1]}
-    assert predictor.verdicts(metrics) == {"skill_verdict": "beats", "ece_verdict": "within",
-                                           "cloud_verdict": "smaller than"}
+    metrics = {
+        "auroc_diff_rf_ci_low": 0.1,
+        "ece_attention": 0.2,
+        "ece_floor_p90": 0.25,
+        "cloud_drop_diff_vs_meanpool_ci": [-0.2, -0.1],
+    }
+    assert predictor.verdicts(metrics) == {
+        "skill_verdict": "beats",
+        "ece_verdict": "within",
+        "cloud_verdict": "smaller than",
+    }
     metrics.update(auroc_diff_rf_ci_low=-0.1, ece_attention=0.3, cloud_drop_diff_vs_meanpool_ci=[-0.1, 0.1])
-    assert predictor.verdicts(metrics) == {"skill_verdict": "does not clearly beat", "ece_verdict": "above",
-                                           "cloud_verdict": "not distinguishable from"}
+    assert predictor.verdicts(metrics) == {
+        "skill_verdict": "does not clearly beat",
+        "ece_verdict": "above",
+        "cloud_verdict": "not distinguishable from",
+    }

@@ -1,6 +1,5 @@
 """The one layout: validation names what is wrong; sites georeference to a CRS rioxarray reads."""
 
-import numpy as np
 import pytest
 import rioxarray  # noqa: F401
 
@@ -17,15 +16,18 @@ def test_a_valid_stack_passes(stack):
     assert validate(stack) is stack
 
 
-@pytest.mark.parametrize(("breaking", "message"), [
-    (lambda ds: ds.drop_vars("qa_pixel"), r"missing variables \['qa_pixel'\]"),
-    (lambda ds: ds.assign(qa_pixel=ds["qa_pixel"].astype("int32")), "'qa_pixel' must be uint16"),
-    (lambda ds: ds.assign_coords(band=["b1", "b2", "b3", "b4", "b5", "b6"]), "band coordinate is"),
-    (lambda ds: ds.assign(dem=ds["dem"].transpose("site", "x", "y")), r"'dem' has dims \('site', 'x', 'y'\)"),
-    (lambda ds: ds.assign(cause=ds["cause"] + 7), "'cause' holds values outside -1..6"),
-    (lambda ds: ds.assign_coords(x=ds["x"] * 2), r"x spacing is \[60.0\] m, expected 30.0 m"),
-    (lambda ds: ds.drop_attrs(), "attribute 'source' is missing"),
-])
+@pytest.mark.parametrize(
+    ("breaking", "message"),
+    [
+        (lambda ds: ds.drop_vars("qa_pixel"), r"missing variables \['qa_pixel'\]"),
+        (lambda ds: ds.assign(qa_pixel=ds["qa_pixel"].astype("int32")), "'qa_pixel' must be uint16"),
+        (lambda ds: ds.assign_coords(band=["b1", "b2", "b3", "b4", "b5", "b6"]), "band coordinate is"),
+        (lambda ds: ds.assign(dem=ds["dem"].transpose("site", "x", "y")), r"'dem' has dims \('site', 'x', 'y'\)"),
+        (lambda ds: ds.assign(cause=ds["cause"] + 7), "'cause' holds values outside -1..6"),
+        (lambda ds: ds.assign_coords(x=ds["x"] * 2), r"x spacing is \[60.0\] m, expected 30.0 m"),
+        (lambda ds: ds.drop_attrs(), "attribute 'source' is missing"),
+    ],
+)
 def test_broken_layouts_are_rejected_with_a_message_naming_the_problem(stack, breaking, message):
     with pytest.raises(SchemaError, match=message):
         validate(breaking(stack.copy()))

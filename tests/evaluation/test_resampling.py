@@ -19,6 +19,7 @@ from lslib.evaluation.trends import bootstrap_slope_ci, theil_sen
 # The loops the engine replaced, verbatim but for names: each engine function must give their numbers.
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _old_bootstrap_ci(metric, labels, scores, n_boot, seed, level):
     rng = np.random.default_rng(seed)
     values = []
@@ -46,8 +47,10 @@ def _old_slope_ci(t, y, n_boot, seed, level=0.95):
 def _old_stratified_interval(true, predicted, n_boot, seed):
     rng = np.random.default_rng(seed)
     members = [np.nonzero(true == c)[0] for c in np.unique(true)]
-    draws = [balanced_accuracy(true[pick], predicted[pick])
-             for pick in (np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot))]
+    draws = [
+        balanced_accuracy(true[pick], predicted[pick])
+        for pick in (np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot))
+    ]
     return float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5))
 
 
@@ -70,6 +73,7 @@ def _scored(seed: int, n: int = 120):
 # Coverage on a known case
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _clustered(rng: np.random.Generator, n_clusters: int = 60, size: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Normal data with a shared effect per cluster (intra-cluster correlation 0.5), true mean 0."""
     effects = rng.normal(0, 1, n_clusters)
@@ -83,8 +87,9 @@ def test_the_cluster_bootstrap_covers_the_true_mean_and_the_case_bootstrap_does_
     for k in range(repetitions):
         data, clusters = _clustered(rng)
         for kind, groups in (("clusters", clusters), ("cases", None)):
-            _, low, high = evaluation.bootstrap(lambda pick, data=data: data[pick].mean(), len(data),
-                                                groups=groups, n_boot=300, seed=k)
+            _, low, high = evaluation.bootstrap(
+                lambda pick, data=data: data[pick].mean(), len(data), groups=groups, n_boot=300, seed=k
+            )
             covered[kind] += low <= 0.0 <= high
     assert 0.90 <= covered["clusters"] / repetitions <= 0.99
     # Ignoring the clusters treats 300 correlated cases as independent: the interval is too narrow
@@ -95,6 +100,7 @@ def test_the_cluster_bootstrap_covers_the_true_mean_and_the_case_bootstrap_does_
 # ----------------------------------------------------------------------------------------------------------
 # The resamples
 # ----------------------------------------------------------------------------------------------------------
+
 
 def test_stratified_resamples_keep_every_class_with_its_size():
     strata = np.array(["rain"] * 20 + ["quake"] * 3 + ["mining"] * 1)
@@ -119,10 +125,15 @@ def test_resamples_depend_on_the_seed_only():
     assert not all(np.array_equal(x, y) for x, y in zip(a, c))
 
 
-@pytest.mark.parametrize("kwargs, match", [({"groups": [0, 1]}, "groups has 2 entries for 3 cases"),
-                                           ({"strata": [0]}, "strata has 1 entries"),
-                                           ({"groups": [0, 0, 1], "strata": [0, 1, 1]}, "not both"),
-                                           ({"n_boot": 0}, "n_boot >= 1")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"groups": [0, 1]}, "groups has 2 entries for 3 cases"),
+        ({"strata": [0]}, "strata has 1 entries"),
+        ({"groups": [0, 0, 1], "strata": [0, 1, 1]}, "not both"),
+        ({"n_boot": 0}, "n_boot >= 1"),
+    ],
+)
 def test_bad_resampling_requests_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         evaluation.resample_indices(3, **kwargs)
@@ -139,6 +150,7 @@ def test_percentile_interval_tails_and_levels():
 # Paired comparisons
 # ----------------------------------------------------------------------------------------------------------
 
+
 def test_paired_differences_are_antisymmetric():
     rng = np.random.default_rng(3)
     a, b = rng.normal(0.6, 0.1, 25), rng.normal(0.5, 0.1, 25)
@@ -151,8 +163,12 @@ def test_paired_differences_are_antisymmetric():
     table = evaluation.paired_bootstrap(auroc, labels, {"a": scores, "b": other}, picks, reference="a")
     swapped = evaluation.paired_bootstrap(auroc, labels, {"a": scores, "b": other}, picks, reference="b")
     assert table["b"]["diff"] == -swapped["a"]["diff"]
-    np.testing.assert_allclose([table["b"]["diff_low"], table["b"]["diff_high"]],
-                               [-swapped["a"]["diff_high"], -swapped["a"]["diff_low"]], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        [table["b"]["diff_low"], table["b"]["diff_high"]],
+        [-swapped["a"]["diff_high"], -swapped["a"]["diff_low"]],
+        rtol=0,
+        atol=1e-12,
+    )
     assert table["a"]["diff"] == table["a"]["diff_low"] == table["a"]["diff_high"] == 0.0
 
 
@@ -176,12 +192,14 @@ def test_undefined_resamples_are_skipped_and_all_undefined_is_refused():
 # The very numbers of the loops the engine replaced
 # ----------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [0, 7])
 def test_engine_reproduces_the_earlier_bootstraps_bit_for_bit(seed):
     labels, scores, _ = _scored(seed)
     for level in (0.95, 0.9):
-        assert evaluation.bootstrap_ci(auroc, labels, scores, 300, seed, level) == \
-            _old_bootstrap_ci(auroc, labels, scores, 300, seed, level)
+        assert evaluation.bootstrap_ci(auroc, labels, scores, 300, seed, level) == _old_bootstrap_ci(
+            auroc, labels, scores, 300, seed, level
+        )
     t = np.repeat(np.arange(5.0), 2)  # repeated times: some resamples have no slope and are skipped
     y = -0.2 * t + np.random.default_rng(seed).normal(0, 0.3, len(t))
     assert bootstrap_slope_ci(t, y, n_boot=400, seed=seed) == _old_slope_ci(t, y, 400, seed)
@@ -192,21 +210,25 @@ def test_engine_reproduces_the_earlier_bootstraps_bit_for_bit(seed):
     scores_ = score_predictions(pd.DataFrame({"true": true, "predicted": predicted}), n_boot=300, seed=seed)
     assert (scores_["low"], scores_["high"]) == _old_stratified_interval(true, predicted, 300, seed)
     a, b = rng.normal(0.5, 0.2, 17), rng.normal(0.4, 0.2, 17)
-    assert dict(zip(("diff", "low", "high"), evaluation.paired_difference(a, b, n_boot=700, seed=seed))) == \
-        _old_paired_site_difference(a, b, 700, seed)
+    assert dict(
+        zip(("diff", "low", "high"), evaluation.paired_difference(a, b, n_boot=700, seed=seed))
+    ) == _old_paired_site_difference(a, b, 700, seed)
 
 
 def test_bootstrap_resamples_is_resample_indices():
     groups = np.arange(24) // 4
     for g in (None, groups):
         old_style = evaluation.bootstrap_resamples(24, g, 30, 3)
-        assert all(np.array_equal(x, y)
-                   for x, y in zip(old_style, evaluation.resample_indices(24, groups=g, n_boot=30, seed=3)))
+        assert all(
+            np.array_equal(x, y)
+            for x, y in zip(old_style, evaluation.resample_indices(24, groups=g, n_boot=30, seed=3))
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------
 # The sigmoid, the interval text, and the package surface
 # ----------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_is_the_hand_written_expression_bit_for_bit_and_never_overflows(dtype):
@@ -219,10 +241,20 @@ def test_sigmoid_is_the_hand_written_expression_bit_for_bit_and_never_overflows(
 
 
 def test_interval_text_reads_like_the_chapter_tables():
-    table = pd.DataFrame({"AUROC": [0.81, 0.7], "AUROC low": [0.75, 0.7], "AUROC high": [0.87, 0.7],
-                          "ΔAUROC": [0.11, 0.0], "Δ low": [0.02, 0.0], "Δ high": [0.2, 0.0]}, index=["a", "b"])
-    text = evaluation.interval_text(table, ["AUROC", "ΔAUROC"], bounds={"ΔAUROC": ("Δ low", "Δ high")},
-                                    blank_degenerate={"ΔAUROC"})
+    table = pd.DataFrame(
+        {
+            "AUROC": [0.81, 0.7],
+            "AUROC low": [0.75, 0.7],
+            "AUROC high": [0.87, 0.7],
+            "ΔAUROC": [0.11, 0.0],
+            "Δ low": [0.02, 0.0],
+            "Δ high": [0.2, 0.0],
+        },
+        index=["a", "b"],
+    )
+    text = evaluation.interval_text(
+        table, ["AUROC", "ΔAUROC"], bounds={"ΔAUROC": ("Δ low", "Δ high")}, blank_degenerate={"ΔAUROC"}
+    )
     assert text.to_dict("list") == {"AUROC": ["0.810 [0.750, 0.870]", "0.700"], "ΔAUROC": ["0.110 [0.020, 0.200]", ""]}
     assert evaluation.format_interval(0.1, 0.05, 0.15) == "0.100 [0.050, 0.150]"
     assert evaluation.format_interval(-0.1, -0.2, 0.01, digits=2, signed=True) == "-0.10 [-0.20, +0.01]"
@@ -231,7 +263,10 @@ def test_interval_text_reads_like_the_chapter_tables():
 def test_the_package_re_exports_every_public_name_of_every_submodule():
     for info in pkgutil.iter_modules(evaluation.__path__):
         module = importlib.import_module(f"lslib.evaluation.{info.name}")
-        missing = [name for name in getattr(module, "__all__", [])
-                   if getattr(evaluation, name, None) is not getattr(module, name)]
+        missing = [
+            name
+            for name in getattr(module, "__all__", [])
+            if getattr(evaluation, name, None) is not getattr(module, name)
+        ]
         assert not missing, f"lslib.evaluation does not re-export {missing} of {info.name}"
     assert resampling.bootstrap is evaluation.bootstrap

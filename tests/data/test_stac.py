@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,11 +17,26 @@ from lslib.data.schema import validate
 from lslib.errors import DataUnavailable
 from tests.stac_servers import Scene, free_port, rustac_executable, serve, write_catalogue
 
-MALIN = stac.Site(name="malin", lat=19.162, lon=73.6873, size=32, region="india", country="India",
-                  event_time=np.datetime64("2014-07-30"), cause=3)
-SCENES = [Scene("2014-03-02", 5.0), Scene("2014-03-18", 60.0, cloudy_quadrant=True), Scene("2014-04-03", 95.0),
-          Scene("2014-04-19", 2.0), Scene("2014-04-19", 30.0, hour="05:11:00", path="p148"),  # same day, two paths
-          Scene("2013-12-14", 1.0), Scene("2014-06-08", 3.0), Scene("2015-01-08", 2.0)]  # the seed's Figure 1 dates
+MALIN = stac.Site(
+    name="malin",
+    lat=19.162,
+    lon=73.6873,
+    size=32,
+    region="india",
+    country="India",
+    event_time=np.datetime64("2014-07-30"),
+    cause=3,
+)
+SCENES = [
+    Scene("2014-03-02", 5.0),
+    Scene("2014-03-18", 60.0, cloudy_quadrant=True),
+    Scene("2014-04-03", 95.0),
+    Scene("2014-04-19", 2.0),
+    Scene("2014-04-19", 30.0, hour="05:11:00", path="p148"),  # same day, two paths
+    Scene("2013-12-14", 1.0),
+    Scene("2014-06-08", 3.0),
+    Scene("2015-01-08", 2.0),
+]  # the seed's Figure 1 dates
 S1_DATES = ["2014-03-10", "2014-03-22", "2014-04-15"]
 
 
@@ -33,10 +47,17 @@ def servers(tmp_path_factory, mirror):
     file_port, api_port = free_port(), free_port()
     files_url, api_url = f"http://127.0.0.1:{file_port}", f"http://127.0.0.1:{api_port}"
     items = write_catalogue(folder, mirror, files_url, MALIN.centre_utm, MALIN.epsg, SCENES, S1_DATES)
-    with serve([sys.executable, "-m", "RangeHTTPServer", str(file_port), "--bind", "127.0.0.1"],
-               f"{files_url}/items.json", cwd=folder), \
-         serve([rustac_executable(), "serve", "--addr", f"127.0.0.1:{api_port}", "--create-collections", str(items)],
-               f"{api_url}/collections"):
+    with (
+        serve(
+            [sys.executable, "-m", "RangeHTTPServer", str(file_port), "--bind", "127.0.0.1"],
+            f"{files_url}/items.json",
+            cwd=folder,
+        ),
+        serve(
+            [rustac_executable(), "serve", "--addr", f"127.0.0.1:{api_port}", "--create-collections", str(items)],
+            f"{api_url}/collections",
+        ),
+    ):
         yield api_url, files_url, folder
 
 
@@ -45,7 +66,9 @@ def test_the_file_server_honours_range_requests(servers):
 
     _, files_url, folder = servers
     name = next(folder.glob("*_red.tif")).name
-    with urllib.request.urlopen(urllib.request.Request(f"{files_url}/{name}", headers={"Range": "bytes=0-9"})) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{files_url}/{name}", headers={"Range": "bytes=0-9"})
+    ) as response:
         assert response.status == 206 and len(response.read()) == 10
 
 
@@ -164,8 +187,13 @@ def test_daily_weather_through_a_retrying_caching_client(tmp_path):
     root = tmp_path / "www"
     (root / "v1").mkdir(parents=True)
     days = [f"2014-07-{d:02d}" for d in range(1, 31)]
-    payload = {"daily": {"time": days, "precipitation_sum": [10.0 * (d % 3) for d in range(30)],
-                         "temperature_2m_mean": [24.0] * 30}}
+    payload = {
+        "daily": {
+            "time": days,
+            "precipitation_sum": [10.0 * (d % 3) for d in range(30)],
+            "temperature_2m_mean": [24.0] * 30,
+        }
+    }
     (root / "v1" / "archive").write_text(json.dumps(payload))
 
     class Quiet(SimpleHTTPRequestHandler):
@@ -183,16 +211,18 @@ def test_daily_weather_through_a_retrying_caching_client(tmp_path):
     again = daily_weather(19.16, 73.69, "2014-07-01", "2014-07-30", url=url, cache_dir=tmp_path / "cache")
     assert again.equals(frame)  # served from the cache: the server is gone
     with pytest.raises(DataUnavailable, match="Daily weather unavailable"):
-        daily_weather(19.16, 73.69, "2014-07-01", "2014-07-30", url=url, cache_dir=tmp_path / "other", retries=0,
-                      timeout=2)
+        daily_weather(
+            19.16, 73.69, "2014-07-01", "2014-07-30", url=url, cache_dir=tmp_path / "other", retries=0, timeout=2
+        )
 
 
 def test_weather_and_several_sites_join_into_one_stack(servers, tmp_path):
     import pandas as pd
 
     api_url = servers[0]
-    rain = pd.DataFrame({"precipitation_mm": 5.0, "temperature_c": 25.0},
-                        index=pd.date_range("2014-01-01", "2014-05-31", freq="D"))
+    rain = pd.DataFrame(
+        {"precipitation_mm": 5.0, "temperature_c": 25.0}, index=pd.date_range("2014-01-01", "2014-05-31", freq="D")
+    )
     one, _ = stac.acquire(MALIN, "2014-03-01", "2014-04-30", api_url=api_url, rain=rain, cache_dir=str(tmp_path))
     assert float(one["rain_7d"].values[0, 0]) == 35.0 and float(one["rain_30d"].values[0, 0]) == 150.0
     short, _ = stac.acquire(MALIN, "2014-03-01", "2014-03-20", api_url=api_url, cache_dir=str(tmp_path))
@@ -212,13 +242,32 @@ def test_chapter_one_runs_on_real_imagery_from_the_loopback_api(servers, project
     api_url, files_url, folder = servers
     days = pd.date_range("2013-07-01", "2014-10-31", freq="D")
     (folder / "v1").mkdir(exist_ok=True)
-    (folder / "v1" / "archive").write_text(json.dumps({"daily": {
-        "time": [d.strftime("%Y-%m-%d") for d in days], "precipitation_sum": [3.0] * len(days),
-        "temperature_2m_mean": [25.0] * len(days)}}))
+    (folder / "v1" / "archive").write_text(
+        json.dumps(
+            {
+                "daily": {
+                    "time": [d.strftime("%Y-%m-%d") for d in days],
+                    "precipitation_sum": [3.0] * len(days),
+                    "temperature_2m_mean": [25.0] * len(days),
+                }
+            }
+        )
+    )
     monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
     run_dir = tmp_path / "run"
-    report = pipeline.run(project, "smoke", only=["01"], run_dir=run_dir, echo=lambda *_: None, overrides={
-        "source": "stac", "stac_api": api_url, "weather_api": f"{files_url}/v1/archive", "stac_event_ids": [6186]})
+    report = pipeline.run(
+        project,
+        "smoke",
+        only=["01"],
+        run_dir=run_dir,
+        echo=lambda *_: None,
+        overrides={
+            "source": "stac",
+            "stac_api": api_url,
+            "weather_api": f"{files_url}/v1/archive",
+            "stac_event_ids": [6186],
+        },
+    )
     (chapter,) = report["chapters"]
     assert chapter["status"] == "ok"
     assert chapter["metrics"]["imagery_source"] == "stac:landsat-c2-l2,sentinel-1-rtc"
@@ -231,8 +280,14 @@ def test_chapter_two_draws_figure_one_from_the_loopback_api(servers, project, mi
     from lslib.book import pipeline
 
     monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
-    report = pipeline.run(project, "smoke", only=["02"], run_dir=tmp_path / "run", echo=lambda *_: None,
-                          overrides={"source": "stac", "stac_api": servers[0]})
+    report = pipeline.run(
+        project,
+        "smoke",
+        only=["02"],
+        run_dir=tmp_path / "run",
+        echo=lambda *_: None,
+        overrides={"source": "stac", "stac_api": servers[0]},
+    )
     (chapter,) = report["chapters"]
     assert chapter["status"] == "ok"
     assert chapter["metrics"]["malin_imagery_source"].startswith("stac:landsat-c2-l2")  # real, not the fallback

@@ -12,10 +12,16 @@ def _batch(b=4, t=6, s=5, size=16, seed=0):
     days = torch.cumsum(torch.tensor([16.0, 16.0, 48.0, 16.0, 32.0, 16.0])[:t], 0).repeat(b, 1)  # missing dates
     valid = torch.ones(b, t, dtype=torch.bool)
     valid[0, :2] = False  # a site with fewer frames: padded at the start
-    return {"image": torch.randn(b, t, 7, size, size, generator=g), "time": days, "valid": valid,
-            "sar": torch.randn(b, s, 2, size, size, generator=g), "sar_time": torch.arange(s).float().repeat(b, 1) * 12,
-            "meta": torch.randn(b, t, 9, generator=g), "label": torch.tensor([1.0, 0.0, 1.0, 0.0])[:b],
-            "cause": torch.tensor([3, 6, 2, 6])[:b]}
+    return {
+        "image": torch.randn(b, t, 7, size, size, generator=g),
+        "time": days,
+        "valid": valid,
+        "sar": torch.randn(b, s, 2, size, size, generator=g),
+        "sar_time": torch.arange(s).float().repeat(b, 1) * 12,
+        "meta": torch.randn(b, t, 9, generator=g),
+        "label": torch.tensor([1.0, 0.0, 1.0, 0.0])[:b],
+        "cause": torch.tensor([3, 6, 2, 6])[:b],
+    }
 
 
 def test_shapes_with_irregular_dates_and_padding():
@@ -47,8 +53,11 @@ def test_real_day_offsets_matter_not_frame_indices():
 
 
 def test_mean_pooling_and_ablations_build_and_run():
-    for config in (PredictorConfig(size=16, pooling="mean"), PredictorConfig(size=16, use_sar=False),
-                   PredictorConfig(size=16, use_meta=False)):
+    for config in (
+        PredictorConfig(size=16, pooling="mean"),
+        PredictorConfig(size=16, use_sar=False),
+        PredictorConfig(size=16, use_meta=False),
+    ):
         out = SpatioTemporalPredictor(config)(_batch())
         assert torch.isfinite(out["logit"]).all()
 

@@ -29,8 +29,9 @@ def slides():
     found = []
     for index in range(60):
         kind = ["deforestation", "mining", "construction", "heavy_rainfall", "earthquake"][index % 5]
-        arrays, truth = simulate_site(index, REGIONS[["america", "china", "india"][index % 3]], kind, 10, 32,
-                                      START, seed=11)
+        arrays, truth = simulate_site(
+            index, REGIONS[["america", "china", "india"][index % 3]], kind, 10, 32, START, seed=11
+        )
         if arrays["landslide"]:
             found.append((arrays, truth))
         if len(found) >= 12:
@@ -79,8 +80,13 @@ def test_scars_lie_downslope_of_where_they_start(slides):
 
 
 def test_the_cause_is_attributed_by_the_physics(slides):
-    expected = {"deforestation": Cause.DEFORESTATION, "mining": Cause.MINING, "construction": Cause.CONSTRUCTION,
-                "heavy_rainfall": Cause.HEAVY_RAINFALL, "earthquake": Cause.EARTHQUAKE}
+    expected = {
+        "deforestation": Cause.DEFORESTATION,
+        "mining": Cause.MINING,
+        "construction": Cause.CONSTRUCTION,
+        "heavy_rainfall": Cause.HEAVY_RAINFALL,
+        "earthquake": Cause.EARTHQUAKE,
+    }
     matches = [arrays["cause"] == expected[truth["kind"]] for arrays, truth in slides]
     assert np.mean(matches) >= 0.7
     for _arrays, truth in slides:
@@ -180,13 +186,16 @@ def test_same_seed_same_arrays_and_workers_do_not_matter():
     assert not np.array_equal(one["dem"].values, other["dem"].values)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"regions": ["atlantis"]}, "Unknown region 'atlantis'"),
-    ({"n_sites": 0}, "n_sites must be an integer >= 1"),
-    ({"size": 8}, "smaller than the terrain model needs"),
-    ({"causes": ["meteorite"]}, "Unknown causes \\['meteorite'\\]"),
-    ({"regions": ["india"], "causes": ["volcanic_eruption"]}, "has none of the causes"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"regions": ["atlantis"]}, "Unknown region 'atlantis'"),
+        ({"n_sites": 0}, "n_sites must be an integer >= 1"),
+        ({"size": 8}, "smaller than the terrain model needs"),
+        ({"causes": ["meteorite"]}, "Unknown causes \\['meteorite'\\]"),
+        ({"regions": ["india"], "causes": ["volcanic_eruption"]}, "has none of the causes"),
+    ],
+)
 def test_bad_parameters_fail_before_any_work(kwargs, message):
     with pytest.raises(ValueError, match=message):
         simulate(**{"n_sites": 2, "n_times": 4, "size": 16, **kwargs})
@@ -266,8 +275,10 @@ def test_builders_register_by_name_once_and_are_picked_by_name(monkeypatch):
     assert "landfill" in scenarios.scenario_kinds()
 
 
-@pytest.mark.parametrize("kind", ["volcanic_eruption", "earthquake", "deforestation", "heavy_rainfall", "mining",
-                                  "construction", "thriving_forest"])
+@pytest.mark.parametrize(
+    "kind",
+    ["volcanic_eruption", "earthquake", "deforestation", "heavy_rainfall", "mining", "construction", "thriving_forest"],
+)
 def test_each_builder_is_deterministic_and_leaves_the_initial_land_alone(kind):
     from lslib.data.sim import terrain
     from lslib.data.sim.scenarios import build_scenario

@@ -21,8 +21,11 @@ def _variables(lazy: bool = False) -> dict[str, tuple]:
     dates = pd.date_range("2016-05-01", periods=N_TIMES, freq="16D").values[None]
     per_frame = lambda: rng.uniform(0, 10, (1, N_TIMES)).astype(np.float32)
     return {
-        "reflectance": (("site", "time", "band", "y", "x"), da.from_array(reflectance) if lazy else reflectance,
-                        {"units": "1"}),
+        "reflectance": (
+            ("site", "time", "band", "y", "x"),
+            da.from_array(reflectance) if lazy else reflectance,
+            {"units": "1"},
+        ),
         "qa_pixel": (("site", "time", "y", "x"), np.full((1, N_TIMES, SIZE, SIZE), 21824, np.uint16)),
         "date": (("site", "time"), dates),
         "cloud_fraction": (("site", "time"), np.zeros((1, N_TIMES), np.float32), {"units": "1"}),
@@ -30,8 +33,11 @@ def _variables(lazy: bool = False) -> dict[str, tuple]:
         "rain_7d": (("site", "time"), per_frame(), {"units": "mm"}),
         "rain_30d": (("site", "time"), per_frame(), {"units": "mm"}),
         "temperature": (("site", "time"), per_frame(), {"units": "degC"}),
-        "sar": (("site", "sar_time", "pol", "y", "x"), np.full((1, N_SAR, 2, SIZE, SIZE), -10.0, np.float32),
-                {"units": "dB"}),
+        "sar": (
+            ("site", "sar_time", "pol", "y", "x"),
+            np.full((1, N_SAR, 2, SIZE, SIZE), -10.0, np.float32),
+            {"units": "dB"},
+        ),
         "sar_date": (("site", "sar_time"), dates[:, :N_SAR]),
         "rain_daily": (("site", "day"), np.ones((1, N_DAYS), np.float32), {"units": "mm/day"}),
         "dem": (("site", "y", "x"), np.zeros((1, SIZE, SIZE), np.float32), {"units": "m"}),
@@ -53,8 +59,14 @@ def _variables(lazy: bool = False) -> dict[str, tuple]:
 
 def _coords() -> dict:
     y, x = site_grid(SIZE)
-    return {"site": [0], "band": list(LANDSAT_BANDS), "pol": list(SAR_POLS), "y": ("y", y, {"units": "m"}),
-            "x": ("x", x, {"units": "m"}), "day": pd.date_range("2016-04-01", periods=N_DAYS, freq="D")}
+    return {
+        "site": [0],
+        "band": list(LANDSAT_BANDS),
+        "pol": list(SAR_POLS),
+        "y": ("y", y, {"units": "m"}),
+        "x": ("x", x, {"units": "m"}),
+        "day": pd.date_range("2016-04-01", periods=N_DAYS, freq="D"),
+    }
 
 
 def test_arrays_become_a_valid_stack_in_the_order_given():
@@ -62,10 +74,22 @@ def test_arrays_become_a_valid_stack_in_the_order_given():
     stack = layout.assemble(variables, _coords(), layout.layout_attrs("simulated:test", "{}", title="tiny"))
     assert list(stack.data_vars) == list(variables)
     assert list(stack.coords) == ["site", "band", "pol", "y", "x", "day"]
-    assert dict(stack.sizes) == {"site": 1, "time": N_TIMES, "band": 6, "y": SIZE, "x": SIZE, "sar_time": N_SAR,
-                                 "pol": 2, "day": N_DAYS}
-    assert stack.attrs == {"source": "simulated:test", "provenance": "{}", "schema_version": SCHEMA_VERSION,
-                           "title": "tiny"}
+    assert dict(stack.sizes) == {
+        "site": 1,
+        "time": N_TIMES,
+        "band": 6,
+        "y": SIZE,
+        "x": SIZE,
+        "sar_time": N_SAR,
+        "pol": 2,
+        "day": N_DAYS,
+    }
+    assert stack.attrs == {
+        "source": "simulated:test",
+        "provenance": "{}",
+        "schema_version": SCHEMA_VERSION,
+        "title": "tiny",
+    }
     for name, (_, values, *attrs) in variables.items():  # nothing converted, reordered or added
         assert stack[name].dtype == values.dtype and stack[name].attrs == (attrs[0] if attrs else {})
         np.testing.assert_array_equal(stack[name].values, values)
@@ -92,12 +116,15 @@ def test_data_arrays_bring_their_coordinates_ahead_of_them():
     assert (stack["day"].values == days.values).all()
 
 
-@pytest.mark.parametrize(("breaking", "message"), [
-    (lambda v, c, a: v.pop("scar_mask"), r"missing variables \['scar_mask'\]"),
-    (lambda v, c, a: v.update(sar=v["sar"][:2] + ({"units": "linear"},)), "'sar' has units 'linear'"),
-    (lambda v, c, a: c.update(band=["b1", "b2", "b3", "b4", "b5", "b6"]), "band coordinate is"),
-    (lambda v, c, a: a.pop("provenance"), "attribute 'provenance' is missing"),
-])
+@pytest.mark.parametrize(
+    ("breaking", "message"),
+    [
+        (lambda v, c, a: v.pop("scar_mask"), r"missing variables \['scar_mask'\]"),
+        (lambda v, c, a: v.update(sar=v["sar"][:2] + ({"units": "linear"},)), "'sar' has units 'linear'"),
+        (lambda v, c, a: c.update(band=["b1", "b2", "b3", "b4", "b5", "b6"]), "band coordinate is"),
+        (lambda v, c, a: a.pop("provenance"), "attribute 'provenance' is missing"),
+    ],
+)
 def test_what_the_schema_rejects_never_leaves_the_writer(breaking, message):
     variables, coords, attrs = _variables(), _coords(), layout.layout_attrs("simulated:test", "{}")
     breaking(variables, coords, attrs)
@@ -106,10 +133,17 @@ def test_what_the_schema_rejects_never_leaves_the_writer(breaking, message):
 
 
 def test_layout_attrs_carry_the_schema_version_and_an_optional_title():
-    assert layout.layout_attrs("registry:x", "{}") == {"source": "registry:x", "provenance": "{}",
-                                                        "schema_version": SCHEMA_VERSION}
-    assert list(layout.layout_attrs("registry:x", "{}", title="t")) == ["source", "provenance", "schema_version",
-                                                                        "title"]
+    assert layout.layout_attrs("registry:x", "{}") == {
+        "source": "registry:x",
+        "provenance": "{}",
+        "schema_version": SCHEMA_VERSION,
+    }
+    assert list(layout.layout_attrs("registry:x", "{}", title="t")) == [
+        "source",
+        "provenance",
+        "schema_version",
+        "title",
+    ]
 
 
 def test_the_simulator_and_stac_write_through_the_one_writer(monkeypatch):

@@ -74,12 +74,20 @@ def test_the_report_module_loads_without_myst_nb():
 
 
 def test_a_finding_round_trips_through_the_run_report(metrics_file):
-    findings = [report.Finding("Beats chance?", "Yes.", np.float32(0.75), (np.float64(0.6), 0.9), "simulated", "AUROC"),
-                report.Finding("Rain?", "Mostly.", None, None, "real")]
+    findings = [
+        report.Finding("Beats chance?", "Yes.", np.float32(0.75), (np.float64(0.6), 0.9), "simulated", "AUROC"),
+        report.Finding("Rain?", "Mostly.", None, None, "real"),
+    ]
     report.record("summary", [f.as_json() for f in findings])
     stored = report.recorded()["summary"]
-    assert stored[0] == {"question": "Beats chance?", "answer": "Yes.", "key_number": 0.75, "interval": [0.6, 0.9],
-                         "provenance": "simulated", "metric": "AUROC"}
+    assert stored[0] == {
+        "question": "Beats chance?",
+        "answer": "Yes.",
+        "key_number": 0.75,
+        "interval": [0.6, 0.9],
+        "provenance": "simulated",
+        "metric": "AUROC",
+    }
     assert [report.Finding.from_json(entry) for entry in stored] == findings
     assert findings[0].key_text() == "AUROC 0.75 [0.6, 0.9]" and findings[1].key_text() == "n/a"
 
@@ -108,5 +116,6 @@ def test_findings_table_shows_every_answer_in_full():
 def test_value_of_reads_missing_and_null_metrics_as_nan():
     metrics = {"ci": [0.1, None], "recall": {"mining": 0.5}, "n": 3}
     assert report.value_of(metrics, "n") == 3.0 and report.value_of(metrics, "recall", "mining") == 0.5
-    assert all(math.isnan(report.value_of(metrics, *key)) for key in (("ci", 1), ("ci", 5), ("absent",),
-                                                                       ("recall", "quake")))
+    assert all(
+        math.isnan(report.value_of(metrics, *key)) for key in (("ci", 1), ("ci", 5), ("absent",), ("recall", "quake"))
+    )

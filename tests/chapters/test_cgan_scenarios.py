@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from lslib.causes import Cause
 from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, scenario_pairs
 from lslib.data.sim import simulate
 from lslib.evaluation.images import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
-from lslib.causes import Cause
 from lslib.models.cgan import NO_TRIGGER, SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
 from lslib.training.loop import TrainConfig, fit_gan
 
@@ -116,8 +116,14 @@ def test_image_metrics_known_values():
 
 
 def test_scenario_pairs_link_before_and_after_by_site():
-    stack = simulate(n_sites=40, n_times=10, size=16, seed=2, clouds=False,
-                     causes=("thriving_forest", "mining", "deforestation", "heavy_rainfall"))
+    stack = simulate(
+        n_sites=40,
+        n_times=10,
+        size=16,
+        seed=2,
+        clouds=False,
+        causes=("thriving_forest", "mining", "deforestation", "heavy_rainfall"),
+    )
     pairs = scenario_pairs(stack)
     assert pairs["source"].shape == pairs["target"].shape and pairs["source"].shape[1:] == (6, 16, 16)
     assert set(np.unique(pairs["scenario"])) <= set(range(len(PAIR_SCENARIOS)))
@@ -153,12 +159,15 @@ def test_planting_on_the_steep_cells_beats_planting_at_random():
     rng = np.random.default_rng(0)
     wetness = storm_wetness(np.full(slope.shape, 0.9), 16, rng)
     roots = np.full(slope.shape, soil.open_root_kpa)
-    assert slide_rate(slope, roots, wetness, candidates, soil) > slide_rate(slope, roots + 9.0, wetness, candidates, soil)
+    assert slide_rate(slope, roots, wetness, candidates, soil) > slide_rate(
+        slope, roots + 9.0, wetness, candidates, soil
+    )
     trial = planting_trial(slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng)
     assert trial["reduction_gain"] > 1.5 * trial["reduction_random"] > 0
     assert trial["rate_before"] - trial["rate_gain"] == pytest.approx(trial["reduction_gain"])
-    nowhere = planting_trial(slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng,
-                             grows=np.zeros_like(candidates))
+    nowhere = planting_trial(
+        slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng, grows=np.zeros_like(candidates)
+    )
     assert nowhere["reduction_gain"] == nowhere["reduction_random"] == 0  # trees that do not take hold nothing
 
 
@@ -239,7 +248,12 @@ def test_the_verdict_words_follow_the_numbers_they_come_from():
     assert cgan_scenarios.damage_verdict(0.04, 0.04) == "not above"
     assert cgan_scenarios.planting_ratio(0.04, 0.02) == pytest.approx(2.0)
     assert cgan_scenarios.planting_ratio(0.04, 0.0) == pytest.approx(4e7)  # no division by zero
-    metrics = {"mining_auroc": 0.7, "mining_auroc_baseline": 0.6, "mining_auroc_diff_ci_low": 0.02,
-               "damage_iou": 0.03, "damage_iou_baseline": 0.05}
+    metrics = {
+        "mining_auroc": 0.7,
+        "mining_auroc_baseline": 0.6,
+        "mining_auroc_diff_ci_low": 0.02,
+        "damage_iou": 0.03,
+        "damage_iou_baseline": 0.05,
+    }
     assert cgan_scenarios.verdicts(metrics) == {"mining_verdict": "beats", "damage_verdict": "not above"}
     assert set(cgan_scenarios.VARIANT_KEYS) == set(cgan_scenarios.VARIANTS)

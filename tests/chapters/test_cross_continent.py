@@ -10,12 +10,12 @@ from torch.utils.data import DataLoader
 
 from lslib import evaluation
 from lslib.chapters import cross_continent
-from lslib.models import catalog_cause, dann
-from lslib.training import adapt
 from lslib.data.dataset import LandslideDataset, window_standardise
 from lslib.data.sim import simulate
 from lslib.data.splits import region_splits
+from lslib.models import catalog_cause, dann
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+from lslib.training import adapt
 from lslib.training.loop import TrainConfig
 
 
@@ -58,7 +58,9 @@ def test_region_splits_refuse_one_region_and_bad_shares():
 
 def test_protocol_datasets_use_the_split_sites_and_training_statistics(stack, splits):
     split = splits["india"]
-    datasets = cross_continent.protocol_datasets(stack, split, "transfer", max_lead=2, max_frames=4, max_sar_frames=4, seed=0)
+    datasets = cross_continent.protocol_datasets(
+        stack, split, "transfer", max_lead=2, max_frames=4, max_sar_frames=4, seed=0
+    )
     assert set(datasets["test"].window_table()["site"]) <= set(split.test.tolist())
     assert set(datasets["train"].window_table()["site"]) <= set(split.transfer_train.tolist())
     assert not set(datasets["train"].sites) & set(split.test)
@@ -78,7 +80,7 @@ def test_mmd_is_zero_for_identical_samples_and_matches_the_gaussian_formula():
     d, s, b, mu = 2, 1.0, 1.5, np.array([1.0, 0.5])
     a = rng.normal(0.0, s, size=(1500, d))
     c = rng.normal(0.0, s, size=(1500, d)) + mu
-    analytic = 2 * (b ** 2 / (b ** 2 + 2 * s ** 2)) ** (d / 2) * (1 - np.exp(-mu @ mu / (2 * (b ** 2 + 2 * s ** 2))))
+    analytic = 2 * (b**2 / (b**2 + 2 * s**2)) ** (d / 2) * (1 - np.exp(-mu @ mu / (2 * (b**2 + 2 * s**2))))
     assert evaluation.mmd2(a, c, bandwidth=b) == pytest.approx(analytic, abs=0.02)
     assert evaluation.mmd2(a, a + 2 * mu, bandwidth=b) > evaluation.mmd2(a, c, bandwidth=b)  # grows with the shift
 
@@ -100,8 +102,11 @@ def test_mmd_permutation_test_separates_shifted_from_same():
 
 def test_shift_table_orders_by_ks_and_signs_the_difference():
     rng = np.random.default_rng(2)
-    table = evaluation.shift_table({"same": rng.normal(size=500), "moved": rng.normal(size=500)},
-                               {"same": rng.normal(size=500), "moved": rng.normal(2.0, 1.0, size=500)}, {"moved": "mm"})
+    table = evaluation.shift_table(
+        {"same": rng.normal(size=500), "moved": rng.normal(size=500)},
+        {"same": rng.normal(size=500), "moved": rng.normal(2.0, 1.0, size=500)},
+        {"moved": "mm"},
+    )
     assert list(table.index) == ["moved", "same"]
     assert table.loc["moved", "SMD"] == pytest.approx(2.0, abs=0.2) and table.loc["moved", "unit"] == "mm"
     assert table.loc["same", "KS"] < 0.1 < 0.6 < table.loc["moved", "KS"]
@@ -117,8 +122,9 @@ def test_feature_sample_takes_one_row_per_group():
 def test_per_window_normalisation_standardises_clear_pixels_and_keeps_masks(stack):
     window = LandslideDataset(stack, split=None, leads=(1,), max_frames=4, max_sar_frames=4)
     sample = window[0]
-    image, sar = window_standardise(sample["image"].numpy(), sample["valid"].numpy(), sample["sar"].numpy(),
-                                    sample["sar_valid"].numpy())
+    image, sar = window_standardise(
+        sample["image"].numpy(), sample["valid"].numpy(), sample["sar"].numpy(), sample["sar_valid"].numpy()
+    )
     clear = (image[:, -1] < 0.5) & sample["valid"].numpy()[:, None, None]
     for band in range(6):
         assert image[:, band][clear].mean() == pytest.approx(0.0, abs=1e-4)
@@ -179,8 +185,9 @@ def test_dann_pairs_hide_target_labels_and_training_lowers_the_loss(stack, split
     assert "target_image" in sample and "target_label" not in sample and "target_cause" not in sample
     assert not np.array_equal(pairs.order(0), pairs.order(1))  # a fresh pairing each epoch
     torch.manual_seed(0)
-    model = dann.DomainAdversarialPredictor(SpatioTemporalPredictor(PredictorConfig(size=16, width=8, norm="batch")),
-                                              weight=0.5, ramp_steps=10)
+    model = dann.DomainAdversarialPredictor(
+        SpatioTemporalPredictor(PredictorConfig(size=16, width=8, norm="batch")), weight=0.5, ramp_steps=10
+    )
     batch = next(iter(DataLoader(pairs, batch_size=len(pairs))))
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
@@ -206,8 +213,13 @@ def test_variants_train_and_predict_the_same_test_windows(stack, splits):
     pool = np.concatenate([split.inregion_train, split.inregion_val])
     assert set(datasets["target"].sites) == set(pool) and not set(datasets["target"].sites) & set(split.test)
     config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
-    runs = cross_continent.train_variants(datasets, {"transfer": cross_continent.BASELINE, **cross_continent.MITIGATIONS, **cross_continent.CONTROLS},
-                                   config, train, batch_size=16)
+    runs = cross_continent.train_variants(
+        datasets,
+        {"transfer": cross_continent.BASELINE, **cross_continent.MITIGATIONS, **cross_continent.CONTROLS},
+        config,
+        train,
+        batch_size=16,
+    )
     assert runs["BatchNorm adaptation"]["val"] is not runs["transfer"]["val"]  # adapted, not the plain model
     windows = runs["transfer"]["test"]
     for run in runs.values():
@@ -215,8 +227,13 @@ def test_variants_train_and_predict_the_same_test_windows(stack, splits):
     again = cross_continent.train_variant(datasets, cross_continent.Variant(), config, train, batch_size=16)
     assert np.array_equal(again["test"]["logit"], windows["logit"])  # same seed, same numbers
     resamples = evaluation.bootstrap_resamples(len(windows["label"]), windows["site"], 50, 0)
-    inregion = cross_continent.train_variant(cross_continent.protocol_datasets(stack, split, "in-region", 2, 4, 4, 0, 0.0),
-                                      cross_continent.Variant(), config, train, batch_size=16)
+    inregion = cross_continent.train_variant(
+        cross_continent.protocol_datasets(stack, split, "in-region", 2, 4, 4, 0, 0.0),
+        cross_continent.Variant(),
+        config,
+        train,
+        batch_size=16,
+    )
     table = cross_continent.mitigation_table(runs, inregion, resamples)
     assert table.loc["transfer", "gain"] == 0.0 and set(table.index) == set(runs) | {"in-region"}
     gap, gap_low = table.loc["in-region", "gain"], table.loc["in-region", "gain low"]
@@ -225,8 +242,14 @@ def test_variants_train_and_predict_the_same_test_windows(stack, splits):
 
 
 def _fake_run(logit, labels, sites):
-    prediction = {"logit": np.asarray(logit, float), "label": labels, "site": sites, "lead": np.ones_like(sites),
-                  "cause": np.zeros_like(sites), "cause_probs": np.full((len(sites), 7), 1 / 7)}
+    prediction = {
+        "logit": np.asarray(logit, float),
+        "label": labels,
+        "site": sites,
+        "lead": np.ones_like(sites),
+        "cause": np.zeros_like(sites),
+        "cause_probs": np.full((len(sites), 7), 1 / 7),
+    }
     return {"val": prediction, "test": prediction}
 
 
@@ -235,8 +258,11 @@ def test_evaluate_models_and_gap_table_signs():
     labels = np.tile([0.0, 1.0], 50)
     sites = np.arange(100)
     good, noisy = labels + rng.normal(0, 0.3, 100), rng.normal(size=100)
-    table = cross_continent.evaluate_models({"transfer": _fake_run(noisy, labels, sites), "in-region": _fake_run(good, labels, sites)},
-                                     [rng.integers(0, 100, 100) for _ in range(100)], reference="transfer")
+    table = cross_continent.evaluate_models(
+        {"transfer": _fake_run(noisy, labels, sites), "in-region": _fake_run(good, labels, sites)},
+        [rng.integers(0, 100, 100) for _ in range(100)],
+        reference="transfer",
+    )
     assert table.loc["in-region", "Δ"] > 0.3 and table.loc["transfer", "Δ"] == 0.0  # Δ = model - reference
     assert np.isnan(table.loc["transfer", "cause majority"])  # no training causes given
     causes = np.where(labels > 0.5, np.arange(100) % 3, 6)  # slid windows: triggers 0, 1, 2 in turn
@@ -245,12 +271,17 @@ def test_evaluate_models_and_gap_table_signs():
     scored = cross_continent.evaluate_models({"transfer": run}, [np.arange(100)], reference="transfer")
     assert scored.loc["transfer", "cause majority"] == pytest.approx(np.mean(causes[labels > 0.5] == 1))
     resamples = [rng.integers(0, 100, 100) for _ in range(100)]
-    pairs = {"all inputs": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(noisy, labels, sites)},
-             "fixed": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(good, labels, sites)}}
+    pairs = {
+        "all inputs": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(noisy, labels, sites)},
+        "fixed": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(good, labels, sites)},
+    }
     gaps = cross_continent.gap_table(pairs, resamples)
     assert gaps.loc["all inputs", "gap"] > 0.3 and gaps.loc["fixed", "gap"] == 0.0
     assert gaps.loc["fixed", "Δgap"] < 0 and gaps.loc["fixed", "Δgap high"] < 0  # the variant closes the gap
-    shifted = {"all inputs": pairs["all inputs"], "other": {p: _fake_run(good, labels, sites + 1) for p in cross_continent.PROTOCOLS}}
+    shifted = {
+        "all inputs": pairs["all inputs"],
+        "other": {p: _fake_run(good, labels, sites + 1) for p in cross_continent.PROTOCOLS},
+    }
     with pytest.raises(ValueError, match="other test windows"):
         cross_continent.gap_table(shifted, resamples)
 
@@ -259,15 +290,18 @@ def test_evaluate_models_and_gap_table_signs():
 def _records(n_rain=400, n_mine=20, seed=0):
     rng = np.random.default_rng(seed)
     n = n_rain + n_mine
-    return pd.DataFrame({
-        "cause": ["heavy_rainfall"] * n_rain + ["mining"] * n_mine,
-        "month": np.r_[rng.integers(6, 10, n_rain), rng.integers(1, 13, n_mine)],
-        "lat": rng.uniform(10, 30, n), "lon": rng.uniform(70, 100, n),
-        "category": rng.choice(["landslide", "mudslide", "rock_fall"], n),
-        "size": rng.choice(["small", "medium"], n),
-        "setting": ["unknown"] * (n_rain - 5) + ["mine"] * 5 + ["mine"] * 15 + ["unknown"] * (n_mine - 15),
-        "region": rng.choice(["america", "china", "india"], n),
-    })
+    return pd.DataFrame(
+        {
+            "cause": ["heavy_rainfall"] * n_rain + ["mining"] * n_mine,
+            "month": np.r_[rng.integers(6, 10, n_rain), rng.integers(1, 13, n_mine)],
+            "lat": rng.uniform(10, 30, n),
+            "lon": rng.uniform(70, 100, n),
+            "category": rng.choice(["landslide", "mudslide", "rock_fall"], n),
+            "size": rng.choice(["small", "medium"], n),
+            "setting": ["unknown"] * (n_rain - 5) + ["mine"] * 5 + ["mine"] * 15 + ["unknown"] * (n_mine - 15),
+            "region": rng.choice(["america", "china", "india"], n),
+        }
+    )
 
 
 def test_leakage_guard_rejects_features_that_encode_the_cause():
@@ -313,27 +347,47 @@ def test_catalog_cause_model_on_the_real_glc(mirror, monkeypatch):
     assert set(records["region"]) == {"america", "china", "india"} and "other_unknown" not in set(records["cause"])
     with pytest.raises(catalog_cause.LeakageError, match="kind='mine'"):
         catalog_cause.leakage_guard(records.assign(kind=records["setting"]), ["kind"])
-    scores = evaluation.score_predictions(catalog_cause.transfer_predictions(records, ["america", "china"], "india"),
-                                              n_boot=100)
+    scores = evaluation.score_predictions(
+        catalog_cause.transfer_predictions(records, ["america", "china"], "india"), n_boot=100
+    )
     assert set(scores["count"]) == {"heavy_rainfall", "construction", "mining"}
     assert scores["low"] <= scores["balanced_accuracy"] <= scores["high"]
 
 
 # ------------------------------------------------------------------------------------------ tables and verdicts
 def _loro(gap, gap_low, gap_high, auroc_low=0.55):
-    table = pd.DataFrame({("transfer", "AUROC"): [0.6], ("transfer", "AUROC low"): [auroc_low],
-                          ("gap", "AUROC"): [gap], ("gap", "AUROC low"): [gap_low], ("gap", "AUROC high"): [gap_high]},
-                         index=["india"])
+    table = pd.DataFrame(
+        {
+            ("transfer", "AUROC"): [0.6],
+            ("transfer", "AUROC low"): [auroc_low],
+            ("gap", "AUROC"): [gap],
+            ("gap", "AUROC low"): [gap_low],
+            ("gap", "AUROC high"): [gap_high],
+        },
+        index=["india"],
+    )
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table
 
 
 def test_answer_follows_the_numbers():
-    ablations = pd.DataFrame({"gap": [0.1, 0.09, 0.0], "gap low": [0.02, 0.0, -0.05], "gap high": [0.2, 0.18, 0.05],
-                              "Δgap high": [0.0, 0.05, -0.02]}, index=["all inputs", "no SAR", "no metadata"])
-    mitigation = pd.DataFrame({"gain": [0.0, 0.03, 0.08, -0.06, 0.2], "gain low": [0.0, -0.05, 0.01, -0.1, 0.1],
-                               "gain high": [0.0, 0.1, 0.15, -0.01, 0.3]},
-                              index=["transfer", "transfer, second seed", "DANN", "metadata dropout", "BN (control)"])
+    ablations = pd.DataFrame(
+        {
+            "gap": [0.1, 0.09, 0.0],
+            "gap low": [0.02, 0.0, -0.05],
+            "gap high": [0.2, 0.18, 0.05],
+            "Δgap high": [0.0, 0.05, -0.02],
+        },
+        index=["all inputs", "no SAR", "no metadata"],
+    )
+    mitigation = pd.DataFrame(
+        {
+            "gain": [0.0, 0.03, 0.08, -0.06, 0.2],
+            "gain low": [0.0, -0.05, 0.01, -0.1, 0.1],
+            "gain high": [0.0, 0.1, 0.15, -0.01, 0.3],
+        },
+        index=["transfer", "transfer, second seed", "DANN", "metadata dropout", "BN (control)"],
+    )
     weak_model = {"balanced_accuracy": 0.3, "low": 0.2, "chance_balanced_accuracy": 1 / 3}
     catalog = {"transfer": weak_model, "inregion": {**weak_model, "low": 0.4}}
     text = cross_continent.answer(_loro(0.1, 0.02, 0.2), ablations, mitigation, catalog, "india")
@@ -347,8 +401,13 @@ def test_answer_follows_the_numbers():
     weak.loc["all inputs", "gap low"] = -0.05
     noisy = mitigation.iloc[:4].copy()
     noisy.loc["transfer, second seed", "gain"] = 0.09  # a second seed moves more than DANN gains
-    text = cross_continent.answer(_loro(0.05, -0.05, 0.15, auroc_low=0.45), weak, noisy,
-                           {"transfer": {**weak_model, "low": 0.4}, "inregion": {**weak_model, "low": 0.4}}, "india")
+    text = cross_continent.answer(
+        _loro(0.05, -0.05, 0.15, auroc_low=0.45),
+        weak,
+        noisy,
+        {"transfer": {**weak_model, "low": 0.4}, "inregion": {**weak_model, "low": 0.4}},
+        "india",
+    )
     assert "not clearly better than chance" in text["skill"] and "cannot be told from zero" in text["gap"]
     assert "not clearly above zero" in text["carry"] and text["mitigation_short"].startswith("none measurably")
     assert text["catalog"].startswith("both") and "more than any mitigation" in text["seed"]
@@ -358,10 +417,21 @@ def test_answer_follows_the_numbers():
 def test_transfer_table_collects_the_gap_of_each_region():
     rows = {}
     for name, value in (("in-region", 0.7), ("transfer", 0.6)):
-        rows[name] = {"AUROC": value, "AUROC low": value - 0.1, "AUROC high": value + 0.1,
-                      "Δ": value - 0.6, "Δ low": value - 0.65, "Δ high": value - 0.55,
-                      "F1": 0.5, "F1 low": 0.4, "F1 high": 0.6, "cause accuracy": 0.4, "cause low": 0.3, "cause high": 0.5,
-                      "cause majority": 0.25}
+        rows[name] = {
+            "AUROC": value,
+            "AUROC low": value - 0.1,
+            "AUROC high": value + 0.1,
+            "Δ": value - 0.6,
+            "Δ low": value - 0.65,
+            "Δ high": value - 0.55,
+            "F1": 0.5,
+            "F1 low": 0.4,
+            "F1 high": 0.6,
+            "cause accuracy": 0.4,
+            "cause low": 0.3,
+            "cause high": 0.5,
+            "cause majority": 0.25,
+        }
     table = cross_continent.transfer_table({"india": pd.DataFrame(rows).T})
     assert table.loc["india", ("gap", "AUROC")] == pytest.approx(0.1)
     assert table.loc["india", ("in-region", "AUROC high")] == pytest.approx(0.8)
@@ -383,11 +453,18 @@ def test_train_variants_shares_a_model_only_when_everything_that_trains_it_match
     datasets = cross_continent.protocol_datasets(stack, splits["china"], "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
     config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
     cache: dict = {}
-    first = cross_continent.train_variants(datasets, {"a": cross_continent.BASELINE, "b": cross_continent.BASELINE}, config, train, 16,
-                                    cache=cache)
+    first = cross_continent.train_variants(
+        datasets, {"a": cross_continent.BASELINE, "b": cross_continent.BASELINE}, config, train, 16, cache=cache
+    )
     assert first["a"] is first["b"] and len(cache) == 1
-    other = cross_continent.train_variants(datasets, {"a": cross_continent.BASELINE}, config,
-                                    TrainConfig(epochs=1, seed=1, progress=False), 16, cache=cache)
+    other = cross_continent.train_variants(
+        datasets,
+        {"a": cross_continent.BASELINE},
+        config,
+        TrainConfig(epochs=1, seed=1, progress=False),
+        16,
+        cache=cache,
+    )
     assert other["a"] is not first["a"] and len(cache) == 2  # another seed is another model
 
 

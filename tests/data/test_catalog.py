@@ -39,7 +39,12 @@ def test_causes_are_the_study_enumeration_and_rain_dominates(glc):
     # Facts checked on the mirrored file: downpour 4680 + rain 2591 + continuous_rain 748 + monsoon 129
     # + tropical_cyclone 561; mining 93, earthquake 89, construction 82, volcano 1.
     assert counts["heavy_rainfall"] == 4680 + 2591 + 748 + 129 + 561
-    assert (counts["mining"], counts["earthquake"], counts["construction"], counts["volcanic_eruption"]) == (93, 89, 82, 1)
+    assert (counts["mining"], counts["earthquake"], counts["construction"], counts["volcanic_eruption"]) == (
+        93,
+        89,
+        82,
+        1,
+    )
     assert "thriving_forest" not in counts  # the negative class is never a catalogued trigger
 
 
@@ -51,8 +56,15 @@ def test_regions_follow_countries(glc):
     assert set(glc["region"]) == {"america", "china", "india", "other"}
 
 
-@pytest.mark.parametrize(("trigger", "cause"), [("downpour", "heavy_rainfall"), ("tropical_cyclone", "heavy_rainfall"),
-                                                ("volcano", "volcanic_eruption"), ("flooding", OTHER_UNKNOWN),
-                                                ("", OTHER_UNKNOWN)])
+@pytest.mark.parametrize(
+    ("trigger", "cause"),
+    [
+        ("downpour", "heavy_rainfall"),
+        ("tropical_cyclone", "heavy_rainfall"),
+        ("volcano", "volcanic_eruption"),
+        ("flooding", OTHER_UNKNOWN),
+        ("", OTHER_UNKNOWN),
+    ],
+)
 def test_trigger_mapping(trigger, cause):
     assert trigger_to_cause(trigger) == cause

@@ -26,7 +26,8 @@ def test_the_statistic_ignores_gain_and_offset():
     patch = _smoothed(1.5, n=1)[0]
     for lag in texture.LAGS:
         assert texture.spatial_autocorrelation(1234.0 + 57.0 * patch, lag) == pytest.approx(
-            texture.spatial_autocorrelation(patch, lag), abs=1e-12)
+            texture.spatial_autocorrelation(patch, lag), abs=1e-12
+        )
 
 
 def test_bad_lags_and_constant_patches():

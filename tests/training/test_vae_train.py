@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
+from lslib.chapters.vae import evaluate_vae, probe_table
 from lslib.data.patches import eolearn_ndvi_frames, frame_patches, season_of
 from lslib.data.sim import simulate
-from lslib.chapters.vae import evaluate_vae, probe_table
-from lslib.training.vae_encoder import loaders, train_vae
 from lslib.models import build_model
 from lslib.models.probes import linear_probe_accuracy, majority_rate
 from lslib.models.vae import ConvVAE, VAEConfig, kl_divergence, masked_mse
-from lslib.training.loop import TrainConfig, evaluate, fit
 from lslib.training.checkpoints import load_checkpoint, save_checkpoint
+from lslib.training.loop import TrainConfig, evaluate, fit
+from lslib.training.vae_encoder import loaders, train_vae
 
 
 def _tiny(n: int = 48, channels: int = 3, size: int = 16, seed: int = 0) -> dict[str, np.ndarray]:
@@ -63,7 +63,9 @@ def test_the_loss_falls_on_tiny_data_and_the_seed_fixes_it():
     config = VAEConfig(in_channels=3, size=16, latent_dim=4)
     histories = []
     for _ in range(2):
-        _, history = train_vae(data, data, config, TrainConfig(epochs=6, lr=3e-3, seed=7, progress=False), batch_size=16)
+        _, history = train_vae(
+            data, data, config, TrainConfig(epochs=6, lr=3e-3, seed=7, progress=False), batch_size=16
+        )
         histories.append(history.train["loss"])
     assert histories[0][-1] < 0.6 * histories[0][0], histories[0]
     assert histories[0] == histories[1]
@@ -115,16 +117,20 @@ def test_patches_probes_and_evaluation_on_a_simulated_stack():
     assert set(patches["season"]) <= {"DJF", "MAM", "JJA", "SON"}
     model = ConvVAE(VAEConfig(in_channels=6, size=16, latent_dim=3))
     scores = evaluate_vae(model, patches, ["blue", "green", "red", "nir08", "swir16", "swir22"])
-    assert scores["kl"] >= 0 and scores["recon_mse"] > 0 and set(scores["recon_mse_per_band"]) == {
-        "blue", "green", "red", "nir08", "swir16", "swir22"}
+    assert (
+        scores["kl"] >= 0
+        and scores["recon_mse"] > 0
+        and set(scores["recon_mse_per_band"]) == {"blue", "green", "red", "nir08", "swir16", "swir22"}
+    )
     latent = np.random.default_rng(0).normal(size=(len(patches["image"]), 3))
     table = probe_table(latent, latent, patches, patches, targets=("region",))
     assert 0 <= table.loc["region", "vae_latent"] <= 1 and table.loc["region", "classes"] == 3
 
 
 def test_probe_helpers_and_seasons():
-    assert season_of(np.array(["2017-12-01", "2017-03-01", "2017-06-30", "2017-11-30"], dtype="datetime64[D]")).tolist() == [
-        "DJF", "MAM", "JJA", "SON"]
+    assert season_of(
+        np.array(["2017-12-01", "2017-03-01", "2017-06-30", "2017-11-30"], dtype="datetime64[D]")
+    ).tolist() == ["DJF", "MAM", "JJA", "SON"]
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 2))
     y = np.where(x[:, 0] > 0, "a", "b")

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from lslib.data import qa
+from lslib.data.distributions import ks_distance, lag1_autocorrelation
 from lslib.data.tasks import frames_before_reference
 from lslib.evaluation.classification import auroc, roc_curve
-from lslib.data.distributions import ks_distance, lag1_autocorrelation
 from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
 
 
@@ -75,15 +75,19 @@ def test_a_window_never_includes_the_reference_frame():
     import xarray as xr
 
     dates = np.array([["2017-01-01", "2017-01-17", "2017-02-02"]], dtype="datetime64[ns]")
-    ds = xr.Dataset({"date": (("site", "time"), dates),
-                     "reference_time": (("site",), np.array(["2017-01-17"], dtype="datetime64[ns]"))})
+    ds = xr.Dataset(
+        {
+            "date": (("site", "time"), dates),
+            "reference_time": (("site",), np.array(["2017-01-17"], dtype="datetime64[ns]")),
+        }
+    )
     assert frames_before_reference(ds).tolist() == [[True, False, False]]
     assert frames_before_reference(ds, lead_days=20).tolist() == [[False, False, False]]
 
 
 def test_probability_metrics_known_values():
-    from lslib.evaluation.classification import auprc, best_threshold, f1_at
     from lslib.evaluation.calibration import brier, expected_calibration_error
+    from lslib.evaluation.classification import auprc, best_threshold, f1_at
 
     labels = np.array([0, 0, 1, 1, 1])
     assert auprc(labels, [0.1, 0.2, 0.9, 0.8, 0.7]) == 1.0
@@ -95,7 +99,7 @@ def test_probability_metrics_known_values():
     p = rng.uniform(0, 1, 20000)
     calibrated = rng.uniform(0, 1, 20000) < p
     assert expected_calibration_error(calibrated, p) < 0.02
-    assert expected_calibration_error(calibrated, p ** 3) > 0.1
+    assert expected_calibration_error(calibrated, p**3) > 0.1
 
 
 def test_bootstrap_interval_and_temperature_scaling():
@@ -120,10 +124,10 @@ def test_auprc_does_not_depend_on_the_order_of_tied_scores():
 
 
 def test_leaks_are_refused_and_the_random_forest_is_reproducible():
+    from lslib.chapters.predictor import window_hand_features
     from lslib.data.dataset import LandslideDataset
     from lslib.data.sim import simulate
     from lslib.data.tasks import assert_no_leak
-    from lslib.chapters.predictor import window_hand_features
     from lslib.models.baselines import random_forest_baseline
 
     stack = simulate(n_sites=12, n_times=8, size=16, seed=3)

@@ -25,7 +25,7 @@ def test_no_code_cell_grows_past_about_fifteen_lines(project):
                 assert len(lines) <= 18, f"{chapter.name} cell {index} has {len(lines)} lines: move it into lslib"
 
 
-@pytest.mark.parametrize("name", [c.name for c in pipeline.Project(Path(__file__).resolve().parents[1]).chapters()])
+@pytest.mark.parametrize("name", [c.name for c in pipeline.Project(Path(__file__).resolve().parents[2]).chapters()])
 def test_each_chapter_runs_alone_in_an_empty_run_directory(project, mirror, tmp_path, monkeypatch, name):
     monkeypatch.setenv("LSLIB_DATA_MIRROR", str(mirror))
     run_dir = tmp_path / "empty-run"

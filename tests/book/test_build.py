@@ -22,8 +22,12 @@ def built(project, smoke_run, tmp_path_factory) -> Path:
 
 def test_the_book_has_intro_chapters_and_reproducibility(project, built):
     assert (built / "index.html").is_file()
-    for page in ("book/intro", "book/reproducibility", "book/bibliography",
-                 *[f"notebooks/{c.name}" for c in project.chapters()]):
+    for page in (
+        "book/intro",
+        "book/reproducibility",
+        "book/bibliography",
+        *[f"notebooks/{c.name}" for c in project.chapters()],
+    ):
         assert (built / f"{page}.html").is_file(), page
 
 
@@ -36,8 +40,22 @@ def test_the_reproducibility_page_renders_the_run_report(built, smoke_run):
 
 def test_the_bibliography_lists_the_study_references(built):
     text = (built / "book" / "bibliography.html").read_text()
-    for author in ("Isola", "Kingma", "Almahairi", "Huang", "Christie", "Racah", "Hochreiter", "Gariano",
-                   "Lewkowicz", "Uemoto", "Ghorbanzadeh", "Kirschbaum", "Stanley", "Garnot"):
+    for author in (
+        "Isola",
+        "Kingma",
+        "Almahairi",
+        "Huang",
+        "Christie",
+        "Racah",
+        "Hochreiter",
+        "Gariano",
+        "Lewkowicz",
+        "Uemoto",
+        "Ghorbanzadeh",
+        "Kirschbaum",
+        "Stanley",
+        "Garnot",
+    ):
         assert author in text, author
 
 
@@ -73,26 +91,67 @@ def test_the_browser_check_catches_a_traceback(project, built, smoke_run, tmp_pa
 
 
 def _finding(question: str, answer: str, key, interval, provenance: str, metric: str) -> dict:
-    return {"question": question, "answer": answer, "key_number": key, "interval": interval,
-            "provenance": provenance, "metric": metric}
+    return {
+        "question": question,
+        "answer": answer,
+        "key_number": key,
+        "interval": interval,
+        "provenance": provenance,
+        "metric": metric,
+    }
 
 
 def test_the_findings_table_renders_every_chapter_and_says_which_have_none():
-    report = {"profile": "smoke", "chapters": [
-        {"name": "01_data_acquisition", "status": "ok", "metrics": {"glc_n_events": 11032, "summary": [
-            _finding("What triggers slides?", "Mostly rain: 97% | of known triggers.", 0.97, None, "real", "share")]}},
-        {"name": "04_predictor", "status": "ok", "metrics": {"summary": [
-            _finding("Beats the forest?", "No: AUROC 0.46.", 0.4615, [0.2377, 0.6783], "simulated", "AUROC"),
-            _finding("Calibrated?", "No.", None, None, "simulated", "ECE")]}},
-        {"name": "05_cgan_scenarios", "status": "failed", "metrics": {}},
-        {"name": "06_cross_continent", "status": "ok", "metrics": {"auroc": 0.5}},
-    ]}
+    report = {
+        "profile": "smoke",
+        "chapters": [
+            {
+                "name": "01_data_acquisition",
+                "status": "ok",
+                "metrics": {
+                    "glc_n_events": 11032,
+                    "summary": [
+                        _finding(
+                            "What triggers slides?",
+                            "Mostly rain: 97% | of known triggers.",
+                            0.97,
+                            None,
+                            "real",
+                            "share",
+                        )
+                    ],
+                },
+            },
+            {
+                "name": "04_predictor",
+                "status": "ok",
+                "metrics": {
+                    "summary": [
+                        _finding(
+                            "Beats the forest?", "No: AUROC 0.46.", 0.4615, [0.2377, 0.6783], "simulated", "AUROC"
+                        ),
+                        _finding("Calibrated?", "No.", None, None, "simulated", "ECE"),
+                    ]
+                },
+            },
+            {"name": "05_cgan_scenarios", "status": "failed", "metrics": {}},
+            {"name": "06_cross_continent", "status": "ok", "metrics": {"auroc": 0.5}},
+        ],
+    }
     chapters = ["01_data_acquisition", "02_case_studies", "04_predictor", "05_cgan_scenarios", "06_cross_continent"]
     text = build.render_findings(report, chapters)
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert [row.split(" | ")[0] for row in rows] == ["| " + name for name in
-                                                     ["01_data_acquisition", "02_case_studies", "04_predictor",
-                                                      "04_predictor", "05_cgan_scenarios", "06_cross_continent"]]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| " + name
+        for name in [
+            "01_data_acquisition",
+            "02_case_studies",
+            "04_predictor",
+            "04_predictor",
+            "05_cgan_scenarios",
+            "06_cross_continent",
+        ]
+    ]
     assert "| Mostly rain: 97% \\| of known triggers. | share 0.97 | real |" in rows[0]
     assert "was not part of this run" in rows[1] and "failed in this run" in rows[4]
     assert "recorded no findings" in rows[5]
@@ -103,8 +162,18 @@ def test_the_findings_table_renders_every_chapter_and_says_which_have_none():
 
 def test_the_run_report_leaves_the_findings_to_the_introduction():
     summary = [_finding("Q?", "A.", 1, None, "real", "")]
-    report = {"profile": "smoke", "chapters": [{"name": "01_x", "status": "ok", "seconds": 1.0, "peak_rss_mb": 9.0,
-                                                "metrics": {"n": 3, "summary": summary}}]}
+    report = {
+        "profile": "smoke",
+        "chapters": [
+            {
+                "name": "01_x",
+                "status": "ok",
+                "seconds": 1.0,
+                "peak_rss_mb": 9.0,
+                "metrics": {"n": 3, "summary": summary},
+            }
+        ],
+    }
     text = build.render_run_report(report)
     assert "`n`" in text and "summary" not in text
 
@@ -116,8 +185,17 @@ def test_staging_writes_the_findings_beside_the_run_report(project, tmp_path):
     for chapter in project.chapters():
         empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         (run_dir / f"{chapter.name}.ipynb").write_text(json.dumps(empty))
-        chapters.append({"name": chapter.name, "status": "ok", "seconds": 1.0, "peak_rss_mb": 9.0, "metrics": {
-            "summary": [_finding(f"Question of {chapter.name}?", "Yes.", 0.5, [0.4, 0.6], "simulated", "AUROC")]}})
+        chapters.append(
+            {
+                "name": chapter.name,
+                "status": "ok",
+                "seconds": 1.0,
+                "peak_rss_mb": 9.0,
+                "metrics": {
+                    "summary": [_finding(f"Question of {chapter.name}?", "Yes.", 0.5, [0.4, 0.6], "simulated", "AUROC")]
+                },
+            }
+        )
     (run_dir / "report.json").write_text(json.dumps({"profile": "smoke", "chapters": chapters}))
     staged = build.stage(project, run_dir, tmp_path / "src")
     findings = (staged / "book" / "_generated" / "findings.md").read_text()
@@ -127,7 +205,7 @@ def test_staging_writes_the_findings_beside_the_run_report(project, tmp_path):
 
 def test_the_introduction_opens_with_the_findings_of_the_run(built, smoke_run):
     html = (built / "book" / "intro.html").read_text()
-    article = html[html.index("<article"):html.index("</article>")]
+    article = html[html.index("<article") : html.index("</article>")]
     text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", article))).replace("\u2019", "'")
     report = json.loads((smoke_run / "report.json").read_text())
     questions = [f["question"] for c in report["chapters"] for f in c["metrics"].get("summary", [])]

@@ -31,8 +31,14 @@ def _check_shape(findings: list[Finding]) -> None:
 
 # --- chapter 1 ---------------------------------------------------------------------------------
 
-ACQUISITION = {"glc_rain_share_of_known_triggers": 0.97, "glc_n_events": 11032, "cloud_ks": 0.2,
-               "ndvi_amplitude_ratio_eolearn": 0.29, "auroc_ndvi_threshold": 0.62, "auroc_fs_oracle": 0.99}
+ACQUISITION = {
+    "glc_rain_share_of_known_triggers": 0.97,
+    "glc_n_events": 11032,
+    "cloud_ks": 0.2,
+    "ndvi_amplitude_ratio_eolearn": 0.29,
+    "auroc_ndvi_threshold": 0.62,
+    "auroc_fs_oracle": 0.99,
+}
 
 
 def test_acquisition_summary_follows_rain_clouds_vegetation_and_difficulty():
@@ -46,8 +52,15 @@ def test_acquisition_summary_follows_rain_clouds_vegetation_and_difficulty():
     task = _by_question(findings, "task")
     assert task.answer.startswith("Yes") and "a cue, not the answer" in task.answer and task.key_number == 0.62
 
-    flipped = acquisition.summary({**ACQUISITION, "glc_rain_share_of_known_triggers": 0.4, "cloud_ks": 0.3,
-                                   "ndvi_amplitude_ratio_eolearn": 1.0, "auroc_ndvi_threshold": 0.95})
+    flipped = acquisition.summary(
+        {
+            **ACQUISITION,
+            "glc_rain_share_of_known_triggers": 0.4,
+            "cloud_ks": 0.3,
+            "ndvi_amplitude_ratio_eolearn": 1.0,
+            "auroc_ndvi_threshold": 0.95,
+        }
+    )
     assert _by_question(flipped, "trigger").answer.startswith("Not mostly rain: rain triggered 40%")
     assert _by_question(flipped, "clouds").answer.startswith("No")
     assert _by_question(flipped, "vegetation").answer.startswith("Yes")
@@ -64,10 +77,16 @@ def test_a_summary_reads_missing_metrics_as_not_measured():
 
 # --- chapter 2 ---------------------------------------------------------------------------------
 
-CASES = {"malin_july2014_rain_percentile": 64.8, "malin_july2014_rain_mm": 277.9, "malin_ndvi_gap_before_slide": -0.32,
-         "malin_imagery_source": "simulated:lslib.data.sim", "mudcreek_ndvi_diff_trend": -0.18,
-         "mudcreek_ndvi_diff_trend_ci": [-0.33, 0.06], "eolearn_naive_mean_ndvi_bias": -0.14,
-         "eolearn_cloudy_fraction": 0.4}
+CASES = {
+    "malin_july2014_rain_percentile": 64.8,
+    "malin_july2014_rain_mm": 277.9,
+    "malin_ndvi_gap_before_slide": -0.32,
+    "malin_imagery_source": "simulated:lslib.data.sim",
+    "mudcreek_ndvi_diff_trend": -0.18,
+    "mudcreek_ndvi_diff_trend_ci": [-0.33, 0.06],
+    "eolearn_naive_mean_ndvi_bias": -0.14,
+    "eolearn_cloudy_fraction": 0.4,
+}
 
 
 def test_case_studies_summary_flips_at_each_threshold():
@@ -80,17 +99,24 @@ def test_case_studies_summary_flips_at_each_threshold():
     assert mud.answer.startswith("Cannot tell") and mud.interval == (-0.33, 0.06) and mud.provenance == "real"
     assert _by_question(findings, "clouds").answer.startswith("Yes: 40%")
 
-    flipped = case_studies.summary({**CASES, "malin_july2014_rain_percentile": 95.0, "malin_ndvi_gap_before_slide": 0.0,
-                                    "malin_imagery_source": "stac:landsat-c2-l2",
-                                    "mudcreek_ndvi_diff_trend_ci": [-0.3, -0.02],
-                                    "eolearn_naive_mean_ndvi_bias": -0.01})
+    flipped = case_studies.summary(
+        {
+            **CASES,
+            "malin_july2014_rain_percentile": 95.0,
+            "malin_ndvi_gap_before_slide": 0.0,
+            "malin_imagery_source": "stac:landsat-c2-l2",
+            "mudcreek_ndvi_diff_trend_ci": [-0.3, -0.02],
+            "eolearn_naive_mean_ndvi_bias": -0.01,
+        }
+    )
     assert _by_question(flipped, "monsoon").answer.startswith("Yes")
     cue = _by_question(flipped, "browner")
     assert cue.answer.startswith("No") and "construction" not in cue.answer and cue.provenance == "real"
     assert _by_question(flipped, "Mud Creek").answer.startswith("Yes")
     assert _by_question(flipped, "clouds").answer.startswith("Hardly")
-    greener = case_studies.summary({**CASES, "mudcreek_ndvi_diff_trend": 0.2,
-                                    "mudcreek_ndvi_diff_trend_ci": [0.05, 0.3]})
+    greener = case_studies.summary(
+        {**CASES, "mudcreek_ndvi_diff_trend": 0.2, "mudcreek_ndvi_diff_trend_ci": [0.05, 0.3]}
+    )
     assert _by_question(greener, "Mud Creek").answer.startswith("No, it greened")
 
 
@@ -103,9 +129,16 @@ def test_case_studies_summary_without_real_data_says_so():
 
 # --- chapter 3 ---------------------------------------------------------------------------------
 
-VAE = {"vae_recon_mse": 0.7, "sim2real_latent_ndvi_corr": -0.92, "sim2real_frames": 39,
-       **{f"probe_{t}_{k}": v for t in ("region", "season", "cause")
-          for k, v in (("acc_latent", 0.5), ("acc_pca", 0.6), ("chance", 0.34))}}
+VAE = {
+    "vae_recon_mse": 0.7,
+    "sim2real_latent_ndvi_corr": -0.92,
+    "sim2real_frames": 39,
+    **{
+        f"probe_{t}_{k}": v
+        for t in ("region", "season", "cause")
+        for k, v in (("acc_latent", 0.5), ("acc_pca", 0.6), ("chance", 0.34))
+    },
+}
 
 
 def test_vae_summary_compares_each_probe_with_chance():
@@ -118,8 +151,9 @@ def test_vae_summary_compares_each_probe_with_chance():
     sim2real = _by_question(findings, "real frames")
     assert sim2real.answer.startswith("Yes") and "0.92" in sim2real.answer and sim2real.provenance == "real"
 
-    flipped = vae.summary({**VAE, "vae_recon_mse": 1.2, "probe_season_acc_latent": 0.3,
-                           "sim2real_latent_ndvi_corr": 0.2})
+    flipped = vae.summary(
+        {**VAE, "vae_recon_mse": 1.2, "probe_season_acc_latent": 0.3, "sim2real_latent_ndvi_corr": 0.2}
+    )
     assert _by_question(flipped, "keep").answer.startswith("Little")
     assert _by_question(flipped, "season of acquisition").answer.startswith("No")
     assert _by_question(flipped, "the region").answer.startswith("Yes")
@@ -130,13 +164,24 @@ def test_vae_summary_compares_each_probe_with_chance():
 
 # --- chapter 4 ---------------------------------------------------------------------------------
 
-PREDICTOR = {"auroc_attention": 0.80, "auroc_rf": 0.70, "auroc_attention_ci": [0.74, 0.86],
-             "auroc_diff_rf_ci_low": 0.02, "ece_attention": 0.04, "ece_floor_p90": 0.03, "cloud_drop_attention": 0.01,
-             "cloud_drop_meanpool": 0.05,
-             "cloud_drop_diff_vs_meanpool": -0.04, "cloud_drop_diff_vs_meanpool_ci": [-0.07, -0.01],
-             "cause_acc_attention": 0.6, "cause_acc_attention_ci": [0.5, 0.7], "cause_majority_acc": 0.4,
-             "auroc_diff_meanpool_vs_member": [-0.05, -0.09, -0.01],
-             "auroc_diff_no_meta_vs_member": [-0.01, -0.04, 0.02], "auroc_diff_no_sar_vs_member": [0.0, -0.03, 0.03]}
+PREDICTOR = {
+    "auroc_attention": 0.80,
+    "auroc_rf": 0.70,
+    "auroc_attention_ci": [0.74, 0.86],
+    "auroc_diff_rf_ci_low": 0.02,
+    "ece_attention": 0.04,
+    "ece_floor_p90": 0.03,
+    "cloud_drop_attention": 0.01,
+    "cloud_drop_meanpool": 0.05,
+    "cloud_drop_diff_vs_meanpool": -0.04,
+    "cloud_drop_diff_vs_meanpool_ci": [-0.07, -0.01],
+    "cause_acc_attention": 0.6,
+    "cause_acc_attention_ci": [0.5, 0.7],
+    "cause_majority_acc": 0.4,
+    "auroc_diff_meanpool_vs_member": [-0.05, -0.09, -0.01],
+    "auroc_diff_no_meta_vs_member": [-0.01, -0.04, 0.02],
+    "auroc_diff_no_sar_vs_member": [0.0, -0.03, 0.03],
+}
 
 
 def test_predictor_summary_reads_a_goal_met_as_met():
@@ -155,9 +200,16 @@ def test_predictor_summary_reads_a_goal_met_as_met():
 
 
 def test_predictor_summary_reads_a_goal_missed_as_missed():
-    missed = {**PREDICTOR, "auroc_diff_rf_ci_low": -0.1, "auroc_attention_ci": [0.45, 0.75], "ece_attention": 0.12,
-              "ece_floor_p90": 0.08, "cloud_drop_diff_vs_meanpool_ci": [0.01, 0.1],
-              "cause_acc_attention_ci": [0.3, 0.5], "auroc_diff_meanpool_vs_member": [-0.05, -0.09, 0.01]}
+    missed = {
+        **PREDICTOR,
+        "auroc_diff_rf_ci_low": -0.1,
+        "auroc_attention_ci": [0.45, 0.75],
+        "ece_attention": 0.12,
+        "ece_floor_p90": 0.08,
+        "cloud_drop_diff_vs_meanpool_ci": [0.01, 0.1],
+        "cause_acc_attention_ci": [0.3, 0.5],
+        "auroc_diff_meanpool_vs_member": [-0.05, -0.09, 0.01],
+    }
     findings = predictor.summary(missed)
     skill = _by_question(findings, "random forest")
     assert skill.answer.startswith("No") and "does not clearly beat" in skill.answer
@@ -173,12 +225,25 @@ def test_predictor_summary_reads_a_goal_missed_as_missed():
 
 # --- chapter 5 ---------------------------------------------------------------------------------
 
-CGAN = {"cgan_diversity": 0.3, "cgan_diversity_no_z": 0.0, "cgan_true_futures_apart": 1.0, "cgan_fd": 0.3,
-        "cgan_fd_pix2pix": 0.4, "cgan_fd_l1only": 0.6, "mining_auroc": 0.8, "mining_auroc_baseline": 0.6,
-        "mining_auroc_diff_ci_low": 0.05, "mining_auroc_ci": [0.7, 0.9], "damage_iou": 0.05,
-        "damage_iou_baseline": 0.04, "damage_iou_all_pixels": 0.03, "reforest_slide_reduction_ranked": 0.05,
-        "reforest_slide_reduction_physics_only": 0.04,
-        "reforest_cgan_added": 0.01, "reforest_cgan_added_ci": [0.002, 0.02]}
+CGAN = {
+    "cgan_diversity": 0.3,
+    "cgan_diversity_no_z": 0.0,
+    "cgan_true_futures_apart": 1.0,
+    "cgan_fd": 0.3,
+    "cgan_fd_pix2pix": 0.4,
+    "cgan_fd_l1only": 0.6,
+    "mining_auroc": 0.8,
+    "mining_auroc_baseline": 0.6,
+    "mining_auroc_diff_ci_low": 0.05,
+    "mining_auroc_ci": [0.7, 0.9],
+    "damage_iou": 0.05,
+    "damage_iou_baseline": 0.04,
+    "damage_iou_all_pixels": 0.03,
+    "reforest_slide_reduction_ranked": 0.05,
+    "reforest_slide_reduction_physics_only": 0.04,
+    "reforest_cgan_added": 0.01,
+    "reforest_cgan_added_ci": [0.002, 0.02],
+}
 
 
 def test_cgan_summary_follows_diversity_realism_and_the_three_applications():
@@ -195,16 +260,25 @@ def test_cgan_summary_follows_diversity_realism_and_the_three_applications():
     assert planting.answer.startswith("Yes") and planting.key_number == pytest.approx(1.0)
     assert planting.interval == pytest.approx((0.2, 2.0))
 
-    flipped = cgan_scenarios.summary({**CGAN, "cgan_diversity": 0.1, "cgan_fd": 0.7, "mining_auroc": 0.5,
-                                      "mining_auroc_diff_ci_low": -0.3, "damage_iou": 0.03,
-                                      "reforest_cgan_added_ci": [-0.03, -0.01]})
+    flipped = cgan_scenarios.summary(
+        {
+            **CGAN,
+            "cgan_diversity": 0.1,
+            "cgan_fd": 0.7,
+            "mining_auroc": 0.5,
+            "mining_auroc_diff_ci_low": -0.3,
+            "damage_iou": 0.03,
+            "reforest_cgan_added_ci": [-0.03, -0.01],
+        }
+    )
     assert _by_question(flipped, "z").answer.startswith("Only a little")
     assert _by_question(flipped, "closer").answer.startswith("No")
     assert _by_question(flipped, "mines").answer.startswith("No, worse") and "falls below" in flipped[2].answer
     assert _by_question(flipped, "extent").answer.startswith("No") and "not above" in flipped[3].answer
     assert _by_question(flipped, "reforestation").answer.startswith("No, they cost")
-    collapsed = cgan_scenarios.summary({**CGAN, "cgan_diversity": 0.0, "mining_auroc_diff_ci_low": -0.1,
-                                        "reforest_cgan_added_ci": [-0.01, 0.01]})
+    collapsed = cgan_scenarios.summary(
+        {**CGAN, "cgan_diversity": 0.0, "mining_auroc_diff_ci_low": -0.1, "reforest_cgan_added_ci": [-0.01, 0.01]}
+    )
     assert _by_question(collapsed, "z").answer.startswith("No")
     assert _by_question(collapsed, "mines").answer.startswith("Not clearly")
     assert _by_question(collapsed, "reforestation").answer.startswith("Cannot tell")
@@ -214,20 +288,38 @@ def test_cgan_summary_follows_diversity_realism_and_the_three_applications():
 
 
 def _loro(gap: float, gap_low: float, gap_high: float, auroc: float = 0.7, auroc_low: float = 0.6) -> pd.DataFrame:
-    columns = {("transfer", "AUROC"): auroc, ("transfer", "AUROC low"): auroc_low,
-               ("transfer", "AUROC high"): auroc + 0.1,
-               ("gap", "AUROC"): gap, ("gap", "AUROC low"): gap_low, ("gap", "AUROC high"): gap_high}
+    columns = {
+        ("transfer", "AUROC"): auroc,
+        ("transfer", "AUROC low"): auroc_low,
+        ("transfer", "AUROC high"): auroc + 0.1,
+        ("gap", "AUROC"): gap,
+        ("gap", "AUROC low"): gap_low,
+        ("gap", "AUROC high"): gap_high,
+    }
     table = pd.DataFrame({key: [value, value] for key, value in columns.items()}, index=["india", "china"])
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table
 
 
-ABLATIONS = pd.DataFrame({"gap": [0.1, 0.09, 0.0], "gap low": [0.02, 0.0, -0.05], "gap high": [0.2, 0.18, 0.05],
-                          "Δgap": [0.0, -0.01, -0.1], "Δgap low": [0.0, -0.05, -0.2], "Δgap high": [0.0, 0.05, -0.02]},
-                         index=["all inputs", "no SAR", "no metadata"])
-MITIGATION = pd.DataFrame({"gain": [0.0, 0.03, 0.08, -0.06, 0.2], "gain low": [0.0, -0.05, 0.01, -0.1, 0.1],
-                           "gain high": [0.0, 0.1, 0.15, -0.01, 0.3]},
-                          index=["transfer", "transfer, second seed", "DANN", "metadata dropout", "BN (control)"])
+ABLATIONS = pd.DataFrame(
+    {
+        "gap": [0.1, 0.09, 0.0],
+        "gap low": [0.02, 0.0, -0.05],
+        "gap high": [0.2, 0.18, 0.05],
+        "Δgap": [0.0, -0.01, -0.1],
+        "Δgap low": [0.0, -0.05, -0.2],
+        "Δgap high": [0.0, 0.05, -0.02],
+    },
+    index=["all inputs", "no SAR", "no metadata"],
+)
+MITIGATION = pd.DataFrame(
+    {
+        "gain": [0.0, 0.03, 0.08, -0.06, 0.2],
+        "gain low": [0.0, -0.05, 0.01, -0.1, 0.1],
+        "gain high": [0.0, 0.1, 0.15, -0.01, 0.3],
+    },
+    index=["transfer", "transfer, second seed", "DANN", "metadata dropout", "BN (control)"],
+)
 CATALOG_MODEL = {"balanced_accuracy": 0.3, "low": 0.2, "high": 0.4, "chance_balanced_accuracy": 1 / 3}
 
 
@@ -248,8 +340,14 @@ def test_cross_continent_summary_names_the_target_region_from_its_parameter():
     assert cause.provenance == "real" and cause.interval == (0.2, 0.4)
     assert cause.answer.startswith("Only the local model beats chance") and "cross-validated in India" in cause.answer
 
-    china = cross_continent.summary(_loro(0.05, -0.05, 0.15, auroc_low=0.45), ABLATIONS.assign(**{"gap low": -0.05}),
-                                    MITIGATION.iloc[:4], catalog, "china", catalog_region="india")
+    china = cross_continent.summary(
+        _loro(0.05, -0.05, 0.15, auroc_low=0.45),
+        ABLATIONS.assign(**{"gap low": -0.05}),
+        MITIGATION.iloc[:4],
+        catalog,
+        "china",
+        catalog_region="india",
+    )
     works = _by_question(china, "work in China")
     assert works.question.startswith("Trained on India") and works.answer.startswith("This run cannot settle it")
     assert _by_question(china, "keep skill").answer.startswith("No: it is not clearly better than chance in China")

@@ -1,7 +1,7 @@
 import pytest
 
-from lslib.errors import ParameterError
 from lslib.book.parameters import check
+from lslib.errors import ParameterError
 
 
 def test_accepts_valid_values_and_int_for_float():
@@ -27,13 +27,19 @@ def test_rejects_with_a_message_naming_the_bad_value(value, kwargs, message):
 def test_read_bounds_parses_the_notebook_table_without_executing_it():
     from lslib.book.parameters import Bound, read_bounds
 
-    source = ('from lslib.book.parameters import Bound, check_all\n'
-              'BOUNDS = {"size": Bound(int, choices=(16, 32)), "lr": Bound(float, minimum=1e-6, maximum=1.0),\n'
-              '          "lead": Bound(int, minimum=1, maximum="n_times - 3"), "name": Bound((str, int))}\n'
-              'check_all(BOUNDS, globals())\n')
+    source = (
+        "from lslib.book.parameters import Bound, check_all\n"
+        'BOUNDS = {"size": Bound(int, choices=(16, 32)), "lr": Bound(float, minimum=1e-6, maximum=1.0),\n'
+        '          "lead": Bound(int, minimum=1, maximum="n_times - 3"), "name": Bound((str, int))}\n'
+        "check_all(BOUNDS, globals())\n"
+    )
     bounds = read_bounds(source)
-    assert bounds == {"size": Bound(int, choices=(16, 32)), "lr": Bound(float, minimum=1e-6, maximum=1.0),
-                      "lead": Bound(int, minimum=1, maximum="n_times - 3"), "name": Bound((str, int))}
+    assert bounds == {
+        "size": Bound(int, choices=(16, 32)),
+        "lr": Bound(float, minimum=1e-6, maximum=1.0),
+        "lead": Bound(int, minimum=1, maximum="n_times - 3"),
+        "name": Bound((str, int)),
+    }
 
 
 @pytest.mark.parametrize("source", ['BOUNDS = {"a": int}', 'BOUNDS = {"a": Bound(int, minimum=len("x"))}', "x = 1"])
