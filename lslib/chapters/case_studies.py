@@ -6,6 +6,7 @@ Every function returns numbers or arrays; figures live in :mod:`lslib.figures.ca
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,16 @@ from lslib.data.indices import ndvi_stack
 from lslib.data.sim import SOURCE, _stack, normalisation_statistics
 from lslib.data.sim.regions import REGIONS
 from lslib.data.sim.site import SiteHistory, simulate_site
-from lslib.evaluation.trends import bootstrap_slope_ci, mann_kendall, seasonal_permutation_test, theil_sen
+from lslib.evaluation.trends import (
+    block_bootstrap_slope_ci,
+    block_length,
+    block_permutation_test,
+    bootstrap_slope_ci,
+    mann_kendall,
+    modified_mann_kendall,
+    seasonal_permutation_test,
+    theil_sen,
+)
 
 __all__ = [
     "MALIN_SEED_DATES",
@@ -30,6 +40,7 @@ __all__ = [
     "nearest_clear",
     "area_series",
     "mudcreek_trend",
+    "trend_verdict",
     "eolearn_cloud_bias",
     "big_sur_rain",
     "scar_aoi",
@@ -178,9 +189,12 @@ def mudcreek_trend(
 ) -> dict[str, float]:
     """Did the inside-minus-outside NDVI difference change in the months before failure?
 
-    Returns the Theil-Sen slope of the difference over the ``months_before`` months up to the
-    failure (NDVI per year) with its bootstrap 95 % interval, the Mann-Kendall tau and p, and a
-    permutation p-value of the deseasonalised slope over the whole pre-failure record.
+    Neighbouring dates of the series are serially correlated, so every test here allows for it: the
+    Theil-Sen slope of the difference over the ``months_before`` months up to the failure (NDVI per
+    year) with a moving-block bootstrap 95 % interval, the Mann-Kendall tau with the Hamed-Rao
+    corrected p, and a block-permutation p of the deseasonalised slope over the whole pre-failure
+    record. The uncorrected interval and p-values are returned beside them (``*_naive``) to show what
+    treating the dates as independent would have claimed.
     """
     before = series[series.index < pd.Timestamp(failure)]
     difference = (before["NDVI_in"] - before["NDVI_out"]).dropna()
@@ -188,23 +202,59 @@ def mudcreek_trend(
     if len(window) < 4:
         raise ValueError(f"Only {len(window)} dates in the {months_before} months before {failure}")
     years = (window.index - window.index[0]).days.to_numpy() / 365.25
-    slope, _ = theil_sen(years, window.to_numpy())
-    low, high = bootstrap_slope_ci(years, window.to_numpy(), n_boot=n_boot, seed=seed)
-    kendall = mann_kendall(window.to_numpy())
+    values = window.to_numpy()
+    slope, _ = theil_sen(years, values)
+    low, high = block_bootstrap_slope_ci(years, values, n_boot=n_boot, seed=seed)
+    naive_low, naive_high = bootstrap_slope_ci(years, values, n_boot=n_boot, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pymannkendall on a variance it rounds to 0
+        kendall = modified_mann_kendall(values)
     all_years = (difference.index - difference.index[0]).days.to_numpy() / 365.25
-    permutation = seasonal_permutation_test(
-        all_years, difference.index.day_of_year.to_numpy(), difference.to_numpy(), n_perm=n_perm, seed=seed
-    )
+    args = (all_years, difference.index.day_of_year.to_numpy(), difference.to_numpy())
+    permutation = block_permutation_test(*args, n_perm=n_perm, seed=seed)
     return {
         "slope_per_year": slope,
         "ci_low": low,
         "ci_high": high,
         "n_dates": int(len(window)),
+        "block_dates": block_length(len(window)),
         "mk_tau": kendall["tau"],
         "mk_p": kendall["p"],
         "perm_slope_per_year": permutation["slope"],
         "perm_p": permutation["p"],
+        "ci_low_naive": naive_low,
+        "ci_high_naive": naive_high,
+        "mk_p_naive": mann_kendall(values)["p"],
+        "perm_p_naive": seasonal_permutation_test(*args, n_perm=n_perm, seed=seed)["p"],
     }
+
+
+def trend_verdict(trend: dict[str, float], alpha: float = 0.05) -> str:
+    """The Mud Creek trend in words, from the serially corrected numbers of :func:`mudcreek_trend`."""
+    covers_zero = trend["ci_low"] <= 0 <= trend["ci_high"]
+    rejects = trend["mk_p"] < alpha
+    if covers_zero and not rejects:
+        window = "this short series cannot tell a change in the last months from noise"
+    elif not covers_zero and rejects:
+        window = "the difference changed in the last months beyond what serially correlated noise explains"
+    else:
+        window = (
+            f"the evidence for a change in the last months is mixed: the slope's interval "
+            f"{'includes' if covers_zero else 'excludes'} zero, but the corrected Mann-Kendall test "
+            f"{'rejects' if rejects else 'does not reject'} no trend (p {trend['mk_p']:.3g})"
+        )
+    drift = (
+        "the slow drift over the whole record is distinguishable from the seasonal pattern and noise"
+        if trend["perm_p"] < alpha
+        else "the drift over the whole record is not distinguishable from the seasonal pattern and noise"
+    )
+    naive = (
+        f" (treating the dates as independent would have given p {trend['mk_p_naive']:.3g} and "
+        f"{trend['perm_p_naive']:.3g})"
+        if "mk_p_naive" in trend
+        else ""
+    )
+    return f"{window}, and {drift}{naive}"
 
 
 def eolearn_cloud_bias(patch: dict) -> dict[str, object]:
@@ -336,7 +386,14 @@ def _mud_creek_finding(metrics: Mapping[str, Any]) -> Finding:
         answer, interval = "Not measured: the PrecLand Mud Creek series could not be read in this run.", None
     else:
         interval = (low, high)
-        if high < 0:
+        mk_p = value_of(metrics, "mudcreek_mk_p")
+        if (high < 0 or low > 0) and not mk_p < 0.05:
+            answer = (
+                f"Mixed: the inside-minus-outside NDVI changed by {slope:+.3f} per year, its block-bootstrap 95 % "
+                f"interval ({low:+.3f} to {high:+.3f}) excludes zero, but the Mann-Kendall test corrected for "
+                f"serial correlation does not reject no trend (p {mk_p:.2f})."
+            )
+        elif high < 0:
             answer = (
                 f"Yes: the slide area's NDVI, relative to its surroundings, fell by {-slope:.3f} per year in the "
                 f"months before failure, its 95 % interval ({low:+.3f} to {high:+.3f}) below zero."

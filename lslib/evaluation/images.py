@@ -11,7 +11,7 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg, ndimage
+from scipy import linalg
 
 __all__ = ["psnr", "ssim", "frechet_distance", "mean_pairwise_distance", "iou"]
 
@@ -29,8 +29,10 @@ def psnr(prediction: np.ndarray, truth: np.ndarray, data_range: float) -> float:
 
 
 def ssim(prediction: np.ndarray, truth: np.ndarray, data_range: float, sigma: float = 1.5) -> float:
-    """Structural similarity (Wang et al. 2004) of two ``(C, H, W)`` images, Gaussian window of
-    standard deviation ``sigma`` pixels, K1 = 0.01, K2 = 0.03, averaged over pixels and channels.
+    """Structural similarity (Wang et al. 2004) of two ``(C, H, W)`` images, as scikit-image computes it:
+    a Gaussian window of standard deviation ``sigma`` pixels, K1 = 0.01, K2 = 0.03, population
+    covariances, averaged over the pixels a whole window covers (the border is left out, as
+    ``skimage.metrics.structural_similarity`` does) and over channels.
 
     Examples
     --------
@@ -38,18 +40,16 @@ def ssim(prediction: np.ndarray, truth: np.ndarray, data_range: float, sigma: fl
     >>> round(ssim(image, image, 1.0), 6)
     1.0
     """
+    from skimage.metrics import structural_similarity
+
     x, y = np.asarray(prediction, float), np.asarray(truth, float)
     if x.shape != y.shape or x.ndim != 3:
         raise ValueError(f"ssim needs two (C, H, W) images of one shape, got {x.shape} and {y.shape}")
-    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
-
-    def blur(image: np.ndarray) -> np.ndarray:
-        return ndimage.gaussian_filter(image, sigma=(0, sigma, sigma), mode="reflect", truncate=3.5)
-
-    mx, my = blur(x), blur(y)
-    vx, vy, cov = blur(x * x) - mx**2, blur(y * y) - my**2, blur(x * y) - mx * my
-    index = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
-    return float(index.mean())
+    return float(
+        structural_similarity(
+            x, y, data_range=data_range, channel_axis=0, gaussian_weights=True, sigma=sigma, use_sample_covariance=False
+        )
+    )
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:

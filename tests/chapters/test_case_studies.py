@@ -44,6 +44,12 @@ def test_mud_creek_trend_on_the_real_series():
     assert trend["n_dates"] >= 8
     assert trend["ci_low"] <= trend["slope_per_year"] <= trend["ci_high"]
     assert 0 < trend["mk_p"] <= 1 and 0 < trend["perm_p"] <= 1
+    # allowing for serial correlation never makes the evidence look stronger than treating dates as independent
+    assert trend["mk_p"] >= trend["mk_p_naive"] - 1e-12
+    assert trend["block_dates"] >= 2
+    verdict = case_studies.trend_verdict(trend)
+    assert ("cannot tell" in verdict) == (trend["ci_low"] <= 0 <= trend["ci_high"] and trend["mk_p"] >= 0.05)
+    assert ("is mixed" in verdict) == ((trend["ci_low"] <= 0 <= trend["ci_high"]) == (trend["mk_p"] < 0.05))
     with pytest.raises(ValueError, match="Only 0 dates"):
         case_studies.mudcreek_trend(mud_creek_series(), failure="2015-10-01")
 
@@ -74,3 +80,15 @@ def test_the_chapter_runs_without_the_mirror_and_says_so(project, tmp_path, monk
     text = (tmp_path / "run" / "02_case_studies.ipynb").read_text()
     assert "could not be read, so this part is skipped" in text
     assert "malin_ndvi_gap_before_slide" in chapter["metrics"]
+
+
+def test_the_trend_verdict_follows_the_corrected_numbers():
+    quiet = {"ci_low": -0.1, "ci_high": 0.2, "mk_p": 0.4, "perm_p": 0.3, "mk_p_naive": 0.01, "perm_p_naive": 0.02}
+    assert case_studies.trend_verdict(quiet).startswith("this short series cannot tell")
+    assert "is not distinguishable" in case_studies.trend_verdict(quiet)
+    assert "would have given p 0.01" in case_studies.trend_verdict(quiet)
+    changed = {**quiet, "ci_low": 0.05, "mk_p": 0.01, "perm_p": 0.001}
+    assert case_studies.trend_verdict(changed).startswith("the difference changed")
+    mixed = {**quiet, "ci_low": 0.05}
+    assert case_studies.trend_verdict(mixed).startswith("the evidence for a change in the last months is mixed")
+    assert "is distinguishable" in case_studies.trend_verdict(changed)

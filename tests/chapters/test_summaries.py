@@ -84,6 +84,7 @@ CASES = {
     "malin_imagery_source": "simulated:lslib.data.sim",
     "mudcreek_ndvi_diff_trend": -0.18,
     "mudcreek_ndvi_diff_trend_ci": [-0.33, 0.06],
+    "mudcreek_mk_p": 0.3,
     "eolearn_naive_mean_ndvi_bias": -0.14,
     "eolearn_cloudy_fraction": 0.4,
 }
@@ -106,6 +107,7 @@ def test_case_studies_summary_flips_at_each_threshold():
             "malin_ndvi_gap_before_slide": 0.0,
             "malin_imagery_source": "stac:landsat-c2-l2",
             "mudcreek_ndvi_diff_trend_ci": [-0.3, -0.02],
+            "mudcreek_mk_p": 0.01,
             "eolearn_naive_mean_ndvi_bias": -0.01,
         }
     )
@@ -115,9 +117,14 @@ def test_case_studies_summary_flips_at_each_threshold():
     assert _by_question(flipped, "Mud Creek").answer.startswith("Yes")
     assert _by_question(flipped, "clouds").answer.startswith("Hardly")
     greener = case_studies.summary(
-        {**CASES, "mudcreek_ndvi_diff_trend": 0.2, "mudcreek_ndvi_diff_trend_ci": [0.05, 0.3]}
+        {**CASES, "mudcreek_ndvi_diff_trend": 0.2, "mudcreek_ndvi_diff_trend_ci": [0.05, 0.3], "mudcreek_mk_p": 0.01}
     )
     assert _by_question(greener, "Mud Creek").answer.startswith("No, it greened")
+    mixed = case_studies.summary({**CASES, "mudcreek_ndvi_diff_trend_ci": [-0.3, -0.02], "mudcreek_mk_p": 0.46})
+    assert (
+        _by_question(mixed, "Mud Creek").answer.startswith("Mixed")
+        and "p 0.46" in _by_question(mixed, "Mud Creek").answer
+    )
 
 
 def test_case_studies_summary_without_real_data_says_so():

@@ -146,3 +146,35 @@ def test_leaks_are_refused_and_the_random_forest_is_reproducible():
     np.testing.assert_array_equal(forest.predict_proba(features), again.predict_proba(features))
     with pytest.raises(ValueError, match="both classes"):
         random_forest_baseline(features, np.zeros(len(labels)))
+
+
+def test_ssim_is_scikit_image_s_on_each_band_averaged():
+    from skimage.metrics import structural_similarity
+
+    from lslib.evaluation.images import ssim
+
+    rng = np.random.default_rng(0)
+    truth = rng.random((3, 32, 32))
+    prediction = np.clip(truth + rng.normal(0, 0.1, truth.shape), 0, 1)
+    per_band = [
+        structural_similarity(
+            prediction[c], truth[c], data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+        )
+        for c in range(3)
+    ]
+    assert ssim(prediction, truth, 1.0) == pytest.approx(np.mean(per_band), abs=1e-12)
+    # the padded border (half of a 32 px patch) no longer enters the mean: the 5 px strip a window
+    # cannot cover is left out, as published
+    from scipy import ndimage
+
+    def blur(image):
+        return ndimage.gaussian_filter(image, sigma=(0, 1.5, 1.5), mode="reflect", truncate=3.5)
+
+    c1, c2 = 0.01**2, 0.03**2
+    mx, my = blur(prediction), blur(truth)
+    vx, vy = blur(prediction**2) - mx**2, blur(truth**2) - my**2
+    index = ((2 * mx * my + c1) * (2 * (blur(prediction * truth) - mx * my) + c2)) / (
+        (mx**2 + my**2 + c1) * (vx + vy + c2)
+    )
+    assert ssim(prediction, truth, 1.0) == pytest.approx(index[:, 5:-5, 5:-5].mean(), abs=1e-9)
+    assert abs(index.mean() - index[:, 5:-5, 5:-5].mean()) > 1e-4

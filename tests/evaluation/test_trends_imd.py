@@ -53,3 +53,55 @@ def test_the_slope_interval_skips_resamples_without_a_slope_and_refuses_a_series
     assert low == high == 2.0
     with pytest.raises(ValueError, match="undefined on every one of the 50 resamples"):
         bootstrap_slope_ci(np.ones(4), np.arange(4.0), n_boot=50)
+
+
+def _ar1(rng, n: int, phi: float):
+    noise = rng.normal(size=n)
+    series = np.zeros(n)
+    for i in range(n):
+        series[i] = (phi * series[i - 1] if i else 0.0) + noise[i]
+    return series
+
+
+def test_the_modified_mann_kendall_test_sees_fewer_false_trends_in_correlated_series():
+    import warnings
+
+    from lslib.evaluation.trends import mann_kendall, modified_mann_kendall
+
+    rng = np.random.default_rng(1)
+    plain, modified = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pymannkendall's sqrt of a variance it rounds to 0
+        for _ in range(60):
+            y = _ar1(rng, 100, 0.8)  # no trend, strong serial correlation
+            plain.append(mann_kendall(y)["p"] < 0.05)
+            modified.append(modified_mann_kendall(y)["p"] < 0.05)
+    assert np.mean(plain) > 0.3  # the plain test is fooled about half the time
+    assert np.mean(modified) < np.mean(plain) - 0.1
+
+
+def test_the_block_bootstrap_covers_a_zero_slope_more_often_than_the_point_bootstrap():
+    from lslib.evaluation.trends import block_bootstrap_slope_ci, block_length, bootstrap_slope_ci
+
+    rng = np.random.default_rng(2)
+    t = np.arange(100.0)
+    point, block = [], []
+    for seed in range(30):
+        y = _ar1(rng, 100, 0.8)
+        low, high = bootstrap_slope_ci(t, y, n_boot=150, seed=seed)
+        point.append(low < 0 < high)
+        low, high = block_bootstrap_slope_ci(t, y, n_boot=150, seed=seed, block=10)
+        block.append(low < 0 < high)
+    assert np.mean(block) > np.mean(point) + 0.1
+    assert block_length(8) == 2 and block_length(100) == 5
+
+
+def test_the_block_permutation_test_keeps_blocks_together():
+    from lslib.evaluation.trends import block_permutation_test
+
+    t = np.arange(30.0)
+    trend = 0.2 * t + np.sin(2 * np.pi * t / 12)
+    result = block_permutation_test(t / 12, (t * 30) % 365, trend, n_perm=400, seed=0, block=3)
+    assert result["p"] < 0.05 and result["block"] == 3
+    flat = block_permutation_test(t / 12, (t * 30) % 365, np.random.default_rng(0).normal(size=30), n_perm=400)
+    assert flat["p"] > 0.05
