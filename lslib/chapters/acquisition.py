@@ -14,7 +14,7 @@ from lslib.book.report import Finding, value_of
 from lslib.data.stac import acquire_events, showcase_events
 from lslib.errors import DataUnavailable
 
-__all__ = ["chapter_imagery", "CLOUD_KS_CLOSE", "NDVI_AMPLITUDE_CLOSE", "summary"]
+__all__ = ["chapter_imagery", "CLOUD_KS_CLOSE", "NDVI_AMPLITUDE_CLOSE", "TEXTURE_CLOSE", "summary"]
 
 #: Largest Kolmogorov-Smirnov distance between simulated and real per-frame cloud fractions read as close.
 CLOUD_KS_CLOSE = 0.25
@@ -109,6 +109,32 @@ def _ndvi_finding(metrics: Mapping[str, Any]) -> Finding:
     )
 
 
+#: How far the simulated texture may be from the real one (autocorrelation, at lags 1 and 4) to read as alike.
+TEXTURE_CLOSE = 0.1
+
+
+def _texture_finding(metrics: Mapping[str, Any]) -> Finding:
+    sim1, real1 = value_of(metrics, "texture_lag1_sim"), value_of(metrics, "texture_lag1_real")
+    sim4, real4 = value_of(metrics, "texture_lag4_sim"), value_of(metrics, "texture_lag4_real")
+    if any(math.isnan(v) for v in (sim1, real1, sim4, real4)):
+        answer = "Not measured: the real Landsat 8 crops could not be read in this run."
+    else:
+        alike = abs(sim1 - real1) <= TEXTURE_CLOSE and abs(sim4 - real4) <= TEXTURE_CLOSE
+        answer = (
+            f"{'Yes' if alike else 'No'}: neighbouring pixels of simulated 32 x 32 px patches correlate "
+            f"{sim1:.2f} at 1 pixel and {sim4:.2f} at 4 pixels, against {real1:.2f} and {real4:.2f} for real "
+            f"Landsat 8 patches ({'within' if alike else 'not within'} {TEXTURE_CLOSE} at both lags)."
+        )
+    return Finding(
+        "Do simulated Landsat patches have the spatial texture of real ones?",
+        answer,
+        sim1,
+        None,
+        "simulated",
+        "lag-1 autocorrelation, simulated",
+    )
+
+
 def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
     ndvi, oracle = value_of(metrics, "auroc_ndvi_threshold"), value_of(metrics, "auroc_fs_oracle")
     if math.isnan(ndvi) or math.isnan(oracle):
@@ -156,6 +182,12 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
     -------
     list of Finding
         What triggers catalogued slides (real), and whether the simulator's clouds, vegetation
-        season and task difficulty are as they should be (simulated).
+        season, texture and task difficulty are as they should be (simulated).
     """
-    return [_rain_finding(metrics), _cloud_finding(metrics), _ndvi_finding(metrics), _difficulty_finding(metrics)]
+    return [
+        _rain_finding(metrics),
+        _cloud_finding(metrics),
+        _ndvi_finding(metrics),
+        _texture_finding(metrics),
+        _difficulty_finding(metrics),
+    ]

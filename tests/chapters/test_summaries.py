@@ -370,3 +370,12 @@ def test_cross_continent_summary_without_any_mitigation_gain():
     assert _by_question(findings, "work in India").answer.startswith("Yes, at this size")
     assert _by_question(findings, "mitigation").answer.startswith("No: no mitigation's gain")
     assert _by_question(findings, "catalog").answer.startswith("Neither")
+
+
+def test_acquisition_summary_reads_the_texture_against_real_landsat():
+    texture = {"texture_lag1_sim": 0.86, "texture_lag1_real": 0.85, "texture_lag4_sim": 0.42, "texture_lag4_real": 0.41}
+    finding = _by_question(acquisition.summary({**ACQUISITION, **texture}), "texture")
+    assert finding.answer.startswith("Yes") and finding.provenance == "simulated" and finding.key_number == 0.86
+    rough = _by_question(acquisition.summary({**ACQUISITION, **texture, "texture_lag4_sim": 0.1}), "texture")
+    assert rough.answer.startswith("No") and "not within 0.1" in rough.answer
+    assert _by_question(acquisition.summary(ACQUISITION), "texture").answer.startswith("Not measured")

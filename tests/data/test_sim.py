@@ -109,10 +109,74 @@ def test_forest_is_greener_than_cropland_than_bare_soil():
     for cover in (Cover.FOREST, Cover.CROPLAND, Cover.BARE):
         grid = np.full((16, 16), cover, dtype=np.int8)
         green = landcover.green_fraction(grid, 0.6, np.zeros((16, 16)))
-        reflectance = sensors.surface_reflectance(grid, green, rng.integers(0, 99, (16, 16)), np.ones((16, 16)), rng)
+        texture = sensors.surface_texture((16, 16), rng)
+        reflectance = sensors.surface_reflectance(grid, green, texture, np.ones((16, 16)), rng)
         values[cover] = float(np.median(ndvi(reflectance[2], reflectance[3])))
     assert values[Cover.FOREST] > values[Cover.CROPLAND] > values[Cover.BARE]
     assert values[Cover.FOREST] > 0.7 and values[Cover.BARE] < 0.3
+
+
+def _patch_autocorrelation(length_px: float, seed: int = 0) -> float:
+    from lslib.data.texture import median_autocorrelation
+
+    rng = np.random.default_rng(seed)
+    grid = np.full((32, 32), Cover.CROPLAND, dtype=np.int8)
+    green = landcover.green_fraction(grid, 0.6, np.zeros((32, 32)))
+    patches = []
+    for _ in range(30):
+        texture = sensors.surface_texture((32, 32), rng, length_px=length_px)
+        patches.append(sensors.surface_reflectance(grid, green, texture, np.ones((32, 32)), rng)[2])
+    return median_autocorrelation(np.stack(patches), lags=(1, 4))
+
+
+def test_texture_autocorrelation_rises_with_the_correlation_length():
+    values = [_patch_autocorrelation(length) for length in (0.0, 1.0, 3.0, 6.0)]
+    lag1, lag4 = [v[1] for v in values], [v[4] for v in values]
+    assert lag1 == sorted(lag1) and lag4 == sorted(lag4)
+    assert lag4[0] < 0.1 < 0.3 < lag4[-1]  # from salt and pepper to real-looking structure
+
+
+# Band means of each cover (SIMULATOR.md Landsat table: blue, green, red, nir08), widened by a tenth of a
+# range for the mix with the soil underneath a partial canopy.
+COVER_RANGES = {
+    Cover.FOREST: ((0.015, 0.045), (0.035, 0.075), (0.015, 0.045), (0.27, 0.48)),
+    Cover.BARE: ((0.065, 0.125), (0.095, 0.155), (0.12, 0.26), (0.21, 0.33)),
+    # NIR: spyndex's real urban samples average 0.274, above the table's 0.15-0.25 (SIMULATOR.md notes it)
+    Cover.URBAN: ((0.075, 0.155), (0.085, 0.165), (0.095, 0.185), (0.14, 0.30)),
+}
+
+
+@pytest.mark.parametrize("cover", list(COVER_RANGES))
+def test_texture_keeps_each_cover_s_band_means_in_the_simulator_table(cover):
+    rng = np.random.default_rng(3)
+    grid = np.full((32, 32), cover, dtype=np.int8)
+    green = landcover.green_fraction(grid, 0.6, np.zeros((32, 32)))
+    means = np.mean(
+        [
+            sensors.surface_reflectance(grid, green, sensors.surface_texture((32, 32), rng), np.ones((32, 32)), rng)[
+                :4
+            ].mean(axis=(1, 2))
+            for _ in range(20)
+        ],
+        axis=0,
+    )
+    for band, (mean, (low, high)) in enumerate(zip(means, COVER_RANGES[cover])):
+        assert low <= mean <= high, (cover.name, band, round(float(mean), 4))
+    # and the texture moves no band mean: the same cover rendered pixel by pixel, without structure or blur
+    flat = np.mean(
+        [
+            sensors.surface_reflectance(
+                grid,
+                green,
+                sensors.surface_texture((32, 32), rng, length_px=0, psf_sigma_px=0, density_sd=0),
+                np.ones((32, 32)),
+                rng,
+            )[:4].mean(axis=(1, 2))
+            for _ in range(20)
+        ],
+        axis=0,
+    )
+    np.testing.assert_allclose(means, flat, rtol=0.06)
 
 
 def test_reflectance_and_backscatter_stay_physical(stack):

@@ -416,7 +416,7 @@ def _render_landsat(
     """Landsat 8 frames: reflectance ``(time, band, y, x)`` (unitless, float32) and QA_PIXEL ``(time, y, x)``
     (uint16), with clouds unless ``clouds`` is False or the date is one of the history's clear dates."""
     days, size = where.days, where.size
-    sample_index = rng.integers(0, 10_000, size=(size, size))
+    texture = sensors.surface_texture((size, size), rng)
     reflectance = np.empty((where.n_times, 6, size, size), np.float32)
     qa = np.empty((where.n_times, size, size), np.uint16)
     for frame, day in enumerate(where.frame_days):
@@ -426,7 +426,7 @@ def _render_landsat(
         green = landcover.green_fraction(
             state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4), region.forest_green
         )
-        surface = sensors.surface_reflectance(state.cover, green, sample_index, sensors.hillshade(slope, aspect), rng)
+        surface = sensors.surface_reflectance(state.cover, green, texture, sensors.hillshade(slope, aspect), rng)
         water = state.cover == Cover.WATER
         clear_day = history is not None and days[day].strftime("%Y-%m-%d") in history.clear_dates
         if clouds and not clear_day:
