@@ -434,7 +434,7 @@ def gap_table(
             for name in runs
         }
 
-    draws = evaluation.resample_draws(gaps, resamples)
+    draws = evaluation.resample_draws(gaps, resamples, progress="gap bootstrap")
     point = gaps(np.arange(len(labels)))
     rows = {}
     for name in runs:

@@ -537,18 +537,25 @@ def acquire_events(
     size: int = 32,
     cache_dir: str = "data",
     echo=print,
+    progress: bool = True,
 ) -> tuple[xr.Dataset, list[str]]:
     """Acquire Landsat 8 + Sentinel-1 (+ daily weather) around catalogued events and join them.
 
     Sites whose search finds nothing are skipped and reported; weather that cannot be had leaves
-    the weather variables NaN. Returns the joined stack and the notes on what was skipped.
+    the weather variables NaN. Returns the joined stack and the notes on what was skipped. A progress
+    bar counts the events when ``progress``.
     """
     from lslib.data.rainfall import OPEN_METEO_ARCHIVE, daily_weather
     from lslib.data.sites import sites_from_events, time_window
 
     api_url = ENDPOINTS.get(api_url, api_url)
     stacks, notes = [], []
-    for site in sites_from_events(glc, list(event_ids), size=size):
+    sites = sites_from_events(glc, list(event_ids), size=size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        sites = tqdm(sites, desc="acquiring events", unit="event")
+    for site in sites:
         start, end = time_window(site.event_time, days_before, days_after)
         rain = None
         try:  # 30 days more than the imagery, so the first frames have their antecedent totals

@@ -123,7 +123,9 @@ def resample_indices(
     return [np.concatenate([rng.choice(m, len(m)) for m in members]) for _ in range(n_boot)]
 
 
-def resample_draws(statistic: Callable[[np.ndarray], Any], resamples: Sequence[np.ndarray]) -> list:
+def resample_draws(
+    statistic: Callable[[np.ndarray], Any], resamples: Sequence[np.ndarray], progress: bool | str = False
+) -> list:
     """``statistic(pick)`` for each resample ``pick``, skipping those where it is undefined.
 
     Parameters
@@ -133,6 +135,8 @@ def resample_draws(statistic: Callable[[np.ndarray], Any], resamples: Sequence[n
         ``ValueError`` where it is undefined (e.g. a class is missing from the resample).
     resamples : sequence of numpy.ndarray of int
         Index arrays, e.g. from :func:`resample_indices`.
+    progress : bool or str, default False
+        Show a progress bar over the resamples (a string is its label).
 
     Returns
     -------
@@ -155,7 +159,14 @@ def resample_draws(statistic: Callable[[np.ndarray], Any], resamples: Sequence[n
     [2.5, 3.0]
     """
     draws = []
-    for pick in resamples:
+    if progress:
+        from tqdm.auto import tqdm
+
+        label = progress if isinstance(progress, str) else "bootstrap"
+        resamples_shown = tqdm(resamples, desc=label, unit="resample", leave=False)
+    else:
+        resamples_shown = resamples
+    for pick in resamples_shown:
         try:
             draws.append(statistic(pick))
         except ValueError:
@@ -337,8 +348,10 @@ def paired_bootstrap(
     resamples: Sequence[np.ndarray],
     reference: str | None = None,
     level: float = 0.95,
+    progress: bool | str = False,
 ) -> dict[str, dict[str, float]]:
-    """Several models' metric with percentile intervals, all on the *same* resamples.
+    """Several models' metric with percentile intervals, all on the *same* resamples (with a progress bar
+    over them when ``progress``, as in :func:`resample_draws`).
 
     Parameters
     ----------
@@ -383,7 +396,9 @@ def paired_bootstrap(
     if reference is not None and reference not in arrays:
         raise ValueError(f"reference {reference!r} is not among the scores {names}")
     try:
-        draws = resample_draws(lambda pick: [metric(labels[pick], arrays[name][pick]) for name in names], resamples)
+        draws = resample_draws(
+            lambda pick: [metric(labels[pick], arrays[name][pick]) for name in names], resamples, progress
+        )
     except ValueError:
         raise ValueError(
             f"The metric is undefined on every one of the {len(resamples)} resamples "

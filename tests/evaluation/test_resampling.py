@@ -270,3 +270,14 @@ def test_the_package_re_exports_every_public_name_of_every_submodule():
         ]
         assert not missing, f"lslib.evaluation does not re-export {missing} of {info.name}"
     assert resampling.bootstrap is evaluation.bootstrap
+
+
+def test_a_progress_bar_changes_no_draw(capsys):
+    from lslib.evaluation.resampling import resample_draws, resample_indices
+
+    values = np.arange(20.0)
+    resamples = resample_indices(20, n_boot=50, seed=3)
+    quiet = resample_draws(lambda pick: float(values[pick].mean()), resamples)
+    shown = resample_draws(lambda pick: float(values[pick].mean()), resamples, progress="test bootstrap")
+    assert quiet == shown
+    assert "test bootstrap" in capsys.readouterr().err
