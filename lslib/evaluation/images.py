@@ -45,6 +45,11 @@ def ssim(prediction: np.ndarray, truth: np.ndarray, data_range: float, sigma: fl
     x, y = np.asarray(prediction, float), np.asarray(truth, float)
     if x.shape != y.shape or x.ndim != 3:
         raise ValueError(f"ssim needs two (C, H, W) images of one shape, got {x.shape} and {y.shape}")
+    window = 2 * int(3.5 * sigma + 0.5) + 1  # the Gaussian window scikit-image uses
+    if min(x.shape[1:]) < window:
+        raise ValueError(
+            f"ssim with sigma {sigma} px needs images of at least {window} x {window} px, got {x.shape[1:]}"
+        )
     return float(
         structural_similarity(
             x, y, data_range=data_range, channel_axis=0, gaussian_weights=True, sigma=sigma, use_sample_covariance=False

@@ -185,7 +185,7 @@ def test_futures_scores_on_known_cases():
     scars = np.zeros((2, 4, 4), bool)
     scars[0, :2] = True
     assert cgan_scenarios.best_threshold_iou(lost, scars, np.array([-0.1, 0.1])) == 0.1
-    target = np.random.default_rng(0).random((3, 6, 8, 8)).astype(np.float32)
+    target = np.random.default_rng(0).random((3, 6, 16, 16)).astype(np.float32)  # SSIM needs 11 px windows
     perfect = cgan_scenarios.reconstruction_scores(np.stack([target, target + 0.5]), target, data_range=2.0)
     assert perfect["L1 best-of-k"] == 0 and perfect["SSIM best-of-k"] == pytest.approx(1.0) and perfect["L1"] == 0.25
 
