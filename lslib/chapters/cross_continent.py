@@ -25,9 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 import xarray as xr
-from torch.utils.data import DataLoader
 
 from lslib import evaluation
 from lslib.book.report import Finding
@@ -39,7 +37,7 @@ from lslib.data.splits import RegionSplit
 from lslib.models import dann
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
 from lslib.training import adapt, ensemble
-from lslib.training.loop import TrainConfig, fit
+from lslib.training.loop import TrainConfig
 
 __all__ = [
     "PROTOCOLS",
@@ -170,19 +168,17 @@ def _train_dann(
     batch_size: int,
     weight: float,
 ) -> tuple[SpatioTemporalPredictor, Any]:
-    augment = datasets["train"].transforms
-    if isinstance(augment, SyntheticClouds) and not augment.per_sample:
-        augment.reset(train_config.seed + 1)
-    torch.manual_seed(train_config.seed)
+    """DANN on the training windows paired with unlabelled target windows (one training helper for
+    every model: :func:`lslib.training.ensemble.train_member`)."""
     pairs = adapt.DomainPairs(datasets["train"], datasets["target"], seed=train_config.seed)
     steps = train_config.epochs * -(-len(pairs) // batch_size)
-    model = dann.DomainAdversarialPredictor(SpatioTemporalPredictor(model_config), weight, ramp_steps=steps)
-    generator = torch.Generator().manual_seed(train_config.seed)
-    loaders = {
-        "train": DataLoader(pairs, batch_size=batch_size, shuffle=True, generator=generator),
-        "val": DataLoader(datasets["val"], batch_size=256),
-    }
-    history = fit(model, loaders, replace(train_config, restore_best=True))
+
+    def build() -> dann.DomainAdversarialPredictor:
+        return dann.DomainAdversarialPredictor(SpatioTemporalPredictor(model_config), weight, ramp_steps=steps)
+
+    model, history, _ = ensemble.train_member(
+        datasets, model_config, train_config, batch_size, build=build, train_data=pairs
+    )
     return model.predictor.eval(), history
 
 

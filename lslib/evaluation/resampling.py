@@ -335,10 +335,15 @@ def paired_difference(
     if np.shape(a) != np.shape(b) or np.ndim(a) != 1:
         raise ValueError(f"a {np.shape(a)} and b {np.shape(b)} must be 1-D arrays of one shape")
     differences = np.asarray(a, float) - np.asarray(b, float)
-    if resamples is None:
-        resamples = resample_indices(len(differences), groups=groups, n_boot=n_boot, seed=seed)
-    low, high = percentile_interval(resample_draws(lambda pick: statistic(differences[pick]), resamples), level)
-    return float(statistic(differences)), low, high
+    return bootstrap(
+        lambda pick: statistic(differences[pick]),
+        len(differences),
+        resamples=resamples,
+        groups=groups,
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+    )
 
 
 def paired_bootstrap(

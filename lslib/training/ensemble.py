@@ -5,11 +5,13 @@ mean probability with its spread, and calibrate by temperature scaling on valida
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
 
 from lslib import evaluation
 from lslib.data.augment import SyntheticClouds
@@ -25,17 +27,27 @@ def train_member(
     model_config: PredictorConfig,
     train_config: TrainConfig,
     batch_size: int = 64,
-) -> tuple[SpatioTemporalPredictor, History, float]:
-    """Train one predictor (weights of its best validation epoch); returns it, its history and seconds."""
+    *,
+    build: Callable[[], nn.Module] | None = None,
+    train_data: Dataset | None = None,
+) -> tuple[nn.Module, History, float]:
+    """Train one model (weights of its best validation epoch); returns it, its history and seconds.
+
+    The training clouds are reset and torch is seeded from ``train_config.seed`` before the model is
+    built, so the same seed gives the same model. ``build`` makes the model to train (default: a
+    :class:`SpatioTemporalPredictor` of ``model_config``), and ``train_data`` replaces the training
+    windows (for example :class:`lslib.training.adapt.DomainPairs` for domain-adversarial training).
+    """
     started = time.perf_counter()
     augment = datasets["train"].transforms
     if isinstance(augment, SyntheticClouds) and not augment.per_sample:
         augment.reset(train_config.seed + 1)  # the same seed sees the same training clouds
     torch.manual_seed(train_config.seed)
-    model = SpatioTemporalPredictor(model_config)
+    model = build() if build is not None else SpatioTemporalPredictor(model_config)
     generator = torch.Generator().manual_seed(train_config.seed)
+    training = train_data if train_data is not None else datasets["train"]
     loaders = {
-        "train": DataLoader(datasets["train"], batch_size=batch_size, shuffle=True, generator=generator),
+        "train": DataLoader(training, batch_size=batch_size, shuffle=True, generator=generator),
         "val": DataLoader(datasets["val"], batch_size=256),
     }
     history = fit(model, loaders, replace(train_config, restore_best=True))
