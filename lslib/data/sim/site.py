@@ -18,9 +18,10 @@ from scipy import ndimage
 from lslib.causes import Cause
 from lslib.data import qa as qa_bits
 from lslib.data.schema import utm_epsg
-from lslib.data.sim import landcover, sensors, stability, terrain, weather
+from lslib.data.sim import landcover, stability, terrain, weather
 from lslib.data.sim.landcover import Cover
 from lslib.data.sim.regions import Region
+from lslib.data.sim.render import LandFrame, LandsatFrames, render_landsat, render_sentinel1
 from lslib.data.sim.scenarios import FACTOR_CAUSE, LandState, Scenario, build_scenario
 
 __all__ = ["simulate_site", "SiteHistory", "calendar", "LANDSAT_REVISIT_DAYS", "SENTINEL1_REVISIT_DAYS", "MIN_SLIDE_PX"]
@@ -268,10 +269,10 @@ def simulate_site(
     scar, runout = _runout(world)
     if runout is not None:
         truth["runout"] = runout
-    reflectance, qa = _render_landsat(world, where, region, scar, clouds, history, attempt_rng)
+    landsat = _render_landsat(world, where, region, scar, clouds, history, attempt_rng)
     sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
     sar = _render_sentinel1(world, where, scar, sar_rng)
-    arrays = _site_arrays(kind, region, where, world, scar, reflectance, qa, sar, attempt_rng)
+    arrays = _site_arrays(kind, region, where, world, scar, landsat.reflectance, landsat.qa, sar, attempt_rng)
     return arrays, truth
 
 
@@ -404,6 +405,20 @@ def _land_on(world: _World, scar: np.ndarray | None, day: int) -> LandState:
     return _with_scar(world.scenario.state(int(day)), scar, world.event_day, int(day))
 
 
+def _landsat_lands(world: _World, where: _Placement, region: Region, scar: np.ndarray | None) -> list[LandFrame]:
+    """The land as Landsat sees it on each acquisition day: cover, green fraction and terrain."""
+    lands = []
+    for day in where.frame_days:
+        state = _land_on(world, scar, day)
+        slope, aspect, _ = _slope_maps(state)
+        vig = landcover.vigour(where.days[day].day_of_year, region.green_peak_doy)
+        green = landcover.green_fraction(
+            state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4), region.forest_green
+        )
+        lands.append(LandFrame(cover=state.cover, green=green, slope=slope, aspect=aspect))
+    return lands
+
+
 def _render_landsat(
     world: _World,
     where: _Placement,
@@ -412,46 +427,28 @@ def _render_landsat(
     clouds: bool,
     history: SiteHistory | None,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Landsat 8 frames: reflectance ``(time, band, y, x)`` (unitless, float32) and QA_PIXEL ``(time, y, x)``
-    (uint16), with clouds unless ``clouds`` is False or the date is one of the history's clear dates."""
-    days, size = where.days, where.size
-    texture = sensors.surface_texture((size, size), rng)
-    reflectance = np.empty((where.n_times, 6, size, size), np.float32)
-    qa = np.empty((where.n_times, size, size), np.uint16)
-    for frame, day in enumerate(where.frame_days):
-        state = _land_on(world, scar, day)
-        slope, aspect, _ = _slope_maps(state)
-        vig = landcover.vigour(days[day].day_of_year, region.green_peak_doy)
-        green = landcover.green_fraction(
-            state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4), region.forest_green
-        )
-        surface = sensors.surface_reflectance(state.cover, green, texture, sensors.hillshade(slope, aspect), rng)
-        water = state.cover == Cover.WATER
-        clear_day = history is not None and days[day].strftime("%Y-%m-%d") in history.clear_dates
-        if clouds and not clear_day:
-            fraction = sensors.cloud_fraction_draw(days[day].month, region, rng)
-            shift = (int(rng.integers(2, 6)), -int(rng.integers(2, 6)))
-            top, qa[frame] = sensors.add_clouds(surface, fraction, water, rng, shift)
-        else:
-            top, qa[frame] = sensors.add_clouds(surface, 0.0, water, rng)
-        reflectance[frame] = np.clip(top, -0.02, 1.6)
-    return reflectance, qa
+) -> LandsatFrames:
+    """Landsat 8 frames (:func:`lslib.data.sim.render.render_landsat`), with clouds unless ``clouds`` is
+    False or the date is one of the history's clear dates."""
+    dates = where.days[where.frame_days]
+    clear_dates = set(history.clear_dates) if history is not None else set()
+    clear = np.array([date.strftime("%Y-%m-%d") in clear_dates for date in dates])
+    lands = _landsat_lands(world, where, region, scar)
+    return render_landsat(lands, dates, where.lat, region, clouds, clear, rng)
 
 
 def _render_sentinel1(
     world: _World, where: _Placement, scar: np.ndarray | None, rng: np.random.Generator
 ) -> np.ndarray:
     """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream ``rng``."""
-    size = where.size
-    texture = rng.normal(0.0, 0.8, size=(size, size))
-    sar = np.empty((len(where.sar_days), 2, size, size), np.float32)
-    for frame, day in enumerate(where.sar_days):
+    lands = []
+    for day in where.sar_days:
         state = _land_on(world, scar, day)
         slope, aspect, _ = _slope_maps(state)
         moisture = 8.0 + 32.0 * float(np.clip(world.api[day] / weather.API_SATURATION_MM, 0, 1))
-        sar[frame] = sensors.sentinel1(state.cover, slope, aspect, moisture, texture, rng)
-    return sar
+        lands.append(LandFrame(cover=state.cover, green=np.zeros(slope.shape), slope=slope, aspect=aspect,
+                               soil_moisture_pct=moisture))
+    return render_sentinel1(lands, rng)
 
 
 def _site_arrays(
