@@ -53,13 +53,76 @@ def test_factor_of_safety_falls_with_rain_roots_and_shaking():
     assert stability.factor_of_safety(5, 1.5, 1.0, 0.0, 0.0, 32) > 3, "gentle ground stands even saturated"
 
 
-def test_roots_decay_after_clearing_instead_of_vanishing():
+def test_roots_decay_over_years_and_regrow_after_clearing():
     cover = np.array([[Cover.CROPLAND]], dtype=np.int8)
     was_forest = np.array([[True]])
-    values = [float(landcover.root_cohesion(cover, 12.0, np.array([[t]]), was_forest)[0, 0]) for t in (0, 30, 120, 400)]
+    years = (0, 0.5, 2, 5, 8, 25)
+    values = [float(landcover.root_cohesion(cover, 12.0, np.array([[t * 365.25]]), was_forest)[0, 0]) for t in years]
     assert values[0] == pytest.approx(12.0)
-    assert values[0] > values[1] > values[2], "root cohesion decays after the cut"
-    assert values[3] < 5.0
+    assert values[1] > 8.0, "half a year after the cut most root strength is still there (Sidle 1992)"
+    assert values[1] > values[2] > values[3], "root cohesion decays over years"
+    weakest = years[int(np.argmin(values))]
+    assert 3 <= weakest <= 10, "the net minimum falls 3-10 years after cutting"
+    assert values[-1] > 10.0, "regrowth restores the forest's roots"
+
+
+def _china_scenario(kind, rng, n_days=500, window=(150, 400)):
+    """A terrain, soil and scenario of ``kind`` for a China site, drawn from ``rng``."""
+    from lslib.data.sim import terrain
+    from lslib.data.sim.scenarios import build_scenario
+
+    dem = terrain.make_dem(32, "valley", 300.0, 1500.0, rng)
+    slope, _ = terrain.slope_aspect(dem)
+    soil = stability.draw_soil(slope, terrain.topographic_wetness(dem), REGIONS["china"], rng)
+    return build_scenario(kind, dem, slope, soil, REGIONS["china"], n_days, window, rng)
+
+
+def test_factor_of_safety_falls_with_slope_at_fixed_soil():
+    slopes = np.arange(10.0, 50.0, 2.0)
+    fs = stability.factor_of_safety(slopes, 1.2, 0.8, 2.0, 3.0, 33.0)
+    assert np.all(np.diff(fs) < 0), "steeper ground is less stable"
+    assert fs[slopes == 14][0] > 1.2 > 1.0 > fs[slopes == 40][0]
+
+
+def test_drawn_soil_is_thinner_on_steep_ground_and_deeper_in_hollows():
+    from lslib.data.sim import terrain
+
+    rng = np.random.default_rng(2)
+    dem = terrain.make_dem(64, "valley", 350.0, 1500.0, rng)
+    slope, _ = terrain.slope_aspect(dem)
+    wet = terrain.topographic_wetness(dem)
+    soil = stability.draw_soil(slope, wet, REGIONS["india"], rng)
+    low, high = stability.SOIL_DEPTH_RANGE_M
+    assert low <= soil.depth_m.min() and soil.depth_m.max() <= high
+    assert np.corrcoef(slope.ravel(), soil.depth_m.ravel())[0, 1] < -0.2
+    similar = np.abs(slope - np.median(slope)) < 5  # compare hollows and ridges at about the same slope
+    assert soil.depth_m[similar & (wet > 0.8)].mean() > soil.depth_m[similar & (wet < 0.5)].mean()
+    assert 1.0 <= soil.cohesion_kpa.mean() <= 4.0 and 26 <= soil.friction_deg.min() <= soil.friction_deg.max() <= 40
+
+
+def test_susceptibility_rises_with_slope_wetness_and_root_loss_in_drawn_soil():
+    """FS of drawn soil at a storm's wetness falls with slope, with topographic convergence and with root loss."""
+    from lslib.data.sim import terrain
+
+    rng = np.random.default_rng(4)
+    dem = terrain.make_dem(64, "escarpment", 350.0, 700.0, rng)
+    slope, _ = terrain.slope_aspect(dem)
+    wet = terrain.topographic_wetness(dem)
+    soil = stability.draw_soil(slope, wet, REGIONS["india"], rng)
+    roots = np.full(slope.shape, 8.0)
+
+    def fs(wetness, root):
+        return stability.factor_of_safety(slope, soil.depth_m, wetness, soil.cohesion_kpa, root, soil.friction_deg)
+
+    storm = fs(np.clip(wet * 1.2, 0, 1), roots)
+    bands = [storm[(slope >= low) & (slope < low + 10)] for low in (10, 20, 30)]
+    assert all(len(band) > 20 for band in bands)
+    medians = [float(np.median(band)) for band in bands]
+    assert medians[0] > medians[1] > medians[2], "FS falls with slope"
+    similar = np.abs(slope - 30) < 4
+    assert np.median(storm[similar & (wet > 0.8)]) < np.median(storm[similar & (wet < 0.5)]), "hollows are weaker"
+    assert (fs(np.clip(wet * 1.2, 0, 1), roots) <= fs(np.clip(wet * 0.6, 0, 1), roots)).all()
+    assert (fs(np.clip(wet * 1.2, 0, 1), roots * 0.2) < storm).all()
 
 
 def test_slides_start_only_where_the_factor_of_safety_is_below_one(slides):
@@ -231,7 +294,7 @@ def test_the_stack_follows_the_schema_and_labels_are_consistent(stack):
     assert stack["fs_min"].attrs["role"] == "oracle"
     quake = stack["scenario"].values == "earthquake"
     assert (stack["pga_g"].values[quake] > 0).all() and (stack["pga_g"].values[~quake] == 0).all()
-    assert not np.isnat(stack["quake_time"].values[quake]).any() and np.isnat(stack["quake_time"].values[~quake]).all()
+    assert np.isnat(stack["quake_time"].values[~quake]).all()  # a quake before the calendar has no date on it
 
 
 def test_landslide_pixels_sit_on_steeper_slopes_than_the_background(stack):
@@ -267,21 +330,30 @@ def test_bad_parameters_fail_before_any_work(kwargs, message):
 
 def test_disturbances_keep_the_day_they_started():
     """The land is rebuilt for every day asked: a road's clearing date must not move with that day."""
-    from lslib.data.sim import terrain
-    from lslib.data.sim.scenarios import build_scenario
-
-    for attempt in range(20):
-        rng = np.random.default_rng(attempt)
-        dem = terrain.make_dem(32, "valley", 300.0, 1500.0, rng)
-        slope, _ = terrain.slope_aspect(dem)
-        scenario = build_scenario("construction", dem, slope, REGIONS["china"], 500, (150, 400), rng)
-        if scenario.details.get("design") == "road":
+    for attempt in range(40):
+        scenario = _china_scenario("construction", np.random.default_rng(attempt))
+        if scenario.details.get("design") == "road" and 0 < scenario.details["road_start"] < 400:
             break
     late, later = scenario.state(450), scenario.state(490)
     touched = np.isfinite(late.cleared_day)
     assert touched.any()
     np.testing.assert_array_equal(late.cleared_day[touched], later.cleared_day[touched])
-    assert (late.cleared_day[touched] <= 450 - 30).all()
+    assert (late.cleared_day[touched] == scenario.details["road_start"]).all()
+
+
+def test_disturbance_start_dates_are_drawn_on_the_calendar_not_from_the_window():
+    """Where the observation window starts must not tell when a disturbance started."""
+    firsts, starts = [], []
+    for attempt in range(120):
+        rng = np.random.default_rng(attempt)
+        first = int(rng.integers(45, 225))
+        scenario = _china_scenario("mining", rng, n_days=800, window=(first, first + 380))
+        firsts.append(first)
+        starts.append(scenario.details["mine_start"])
+    starts = np.array(starts)
+    assert abs(np.corrcoef(firsts, starts)[0, 1]) < 0.2
+    assert (starts < np.array(firsts)).mean() > 0.4, "many mines are older than the first frame"
+    assert starts.min() >= -3 * 365.25 and starts.max() <= 800
 
 
 def test_sar_channels_skip_padded_frames():
@@ -315,8 +387,9 @@ def test_an_unknown_scenario_is_refused_naming_the_registered_kinds():
     rng = np.random.default_rng(0)
     dem = terrain.make_dem(16, "valley", 300.0, 1500.0, rng)
     slope, _ = terrain.slope_aspect(dem)
+    soil = stability.draw_soil(slope, terrain.topographic_wetness(dem), REGIONS["china"], rng)
     with pytest.raises(ValueError, match="Unknown scenario 'meteorite'; registered scenarios are") as error:
-        build_scenario("meteorite", dem, slope, REGIONS["china"], 400, (150, 300), rng)
+        build_scenario("meteorite", dem, slope, soil, REGIONS["china"], 400, (150, 300), rng)
     assert all(kind in str(error.value) for kind in scenario_kinds())
 
 
@@ -327,15 +400,17 @@ def test_builders_register_by_name_once_and_are_picked_by_name(monkeypatch):
 
     @scenarios.register_scenario("landfill")
     def _landfill(scenario, setting, rng):
-        scenario.details.update(tipped_day=setting.middle, draw=float(rng.random()))
+        scenario.details.update(tipped_day=setting.start_day("mining", rng), draw=float(rng.random()))
 
     with pytest.raises(ValueError, match="'landfill' is already registered"):
         scenarios.register_scenario("landfill")(_landfill)
     rng = np.random.default_rng(0)
     dem = terrain.make_dem(16, "valley", 300.0, 1500.0, rng)
     slope, _ = terrain.slope_aspect(dem)
-    built = scenarios.build_scenario("landfill", dem, slope, REGIONS["china"], 400, (150, 300), rng)
-    assert built.kind == "landfill" and built.details["tipped_day"] == 225 and built.factors == ("rain",)
+    soil = stability.draw_soil(slope, terrain.topographic_wetness(dem), REGIONS["china"], rng)
+    built = scenarios.build_scenario("landfill", dem, slope, soil, REGIONS["china"], 400, (150, 300), rng)
+    assert built.kind == "landfill" and built.factors == ("rain",)
+    assert -3 * 365.25 <= built.details["tipped_day"] <= 400, "drawn on the calendar by the setting"
     assert "landfill" in scenarios.scenario_kinds()
 
 
@@ -349,15 +424,13 @@ def test_each_builder_is_deterministic_and_leaves_the_initial_land_alone(kind):
 
     def draw():
         rng = np.random.default_rng(5)
-        dem = terrain.make_dem(32, "valley", 300.0, 1500.0, rng)
-        slope, _ = terrain.slope_aspect(dem)
-        return build_scenario(kind, dem, slope, REGIONS["china"], 500, (150, 400), rng), rng.random()
+        return _china_scenario(kind, rng), rng.random()
 
     (first, after_first), (second, after_second) = draw(), draw()
     assert after_first == after_second, "the builder must draw the same numbers every time"
     initial = first.initial.cover.copy()
     late, again = first.state(490), second.state(490)
-    for name in ("dem", "cover", "cleared_day", "surcharge_kpa", "reservoir_wetness"):
+    for name in ("dem", "cover", "cleared_day", "surcharge_kpa", "extra_wetness"):
         np.testing.assert_array_equal(getattr(late, name), getattr(again, name))
     np.testing.assert_array_equal(first.initial.cover, initial)  # state() works on a copy
     assert first.factors[0] == "rain"

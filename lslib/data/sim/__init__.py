@@ -221,6 +221,42 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
             stack("fs_unstable_px"),
             {"units": "pixels", **oracle, "long_name": "pixels with factor of safety below 1 (never a model input)"},
         ),
+        "initiation_mask": (
+            ("site", "y", "x"),
+            stack("initiation_mask"),
+            {**oracle, "long_name": "cells where the slide started (FS below 1 on the event day)"},
+        ),
+        "soil_depth": (("site", "y", "x"), stack("soil_depth"), {"units": "m", **oracle, "long_name": "soil depth"}),
+        "soil_cohesion": (
+            ("site", "y", "x"),
+            stack("soil_cohesion"),
+            {"units": "kPa", **oracle, "long_name": "effective soil cohesion before any disturbance"},
+        ),
+        "friction_angle": (
+            ("site", "y", "x"),
+            stack("friction_angle"),
+            {"units": "degrees", **oracle, "long_name": "effective friction angle before any disturbance"},
+        ),
+        "forest_root_cohesion": (
+            ("site", "y", "x"),
+            stack("forest_root_cohesion"),
+            {"units": "kPa", **oracle, "long_name": "root cohesion of standing forest"},
+        ),
+        "disturbed_mask": (
+            ("site", "time", "y", "x"),
+            stack("disturbed_mask"),
+            {**oracle, "long_name": "pixels changed by the disturbance or the slide, on each Landsat frame"},
+        ),
+        "cloud_truth": (
+            ("site", "time", "y", "x"),
+            stack("cloud_truth"),
+            {**oracle, "long_name": "where cloud (thick or thin) really was, flagged or not"},
+        ),
+        "storm_day": (
+            ("site", "day"),
+            stack("storm_day"),
+            {**oracle, "long_name": "days of an extreme storm of the climate"},
+        ),
     }
     for key in _SITE_SCALARS:
         values = np.array([s[key] for s in sites])

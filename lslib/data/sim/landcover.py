@@ -16,7 +16,17 @@ import numpy as np
 
 from lslib.data.sim.terrain import fractal_noise
 
-__all__ = ["Cover", "initial_cover", "vigour", "green_fraction", "root_cohesion", "BASE_ROOT_COHESION_KPA"]
+__all__ = [
+    "Cover",
+    "initial_cover",
+    "vigour",
+    "green_fraction",
+    "root_cohesion",
+    "BASE_ROOT_COHESION_KPA",
+    "ROOT_DECAY_DAYS",
+    "ROOT_REGROWTH_MIDPOINT_DAYS",
+    "ROOT_REGROWTH_WIDTH_DAYS",
+]
 
 
 class Cover(enum.IntEnum):
@@ -90,25 +100,55 @@ def green_fraction(
     return fraction
 
 
+# Root cohesion of each cover code, with forest's (given per site) left at 0: a lookup table is fast.
+_OPEN_ROOT_KPA = np.array([0.0 if BASE_ROOT_COHESION_KPA[c] is None else BASE_ROOT_COHESION_KPA[c] for c in Cover])
+
+#: e-folding time of the decay of cut roots, days (Sidle 1992: most strength lost within 2-3 years).
+ROOT_DECAY_DAYS = 1.6 * 365.25
+#: Regrowth of root strength on cleared land: a logistic rise to the forest value, with its midpoint and
+#: width in days (Sidle 1992: the net minimum falls roughly 3-10 years after cutting).
+ROOT_REGROWTH_MIDPOINT_DAYS = 9.0 * 365.25
+ROOT_REGROWTH_WIDTH_DAYS = 1.8 * 365.25
+
+
 def root_cohesion(
     cover: np.ndarray,
-    forest_kpa: float,
+    forest_kpa: float | np.ndarray,
     days_since_clearing: np.ndarray,
     was_forest: np.ndarray,
-    decay_days: float = 60.0,
-    regrow_days: float = 700.0,
 ) -> np.ndarray:
     """Root cohesion (kPa) per pixel.
 
-    Roots do not vanish the day trees are cut: on cleared former forest the forest cohesion decays
-    as exp(-t/decay_days) while regrowth adds up to 3 kPa with time constant regrow_days. The
-    decay is compressed from the years reported by Sidle (1992) to months, so that the 3-10 year
-    window of highest risk fits inside a one-year simulated time series; chapter 1 says so.
+    Roots do not vanish the day trees are cut. On cleared former forest the old roots decay as
+    exp(-t / :data:`ROOT_DECAY_DAYS`) while new growth rises logistically to the forest value
+    (midpoint :data:`ROOT_REGROWTH_MIDPOINT_DAYS`), so the net strength is lowest some 3-7 years
+    after cutting, the window of highest risk Sidle (1992) reports; a cleared pixel never has less
+    than its current cover's own value.
+
+    Parameters
+    ----------
+    cover : numpy.ndarray
+        Cover codes.
+    forest_kpa : float or numpy.ndarray
+        Root cohesion of standing forest, kPa.
+    days_since_clearing : numpy.ndarray
+        Days since the pixel's forest was cut (NaN: never cut).
+    was_forest : numpy.ndarray
+        Bool, the pixel was forest before any disturbance.
+
+    Examples
+    --------
+    >>> cover = np.full(4, Cover.CROPLAND)
+    >>> t = np.array([0.0, 1.0, 5.0, 20.0]) * 365.25
+    >>> strength = root_cohesion(cover, 10.0, t, np.ones(4, bool))
+    >>> bool(strength[0] > strength[1] > strength[2] < strength[3]), round(float(strength[0]), 1)
+    (True, 10.0)
     """
-    base = np.zeros(cover.shape)
-    for kind, value in BASE_ROOT_COHESION_KPA.items():
-        base[cover == kind] = forest_kpa if value is None else value
+    forest = np.broadcast_to(np.asarray(forest_kpa, dtype=float), cover.shape)
+    base = np.where(cover == Cover.FOREST, forest, _OPEN_ROOT_KPA[cover])
     cleared = was_forest & (cover != Cover.FOREST) & np.isfinite(days_since_clearing)
     t = np.where(cleared, days_since_clearing, 0.0)
-    decaying = forest_kpa * np.exp(-t / decay_days) + 3.0 * (1 - np.exp(-t / regrow_days))
+    old = np.exp(-t / ROOT_DECAY_DAYS)
+    new = 1.0 / (1.0 + np.exp(-(t - ROOT_REGROWTH_MIDPOINT_DAYS) / ROOT_REGROWTH_WIDTH_DAYS))
+    decaying = forest * np.clip(old + new, 0.0, 1.0)
     return np.where(cleared, np.maximum(base, decaying), base)

@@ -10,10 +10,12 @@ Sources of the numbers (see also the book's chapter 1 and ``shared/design/SIMULA
   runs June-September; NDVI is lowest in April-May and peaks after the monsoon.
 * America: Big Sur / Pacific coast ranges, a Mediterranean climate (wet winters, dry summers).
 * China: Sichuan and Gansu, a summer monsoon with steep, deeply incised valleys.
-* Scenario frequencies oversample the rare causes on purpose: the real NASA GLC is about 97 %
-  rain-triggered, which would leave too few examples of the other causes to learn from. Their
-  order follows the GLC per region where it has signal (earthquakes matter in China, volcanoes exist
-  only in the American Cascades); chapter 1 reports both side by side.
+* Scenario frequencies: about half the sites of a region are undisturbed (forest, or forest and
+  farmland), and the rest carry one disturbance history each. The disturbances are oversampled on
+  purpose: the real NASA GLC is about 97 % rain-triggered, which would leave too few examples of the
+  other causes to learn from. Their order follows the GLC per region where it has signal (earthquakes
+  matter in China, volcanoes exist only in the American Cascades, so America carries all volcanic
+  sites); chapter 1 reports simulated and catalogued cause shares side by side.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class Region:
     scenario_weights : dict
         Relative frequency of each scenario (cause key -> weight).
     storm_mm : (low, high)
-        Total rain of an extreme multi-day storm, mm.
+        Total rain of an extreme multi-day storm, mm (drawn log-uniformly).
+    storm_rate_per_year : float
+        Extreme storms per year, falling in the wet months (:func:`lslib.data.sim.weather.climate_storms`).
     forest_green : (low, high)
         Green-vegetation fraction of forest at the lowest and highest vigour of the year.
     """
@@ -78,6 +82,7 @@ class Region:
     forest_root_cohesion_kpa: tuple[float, float]
     scenario_weights: dict[str, float] = field(default_factory=dict)
     storm_mm: tuple[float, float] = (150.0, 400.0)
+    storm_rate_per_year: float = 1.2
     forest_green: tuple[float, float] = (0.8, 0.95)
     spread_deg: float = 0.4
 
@@ -105,15 +110,16 @@ REGIONS: dict[str, Region] = {
         soil_cohesion_kpa=(1.0, 4.0),
         forest_root_cohesion_kpa=(5.0, 12.0),
         scenario_weights={
-            "heavy_rainfall": 0.16,
-            "deforestation": 0.22,
-            "mining": 0.14,
-            "construction": 0.14,
-            "earthquake": 0.04,
+            "heavy_rainfall": 0.24,
+            "deforestation": 0.16,
+            "mining": 0.13,
+            "construction": 0.13,
+            "earthquake": 0.10,
             "volcanic_eruption": 0.0,
-            "thriving_forest": 0.30,
+            "thriving_forest": 0.24,
         },
         storm_mm=(80.0, 330.0),
+        storm_rate_per_year=1.1,
     ),
     "america": Region(
         name="america",
@@ -136,15 +142,16 @@ REGIONS: dict[str, Region] = {
         soil_cohesion_kpa=(1.0, 5.0),
         forest_root_cohesion_kpa=(6.0, 16.0),
         scenario_weights={
-            "heavy_rainfall": 0.14,
-            "deforestation": 0.20,
+            "heavy_rainfall": 0.15,
+            "deforestation": 0.12,
             "mining": 0.10,
-            "construction": 0.14,
-            "earthquake": 0.05,
-            "volcanic_eruption": 0.07,
-            "thriving_forest": 0.30,
+            "construction": 0.10,
+            "earthquake": 0.08,
+            "volcanic_eruption": 0.30,
+            "thriving_forest": 0.15,
         },
         storm_mm=(70.0, 280.0),
+        storm_rate_per_year=1.0,
         forest_green=(0.55, 0.95),
     ),
     "china": Region(
@@ -168,15 +175,16 @@ REGIONS: dict[str, Region] = {
         soil_cohesion_kpa=(0.5, 3.5),
         forest_root_cohesion_kpa=(5.0, 14.0),
         scenario_weights={
-            "heavy_rainfall": 0.14,
-            "deforestation": 0.16,
-            "mining": 0.14,
-            "construction": 0.14,
-            "earthquake": 0.12,
+            "heavy_rainfall": 0.21,
+            "deforestation": 0.14,
+            "mining": 0.13,
+            "construction": 0.13,
+            "earthquake": 0.18,
             "volcanic_eruption": 0.0,
-            "thriving_forest": 0.30,
+            "thriving_forest": 0.21,
         },
         storm_mm=(75.0, 300.0),
+        storm_rate_per_year=1.0,
         forest_green=(0.7, 0.95),
     ),
 }

@@ -5,7 +5,16 @@ with spoil and a pond, a road cut or a dam with a filling reservoir, an extreme 
 earthquake, a volcanic eruption with ash fall, and a stable thriving forest.
 
 Breaks down: one disturbance per site, with simple geometric shapes (noise-shaped clearings, round
-pits, straight roads); times are compressed so that each history fits in about a year.
+pits, straight roads).
+
+Histories are longer than the observation window: each disturbance starts on a day drawn on the
+site's calendar, up to :data:`HISTORY_YEARS` years before the first simulated day and independently
+of when the satellites start looking, so some sites were cleared, mined or shaken long before their
+first frame and some only change after their last. Two kinds are undisturbed: ``thriving_forest``
+(a forested slope) and ``heavy_rainfall`` (mixed forest and farmland); the name of the second is the
+cause its slides usually get, not a storm of its own, since every site gets its region's storms
+(:func:`lslib.data.sim.weather.climate_storms`). A scenario is therefore a land-use history, never
+the label: most disturbed sites stand, and undisturbed ones fail in big storms.
 
 Each scenario is a :class:`Scenario`: ``state(day)`` gives the land (DEM, cover, clearing dates,
 surcharge, soil, reservoir wetness) on a day, ``k_h`` the seismic coefficient per day, ``storm`` the
@@ -28,6 +37,7 @@ from scipy import ndimage
 from lslib.causes import Cause
 from lslib.data.sim.landcover import Cover, initial_cover
 from lslib.data.sim.regions import Region
+from lslib.data.sim.stability import SoilParameters
 from lslib.data.sim.terrain import fractal_noise
 
 __all__ = [
@@ -40,6 +50,8 @@ __all__ = [
     "register_scenario",
     "scenario_kinds",
     "FACTOR_CAUSE",
+    "HISTORY_YEARS",
+    "UNDISTURBED_KINDS",
 ]
 
 #: Which cause each counterfactual factor stands for.
@@ -54,6 +66,23 @@ FACTOR_CAUSE = {
 }
 
 
+#: How many years before the first simulated day each kind's disturbance may start (drawn uniformly on the
+#: calendar up to the last simulated day). Deforestation reaches furthest back: roots keep most of their
+#: strength for a year or two and the risk peaks 3-10 years after cutting (Sidle 1992).
+HISTORY_YEARS = {"deforestation": 8.0, "mining": 3.0, "construction": 2.0, "earthquake": 0.5, "volcanic_eruption": 2.0}
+#: The scenarios without a disturbance.
+UNDISTURBED_KINDS = ("thriving_forest", "heavy_rainfall")
+#: Post-seismic weakening: shaken slopes lose up to this share of their soil cohesion per g of PGA (cracking,
+#: dilation), recovering with the time constant below (Marc et al. 2015: landslide rates return to the
+#: background within 1-4 years of large earthquakes).
+SEISMIC_WEAKENING_PER_G = 1.2
+SEISMIC_RECOVERY_DAYS = 1.5 * 365.25
+#: Extra water-table height (0..1) on cracked slopes per unit of cohesion loss: fissures route storm water down.
+CRACK_WETNESS = 0.4
+#: Extra water-table height (0..1) under fresh ash: fine ash seals the surface and perches water in the soil.
+ASH_WETNESS = 0.2
+
+
 @dataclass
 class LandState:
     """The land of a site on one day (all maps are ``(size, size)``)."""
@@ -65,7 +94,7 @@ class LandState:
     surcharge_kpa: np.ndarray  # ash load
     soil_cohesion_kpa: np.ndarray
     friction_deg: np.ndarray
-    reservoir_wetness: np.ndarray  # extra water-table height near a reservoir, 0..1
+    extra_wetness: np.ndarray  # extra water-table height, 0..1: reservoir banks, cracked ground, perched on ash
 
 
 @dataclass
@@ -87,6 +116,23 @@ class Scenario:
             state = change(state, day)
         return state
 
+    def add_old_scar(self, cells: np.ndarray, day: int) -> None:
+        """From ``day`` on, ``cells`` are the scar of a slide that is not the site's event (it happened
+        before the site was observed): bare rock and soil without roots, regrowing like any scar."""
+        if "old_scar_day" not in self.details:
+            self.details["old_scar_day"] = np.full(cells.shape, np.inf)
+            self._changes.append(self._old_scars)
+        since = self.details["old_scar_day"]
+        since[cells] = np.minimum(since[cells], day)
+
+    def _old_scars(self, state: LandState, day: int) -> LandState:
+        since = self.details["old_scar_day"]
+        hit = (since <= day) & (state.cover != Cover.WATER)
+        state.cover[hit] = Cover.SCAR
+        state.changed_day[hit] = since[hit]
+        state.cleared_day[hit] = np.nan
+        return state
+
     def revert(self, state: LandState, factor: str) -> LandState:
         """The land with ``factor`` undone where this scenario changed it (rain and seismic factors
         are reverted by the caller, on the weather and shaking, not on the land)."""
@@ -99,8 +145,12 @@ class Scenario:
             reverted.changed_day[changed] = np.nan
             if factor == "ash":
                 reverted.surcharge_kpa[:] = 0.0
+                reverted.extra_wetness[:] = self.initial.extra_wetness
+        if factor == "seismic":
+            reverted.soil_cohesion_kpa[:] = self.initial.soil_cohesion_kpa
+            reverted.extra_wetness[:] = self.initial.extra_wetness
         if factor == "reservoir":
-            reverted.reservoir_wetness[:] = 0.0
+            reverted.extra_wetness[:] = self.initial.extra_wetness
             reverted.cover[changed] = self.initial.cover[changed]
         return reverted
 
@@ -139,10 +189,10 @@ class Setting:
     land: np.ndarray
     overrides: dict
 
-    @property
-    def middle(self) -> int:
-        """The day halfway between the first and last frames (triggers fall after it)."""
-        return (self.first + self.last) // 2
+    def start_day(self, kind: str, rng: np.random.Generator) -> float:
+        """A disturbance start drawn on the calendar: uniform from :data:`HISTORY_YEARS` years before the
+        first simulated day to the last one, whatever the observation window."""
+        return float(rng.uniform(-HISTORY_YEARS[kind] * 365.25, self.n_days))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -160,7 +210,7 @@ SCENARIO_BUILDERS: dict[str, ScenarioBuilder] = {}
 #: order and then the default's, whatever the kind: the order is part of the random stream.
 _FOREST_SHARE = {
     "thriving_forest": (0.9, 1.0),
-    "heavy_rainfall": (0.45, 0.95),
+    "heavy_rainfall": (0.3, 0.8),
     "deforestation": (0.85, 1.0),
     "earthquake": (0.5, 0.95),
     "volcanic_eruption": (0.7, 1.0),
@@ -207,6 +257,7 @@ def build_scenario(
     kind: str,
     dem: np.ndarray,
     slope: np.ndarray,
+    soil: SoilParameters,
     region,
     n_days: int,
     window: tuple[int, int],
@@ -215,8 +266,8 @@ def build_scenario(
 ) -> Scenario:
     """Draw the scenario ``kind`` (a cause key) for one site.
 
-    The initial land is drawn first (soil, forest share, cover), then the registered builder of
-    ``kind`` adds its disturbance, drawing from the same ``rng``.
+    The initial land is drawn first (forest share, cover, with the site's soil), then the registered
+    builder of ``kind`` adds its disturbance, drawing from the same ``rng``.
 
     Parameters
     ----------
@@ -224,12 +275,14 @@ def build_scenario(
         A :class:`~lslib.causes.Cause` key (see :func:`scenario_kinds`).
     dem, slope : numpy.ndarray
         Initial terrain (m, degrees).
+    soil : SoilParameters
+        The site's soil (:func:`lslib.data.sim.stability.draw_soil`).
     region : Region
-        Gives soil parameters.
+        The site's region.
     n_days : int
         Length of the simulated period, days.
     window : (int, int)
-        First and last Landsat frame days; triggers fall in its second half.
+        First and last Landsat frame days (disturbances are drawn on the calendar, not from these).
     rng : numpy.random.Generator
         The site's stream.
     overrides : dict, optional
@@ -244,7 +297,7 @@ def build_scenario(
     if kind not in SCENARIO_BUILDERS:
         raise ValueError(f"Unknown scenario {kind!r}; registered scenarios are {', '.join(SCENARIO_BUILDERS)}")
     overrides = overrides or {}
-    initial = _initial_land(kind, dem, region, rng, overrides)
+    initial = _initial_land(kind, dem, soil, region, rng, overrides)
     scenario = Scenario(kind=kind, initial=initial, n_days=n_days, k_h=np.zeros(n_days), factors=("rain",))
     first, last = window
     setting = Setting(
@@ -257,15 +310,16 @@ def build_scenario(
         land=initial.cover != Cover.WATER,
         overrides=overrides,
     )
+    scenario.details["disturbed"] = np.zeros(dem.shape, bool)
     SCENARIO_BUILDERS[kind](scenario, setting, rng)
     return scenario
 
 
-def _initial_land(kind: str, dem: np.ndarray, region, rng: np.random.Generator, overrides: dict) -> LandState:
-    """The undisturbed land: uniform soil, and a cover whose forest share depends on ``kind``."""
+def _initial_land(
+    kind: str, dem: np.ndarray, soil: SoilParameters, region, rng: np.random.Generator, overrides: dict
+) -> LandState:
+    """The undisturbed land: the site's soil, and a cover whose forest share depends on ``kind``."""
     shape = dem.shape
-    friction = rng.uniform(*region.friction_deg)
-    soil_c = rng.uniform(*region.soil_cohesion_kpa)
     shares = {key: rng.uniform(*bounds) for key, bounds in _FOREST_SHARE.items()}
     forest_share = shares.get(kind, rng.uniform(*_DEFAULT_FOREST_SHARE))
     forest_share = overrides.get("forest_share", forest_share)
@@ -282,39 +336,32 @@ def _initial_land(kind: str, dem: np.ndarray, region, rng: np.random.Generator, 
         cleared_day=np.full(shape, np.nan),
         changed_day=np.full(shape, np.nan),
         surcharge_kpa=np.zeros(shape),
-        soil_cohesion_kpa=np.full(shape, soil_c),
-        friction_deg=np.full(shape, friction),
-        reservoir_wetness=np.zeros(shape),
+        soil_cohesion_kpa=soil.cohesion_kpa.copy(),
+        friction_deg=soil.friction_deg.copy(),
+        extra_wetness=np.zeros(shape),
     )
 
 
 @register_scenario("thriving_forest")
 def _thriving_forest(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
-    """No disturbance: the forest stands, or rain alone fails it."""
+    """No disturbance on a forested slope: it stands, or a storm fails it."""
 
 
 @register_scenario("heavy_rainfall")
 def _heavy_rainfall(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
-    """A storm of 2-4 days (the region's total, mm) in the second half of the frames."""
-    n_days, middle = setting.n_days, setting.middle
-    start = int(rng.integers(middle, max(middle + 1, setting.last - 4)))
-    length = int(rng.integers(2, 5))
-    total = rng.uniform(*setting.region.storm_mm)
-    weights = rng.dirichlet(np.ones(length) * 2.0)
-    storm = np.zeros(n_days)
-    storm[start : start + length] = total * weights[: max(0, min(length, n_days - start))]
-    scenario.storm = storm
-    scenario.details.update(storm_day=start, storm_mm=float(total))
+    """No disturbance on a slope of mixed forest and farmland: it stands, or a storm fails it."""
 
 
 @register_scenario("deforestation")
 def _deforestation(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
-    """Progressive clear-cutting of the forest, steep ground first; cleared pixels turn bare then cropland."""
-    overrides, first, slope = setting.overrides, setting.first, setting.slope
+    """Progressive clear-cutting of the forest, steep ground first; cleared pixels stay bare for a season,
+    then farmland or scrub takes over while the old roots rot over years."""
+    overrides, slope = setting.overrides, setting.slope
     # the draws are made even when overridden, so that the stream is the same either way
-    start = overrides.get("start_day", rng.uniform(first - 30, first + 60))
-    duration = overrides.get("duration_days", rng.uniform(30, 80))
-    final_share = overrides.get("final_share", rng.uniform(0.6, 0.95))
+    start = overrides.get("start_day", setting.start_day("deforestation", rng))
+    duration = overrides.get("duration_days", rng.uniform(30, 200))
+    final_share = overrides.get("final_share", rng.uniform(0.5, 0.95))
+    bare_days = rng.uniform(100, 200)
     field_ = fractal_noise(setting.shape, 2.6, rng) + 1.5 * (slope - slope.mean()) / (slope.std() + 1e-9)
     order = np.argsort(np.argsort(-field_.ravel())).reshape(setting.shape) / field_.size  # 0 = first cut
     cut_day = np.where(
@@ -322,12 +369,12 @@ def _deforestation(scenario: Scenario, setting: Setting, rng: np.random.Generato
         start + duration * order / final_share,
         np.inf,
     )
-    scenario.details.update(disturbed=np.isfinite(cut_day), clearing_start=float(start))
+    scenario.details.update(disturbed=np.isfinite(cut_day), clearing_start=float(start), cut_day=cut_day)
     scenario.factors = ("rain", "roots")
 
     def clear(state: LandState, day: int) -> LandState:
         cut = cut_day <= day
-        state.cover[cut] = np.where(day - cut_day[cut] < 100, Cover.BARE, Cover.CROPLAND)
+        state.cover[cut] = np.where(day - cut_day[cut] < bare_days, Cover.BARE, Cover.CROPLAND)
         state.cleared_day[cut] = cut_day[cut]
         state.changed_day[cut] = cut_day[cut]
         return state
@@ -337,10 +384,11 @@ def _deforestation(scenario: Scenario, setting: Setting, rng: np.random.Generato
 
 @register_scenario("mining")
 def _mining(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
-    """An open pit on steep land that widens and deepens, with spoil dumped downslope and sometimes a pond."""
-    shape, dem, slope, first = setting.shape, setting.dem, setting.slope, setting.first
-    start = rng.uniform(first, first + 80)
-    duration = rng.uniform(80, 160)
+    """An open pit on steep land that widens and deepens over years, with spoil dumped downslope and
+    sometimes a pond."""
+    shape, dem, slope = setting.shape, setting.dem, setting.slope
+    start = setting.start_day("mining", rng)
+    duration = rng.uniform(365, 4 * 365)
     rows, cols = np.indices(shape)
     steep = np.argwhere((slope > np.quantile(slope, 0.4)) & setting.land)
     centre = steep[rng.integers(len(steep))] if len(steep) else np.array(shape) // 2
@@ -396,8 +444,8 @@ def _construction(scenario: Scenario, setting: Setting, rng: np.random.Generator
 def _road(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
     """A bench cut along a contour with a steepened face above it; cleared forest roots decay."""
     dem, slope = setting.dem, setting.slope
-    start = rng.uniform(setting.first + 10, setting.middle - 10)
-    duration = rng.uniform(30, 70)
+    start = setting.start_day("construction", rng)
+    duration = rng.uniform(30, 120)
     level = np.quantile(dem[setting.land], rng.uniform(0.35, 0.65))
     road = np.abs(dem - level) <= rng.uniform(6.0, 10.0)
     road = ndimage.binary_opening(road) | road & (slope > 10)
@@ -416,7 +464,8 @@ def _road(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> Non
         state.dem[above] -= cut_depth * progress  # the steepened cut face above it
         touched = road | above  # state() rebuilds from the initial land, so date changes from the start
         state.changed_day[touched] = start
-        state.cleared_day[touched & (initial.cover == Cover.FOREST)] = start  # roots decay, not vanish
+        state.cleared_day[road & (initial.cover == Cover.FOREST)] = start  # on the bench roots decay, not vanish
+        state.cleared_day[above] = np.nan  # the cut face is dug below the root zone: no roots at all
         state.cover[road | above] = Cover.BARE
         return state
 
@@ -426,8 +475,8 @@ def _road(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> Non
 def _dam(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
     """A reservoir filling up to a level in the lower valley; its banks are soaked."""
     dem = setting.dem
-    start = rng.uniform(setting.first + 10, setting.middle - 20)
-    duration = rng.uniform(60, 140)
+    start = setting.start_day("construction", rng)
+    duration = rng.uniform(60, 300)
     full_level = np.quantile(dem[setting.land], rng.uniform(0.15, 0.3))
     floor = dem.min()
     scenario.details.update(disturbed=dem <= full_level, reservoir_start=float(start), design="dam")
@@ -441,7 +490,7 @@ def _dam(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None
         flooded = dem <= water_level
         state.cover[flooded] = Cover.WATER
         near = (dem > water_level) & (dem <= water_level + 25.0)  # banks soaked by the reservoir
-        state.reservoir_wetness[near] = 1.0 * progress * (1 - (dem[near] - water_level) / 25.0)
+        state.extra_wetness[near] = 1.0 * progress * (1 - (dem[near] - water_level) / 25.0)
         return state
 
     scenario._changes.append(fill)
@@ -449,24 +498,41 @@ def _dam(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None
 
 @register_scenario("earthquake")
 def _earthquake(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
-    """One day of shaking (PGA 0.1-0.5 g; k_h = PGA / 2) in the second half of the frames."""
-    middle = setting.middle
-    day = int(rng.integers(middle, max(middle + 1, setting.last - 4)))
+    """One day of shaking (PGA 0.1-0.5 g; k_h = PGA / 2) on a calendar day, and cracked slopes that recover
+    their soil cohesion over the following years."""
+    day = int(setting.start_day("earthquake", rng))
     pga = rng.uniform(0.1, 0.5)
-    scenario.k_h[day] = 0.5 * pga
-    scenario.details.update(quake_day=day, pga_g=float(pga))
+    if 0 <= day < setting.n_days:
+        scenario.k_h[day] = 0.5 * pga
+    cracked = setting.land & (setting.slope > np.quantile(setting.slope, 0.3))
+    loss = np.clip(SEISMIC_WEAKENING_PER_G * pga * (1 + 0.3 * fractal_noise(setting.shape, 3.0, rng)), 0.0, 0.8)
+    scenario.details.update(quake_day=day, pga_g=float(pga), disturbed=cracked)
     scenario.factors = ("rain", "seismic")
+
+    def weaken(state: LandState, day_now: int) -> LandState:
+        if day_now < day:
+            return state
+        remaining = np.exp(-(day_now - day) / SEISMIC_RECOVERY_DAYS)
+        state.soil_cohesion_kpa = np.where(
+            cracked, state.soil_cohesion_kpa * (1 - loss * remaining), state.soil_cohesion_kpa
+        )
+        # open cracks let storm water in: a higher water table on the shaken slopes
+        state.extra_wetness = np.where(
+            cracked, state.extra_wetness + CRACK_WETNESS * loss * remaining, state.extra_wetness
+        )
+        return state
+
+    scenario._changes.append(weaken)
 
 
 @register_scenario("volcanic_eruption")
 def _volcanic_eruption(scenario: Scenario, setting: Setting, rng: np.random.Generator) -> None:
-    """Ash fall over a patchy area on one day: an ash load, weaker ground, and forest that dies."""
-    first, middle = setting.first, setting.middle
-    day = int(rng.integers(first + 20, max(first + 21, middle + 20)))
+    """Ash fall over a patchy area on one calendar day: an ash load, weaker ground, and forest that dies."""
+    day = setting.start_day("volcanic_eruption", rng)
     thickness = rng.uniform(0.2, 0.9)
     ash_field = fractal_noise(setting.shape, 3.0, rng)
     ashed = ash_field <= np.quantile(ash_field, rng.uniform(0.6, 1.0))
-    scenario.details.update(disturbed=ashed, eruption_day=day, ash_m=float(thickness))
+    scenario.details.update(disturbed=ashed, eruption_day=float(day), ash_m=float(thickness))
     scenario.factors = ("rain", "ash")
     land = setting.land
     initial_forest = scenario.initial.cover == Cover.FOREST
@@ -480,6 +546,7 @@ def _volcanic_eruption(scenario: Scenario, setting: Setting, rng: np.random.Gene
         state.changed_day[hit] = day
         state.surcharge_kpa[hit] = 12.0 * thickness  # ash bulk weight about 12 kN/m3
         state.friction_deg[hit] = np.minimum(state.friction_deg[hit], 30.0)
+        state.extra_wetness[hit] += ASH_WETNESS
         return state
 
     scenario._changes.append(erupt)

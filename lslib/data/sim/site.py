@@ -28,15 +28,19 @@ __all__ = ["simulate_site", "SiteHistory", "calendar", "LANDSAT_REVISIT_DAYS", "
 
 LANDSAT_REVISIT_DAYS = 16
 SENTINEL1_REVISIT_DAYS = 12
-SPINUP_DAYS = 120
-MAX_START_OFFSET_DAYS = 240
-EPOCH_DAYS = 8
+SPINUP_DAYS = 45  # the antecedent index forgets its start within a month (decay 0.9 per day)
+MAX_START_OFFSET_DAYS = 180
+EPOCH_DAYS = 16
 MIN_SLIDE_PX = 6  # 0.5 ha: smaller failures are below what 30 m imagery resolves
 MIN_FRAMES_BEFORE_EVENT = 4  # sites are chosen so that some history precedes the slide
 MISSING_FRAME_PROB = 0.12  # Landsat acquisitions lost (failed downlink, full overcast not delivered, ...)
 RUNOUT_STOP_DEG = 12.0
-WET_YEAR_FACTOR = 1.3  # the landscape stands in a year 30 % wetter than the climatological peak
-EQUILIBRIUM_MARGIN = (1.02, 1.32)  # range of the sites' factor of safety in that wet year
+#: Soil saturation relative to the wettest climatological antecedent index, per site (low, high): soils drain
+#: their climate's ordinary wet season without saturating (transmissivity adapted to the climate), and
+#: big storms saturate the hollows.
+SATURATION_OVER_CLIMATE = (2.0, 3.2)
+#: Spatial spread of forest root cohesion about the site's value (relative sd).
+ROOT_REL_SD = 0.25
 _BASE_ELEVATION = {"escarpment": (500.0, 900.0), "valley": (1200.0, 2400.0), "coastal_range": (50.0, 500.0)}
 
 
@@ -93,16 +97,15 @@ def _frame_days(n_times: int, n_days: int, rng: np.random.Generator) -> np.ndarr
 
 
 class _TerrainMemo:
-    """Slope, aspect and soil depth of the last DEM seen: most scenarios never change the DEM."""
+    """Slope and aspect of the last DEM seen: most scenarios never change the DEM."""
 
     def __init__(self) -> None:
         self.dem: np.ndarray | None = None
-        self.maps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.maps: tuple[np.ndarray, np.ndarray] | None = None
 
-    def __call__(self, dem: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(self, dem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.maps is None or not np.array_equal(dem, self.dem):
-            slope, aspect = terrain.slope_aspect(dem)
-            self.dem, self.maps = dem.copy(), (slope, aspect, stability.soil_depth(slope))
+            self.dem, self.maps = dem.copy(), terrain.slope_aspect(dem)
         return self.maps
 
 
@@ -113,29 +116,31 @@ def _slope_maps(state: LandState):
     return _slope_maps_memo(state.dem)
 
 
-def _cohesion(state: LandState, day: int, forest_kpa: float, was_forest: np.ndarray) -> np.ndarray:
-    return landcover.root_cohesion(state.cover, forest_kpa, day - state.cleared_day, was_forest)
+@dataclass(frozen=True)
+class _Ground:
+    """What the daily physics needs beside the land state: hidden soil and hydrology of the site."""
+
+    soil: stability.SoilParameters
+    forest_root_kpa: np.ndarray  # kPa, root cohesion of standing forest per pixel
+    was_forest: np.ndarray  # bool, forest before any disturbance
+    wet_topo: np.ndarray  # topographic wetness factor, 0.3-1
+    saturation_mm: float  # antecedent index that saturates the soil where wet_topo is 1
 
 
-def _fs(
-    state: LandState,
-    day: int,
-    api: np.ndarray,
-    wet_topo: np.ndarray,
-    k_h: np.ndarray,
-    forest_kpa: float,
-    was_forest: np.ndarray,
-    saturation: float,
-) -> np.ndarray:
+def _roots(state: LandState, day: int, ground: _Ground) -> np.ndarray:
+    return landcover.root_cohesion(state.cover, ground.forest_root_kpa, day - state.cleared_day, ground.was_forest)
+
+
+def _fs(state: LandState, day: int, api: np.ndarray, k_h: np.ndarray, ground: _Ground) -> np.ndarray:
     """FS for the days of ``api`` (shape (days,)), land fixed to ``state``; returns (days, H, W)."""
-    slope, _, depth = _slope_maps(state)
-    wet = stability.wetness(api[:, None, None], wet_topo[None], saturation) + state.reservoir_wetness[None]
+    slope, _ = _slope_maps(state)
+    wet = stability.wetness(api[:, None, None], ground.wet_topo[None], ground.saturation_mm)
     return stability.factor_of_safety(
         slope[None],
-        depth[None],
-        wet,
+        ground.soil.depth_m[None],
+        wet + state.extra_wetness[None],
         state.soil_cohesion_kpa[None],
-        _cohesion(state, day, forest_kpa, was_forest)[None],
+        _roots(state, day, ground)[None],
         state.friction_deg[None],
         k_h=np.asarray(k_h)[:, None, None],
         surcharge_kpa=state.surcharge_kpa[None],
@@ -182,12 +187,14 @@ class _Placement:
 
 @dataclass
 class _World:
-    """The kept attempt: terrain, land-change scenario, weather and the daily physics."""
+    """The kept attempt: terrain, soil, land-change scenario, weather and the daily physics."""
 
     dem: np.ndarray  # m, initial terrain
     slope: np.ndarray  # degrees, of the initial terrain
     scenario: Scenario
+    ground: _Ground
     rain: np.ndarray  # mm/day
+    storm_day: np.ndarray  # bool per day: a storm of the climate (or of the history)
     api: np.ndarray  # antecedent precipitation index, mm
     physics: dict  # see _run_physics
     attempts: int = 1
@@ -207,7 +214,7 @@ def simulate_site(
     start: pd.Timestamp,
     seed: int,
     clouds: bool = True,
-    max_attempts: int = 6,
+    max_attempts: int = 3,
     history: SiteHistory | None = None,
 ) -> tuple[dict, dict]:
     """Simulate site ``index`` of a stack.
@@ -232,8 +239,9 @@ def simulate_site(
     clouds : bool, default True
         Draw clouds (False gives the cloud-free truth; SAR is unaffected either way).
     max_attempts : int
-        Sites whose slide would happen before the fifth frame are redrawn with gentler terrain,
-        as a study would pick sites whose event falls inside the observation window.
+        A site whose slopes fail before its fifth frame is redrawn (new terrain, soil and weather, the
+        terrain a little gentler each time): a study observes hillslopes that were standing when it
+        started looking.
     history : SiteHistory, optional
         A case study's place, acquisition dates, monthly rain and storm (``n_times`` is then the
         number of its dates).
@@ -249,7 +257,7 @@ def simulate_site(
     Notes
     -----
     The stages, each drawing from its stream in this order: placement and calendar
-    (:func:`_place`), terrain, scenario, weather and physics (:func:`_evolve`), runout
+    (:func:`_place`), terrain, soil, scenario, weather and physics (:func:`_evolve`), runout
     (:func:`_runout`), Landsat frames (:func:`_render_landsat`), Sentinel-1 frames on their own
     stream (:func:`_render_sentinel1`), then the metadata and labels (:func:`_site_arrays`).
     """
@@ -272,7 +280,7 @@ def simulate_site(
     landsat = _render_landsat(world, where, region, scar, clouds, history, attempt_rng)
     sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
     sar = _render_sentinel1(world, where, scar, sar_rng)
-    arrays = _site_arrays(kind, region, where, world, scar, landsat.reflectance, landsat.qa, sar, attempt_rng)
+    arrays = _site_arrays(kind, region, where, world, scar, landsat, sar, attempt_rng)
     return arrays, truth
 
 
@@ -323,6 +331,11 @@ def _place(
     )
 
 
+def _earliest_event_day(where: _Placement) -> int:
+    """The first day a slide may be observed: the frame ``MIN_FRAMES_BEFORE_EVENT`` (some history first)."""
+    return int(where.frame_days[min(MIN_FRAMES_BEFORE_EVENT, where.n_times - 1)])
+
+
 def _evolve(
     kind: str,
     region: Region,
@@ -333,15 +346,19 @@ def _evolve(
     max_attempts: int,
     history: SiteHistory | None,
 ) -> _World:
-    """Draw terrain, scenario and weather and run the physics; redraw gentler terrain while the slide
-    comes before frame ``MIN_FRAMES_BEFORE_EVENT`` (at most ``max_attempts`` draws)."""
+    """Draw terrain, soil, scenario and weather and run the physics; redraw (terrain a little gentler each
+    time) while the slopes fail before the first observable day (at most ``max_attempts`` draws; the last
+    draw is kept whatever happens, with its failure then counted from the first observable day)."""
     rain_clim = weather.climatological_rain(where.days, region.rain_mm)
     api_clim = weather.antecedent_index(rain_clim, initial=rain_clim[0] / (1 - weather.API_DECAY))
-    earliest = where.frame_days[min(MIN_FRAMES_BEFORE_EVENT, where.n_times - 1)]
+    earliest = _earliest_event_day(where)
     for attempt in range(max_attempts):
-        world = _attempt(kind, region, where, relief * 0.8**attempt, base_elevation, api_clim, rng, history)
+        last_try = attempt == max_attempts - 1
+        world = _attempt(
+            kind, region, where, relief * 0.9**attempt, base_elevation, api_clim, rng, history, earliest, last_try
+        )
         world.attempts = attempt + 1
-        if world.event_day is None or world.event_day >= earliest:
+        if not world.physics["failed_before"]:
             break
     return world
 
@@ -355,15 +372,19 @@ def _attempt(
     api_clim: np.ndarray,
     rng: np.random.Generator,
     history: SiteHistory | None,
+    earliest: int,
+    last_try: bool,
 ) -> _World:
-    """One draw of terrain (``relief`` m), scenario and daily rain, with the site's settled soil and its physics."""
+    """One draw of terrain (``relief`` m), soil, scenario, daily rain with the climate's storms, and its physics."""
     dem = terrain.make_dem(where.size, region.landform, relief, base_elevation, rng)
     slope0, _ = terrain.slope_aspect(dem)
     wet_topo = terrain.topographic_wetness(dem)
+    soil = stability.draw_soil(slope0, wet_topo, region, rng)
     scenario = build_scenario(
         kind,
         dem,
         slope0,
+        soil,
         region,
         where.n_days,
         where.window,
@@ -371,16 +392,35 @@ def _attempt(
         overrides=history.scenario_overrides if history is not None else None,
     )
     rain = weather.daily_rain(where.days, region.rain_mm, region.wet_day_prob, rng)
-    if history is not None:
-        rain = _apply_history_rain(rain, where.days, history)
-    if scenario.storm is not None:
-        rain = rain + scenario.storm
+    storms, storm_day = weather.climate_storms(
+        where.days, region.rain_mm, region.storm_rate_per_year, region.storm_mm, rng
+    )
+    if history is not None:  # a case study's months are rescaled to the record, with its own storm
+        rain, storm_day = _apply_history_rain(rain, where.days, history)
+    else:
+        rain = rain + storms
     api = weather.antecedent_index(rain)
-    forest_kpa = rng.uniform(*region.forest_root_cohesion_kpa)
-    was_forest = scenario.initial.cover == Cover.FOREST
-    _settle(scenario.initial, slope0, wet_topo, api_clim, forest_kpa, was_forest, rng)
-    physics = _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, where.n_days, where.window[1])
-    return _World(dem=dem, slope=slope0, scenario=scenario, rain=rain, api=api, physics=physics)
+    forest_root = rng.uniform(*region.forest_root_cohesion_kpa) * np.exp(
+        ROOT_REL_SD * terrain.fractal_noise(dem.shape, 3.0, rng)
+    )
+    ground = _Ground(
+        soil=soil,
+        forest_root_kpa=forest_root,
+        was_forest=scenario.initial.cover == Cover.FOREST,
+        wet_topo=wet_topo,
+        saturation_mm=float(api_clim.max() * rng.uniform(*SATURATION_OVER_CLIMATE)),
+    )
+    physics = _run_physics(scenario, api, api_clim, ground, where.n_days, where.window, earliest, last_try)
+    return _World(
+        dem=dem,
+        slope=slope0,
+        scenario=scenario,
+        ground=ground,
+        rain=rain,
+        storm_day=storm_day,
+        api=api,
+        physics=physics,
+    )
 
 
 def _runout(world: _World) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -396,7 +436,7 @@ def _runout(world: _World) -> tuple[np.ndarray | None, np.ndarray | None]:
     for cell in path:
         runout[cell] = True
     runout = ndimage.binary_dilation(runout, iterations=1)
-    scar = (initiation | runout) & (state.cover != Cover.WATER)
+    scar = initiation | (runout & (state.cover != Cover.WATER))  # a rising reservoir may flood the toe
     return scar, runout & ~initiation
 
 
@@ -410,7 +450,7 @@ def _landsat_lands(world: _World, where: _Placement, region: Region, scar: np.nd
     lands = []
     for day in where.frame_days:
         state = _land_on(world, scar, day)
-        slope, aspect, _ = _slope_maps(state)
+        slope, aspect = _slope_maps(state)
         vig = landcover.vigour(where.days[day].day_of_year, region.green_peak_doy)
         green = landcover.green_fraction(
             state.cover, float(vig), day - np.nan_to_num(state.changed_day, nan=-1e4), region.forest_green
@@ -444,11 +484,54 @@ def _render_sentinel1(
     lands = []
     for day in where.sar_days:
         state = _land_on(world, scar, day)
-        slope, aspect, _ = _slope_maps(state)
-        moisture = 8.0 + 32.0 * float(np.clip(world.api[day] / weather.API_SATURATION_MM, 0, 1))
-        lands.append(LandFrame(cover=state.cover, green=np.zeros(slope.shape), slope=slope, aspect=aspect,
-                               soil_moisture_pct=moisture))
+        slope, aspect = _slope_maps(state)
+        moisture = 8.0 + 32.0 * float(np.clip(world.api[day] / world.ground.saturation_mm, 0, 1))
+        since_cut = day - state.cleared_day
+        cleared = world.ground.was_forest & (state.cover != Cover.FOREST) & (since_cut >= 0) & (since_cut < 365)
+        lands.append(
+            LandFrame(
+                cover=state.cover,
+                green=np.zeros(slope.shape),
+                slope=slope,
+                aspect=aspect,
+                soil_moisture_pct=moisture,
+                cleared=cleared,
+            )
+        )
     return render_sentinel1(lands, rng)
+
+
+#: A stable site's reference day is the first day within this much of its lowest factor of safety in the window.
+NEAR_MISS_FS = 0.1
+
+
+def _reference_day(world: _World, where: _Placement) -> int:
+    """The site's reference day: its slide's day, or for a site that stood its first near miss.
+
+    A slide happens the first time the slope's factor of safety drops below 1; the analogue for a
+    site that stood is the first observable day its factor of safety came within :data:`NEAR_MISS_FS`
+    of its lowest value of the window (its first dangerous wet spell). Both are first passages over
+    the same days, so events and the reference days of stable sites follow one distribution over the
+    window (chapter 1 compares them); neither is tied to a frame.
+    """
+    if world.event_day is not None:
+        return world.event_day
+    first, last = _earliest_event_day(where), where.window[1]
+    fs = world.physics["fs_min"][first : last + 1]
+    if not np.isfinite(fs).any():
+        return last
+    return first + int(np.nonzero(fs <= np.nanmin(fs) + NEAR_MISS_FS)[0][0])
+
+
+def _disturbed_frames(world: _World, where: _Placement, scar: np.ndarray | None) -> np.ndarray:
+    """``(time, y, x)`` bool: pixels changed by the site's disturbance (cut, pit, spoil, road, reservoir, ash)
+    or by its slide, as they stand on each Landsat frame."""
+    initial = world.scenario.initial
+    maps = np.empty((where.n_times, *initial.cover.shape), bool)
+    for frame, day in enumerate(where.frame_days):
+        state = _land_on(world, scar, day)
+        maps[frame] = (state.cover != initial.cover) | (np.abs(state.dem - initial.dem) > 0.5)
+    return maps
 
 
 def _site_arrays(
@@ -457,30 +540,26 @@ def _site_arrays(
     where: _Placement,
     world: _World,
     scar: np.ndarray | None,
-    reflectance: np.ndarray,
-    qa: np.ndarray,
+    landsat: LandsatFrames,
     sar: np.ndarray,
     rng: np.random.Generator,
 ) -> dict:
     """The site's arrays in the layout (without the site dimension): imagery, weather at the frames
-    (temperature drawn here), terrain, place, labels (a matched reference day drawn for a site that
-    stood) and the oracle physics."""
+    (temperature drawn here), terrain, place, labels (a reference day drawn for a site that stood) and the
+    oracle truth: daily physics, soil, disturbed areas and storm days."""
     days, frame_days, event_day, size = where.days, where.frame_days, world.event_day, where.size
     physics, details = world.physics, world.scenario.details
     temperature = weather.daily_temperature(days, *region.temperature_c, rng)
     rain_1d, rain_7d, rain_30d = (weather.window_sums(world.rain, w)[frame_days] for w in (1, 7, 30))
-    if event_day is not None:
-        reference_day = event_day
-    else:
-        # matched to when slides can happen: after the first frames, before the last one
-        earliest = frame_days[min(MIN_FRAMES_BEFORE_EVENT, where.n_times - 1)]
-        reference_day = int(rng.integers(earliest, where.window[1] + 1))
+    reference_day = _reference_day(world, where)
     cause = physics["cause"] if event_day is not None else Cause.THRIVING_FOREST
+    quake_day = details.get("quake_day")
+    quake_seen = quake_day is not None and 0 <= quake_day < where.n_days
     return {
-        "reflectance": reflectance,
-        "qa_pixel": qa,
+        "reflectance": landsat.reflectance,
+        "qa_pixel": landsat.qa,
         "date": days[frame_days].values,
-        "cloud_fraction": qa_bits.cloud_fraction(qa).astype(np.float32),
+        "cloud_fraction": qa_bits.cloud_fraction(landsat.qa).astype(np.float32),
         "rain_1d": rain_1d.astype(np.float32),
         "rain_7d": rain_7d.astype(np.float32),
         "rain_30d": rain_30d.astype(np.float32),
@@ -504,45 +583,27 @@ def _site_arrays(
         "scar_mask": scar if scar is not None else np.zeros((size, size), bool),
         "fs_min": physics["fs_min"].astype(np.float32),
         "fs_unstable_px": physics["unstable_px"],
+        "initiation_mask": physics["initiation"] if physics["initiation"] is not None else np.zeros((size, size), bool),
+        "soil_depth": world.ground.soil.depth_m.astype(np.float32),
+        "soil_cohesion": world.ground.soil.cohesion_kpa.astype(np.float32),
+        "friction_angle": world.ground.soil.friction_deg.astype(np.float32),
+        "forest_root_cohesion": world.ground.forest_root_kpa.astype(np.float32),
+        "disturbed_mask": _disturbed_frames(world, where, scar),
+        "cloud_truth": landsat.cloud_truth,
+        "storm_day": world.storm_day,
         "scenario": kind,
         "pga_g": float(details.get("pga_g", 0.0)),
-        "quake_time": (
-            days[details["quake_day"]].to_datetime64() if "quake_day" in details else np.datetime64("NaT", "ns")
-        ),
+        "quake_time": days[quake_day].to_datetime64() if quake_seen else np.datetime64("NaT", "ns"),
     }
 
 
-def _settle(
-    initial: LandState,
-    slope: np.ndarray,
-    wet_topo: np.ndarray,
-    api_clim: np.ndarray,
-    forest_kpa: float,
-    was_forest: np.ndarray,
-    rng: np.random.Generator,
-) -> None:
-    """Give the initial landscape the cohesion it needs to stand in a wet year of its climate.
-
-    The reference wetness is that of the wettest climatological week times ``WET_YEAR_FACTOR``;
-    each site gets its own safety margin, so some stand close to failure and others far from it.
-    """
-    reference = stability.wetness(api_clim.max() * WET_YEAR_FACTOR, wet_topo, weather.API_SATURATION_MM)
-    roots = landcover.root_cohesion(initial.cover, forest_kpa, np.full(slope.shape, np.nan), was_forest)
-    margin = rng.uniform(*EQUILIBRIUM_MARGIN)
-    initial.soil_cohesion_kpa = stability.equilibrium_cohesion(
-        slope,
-        stability.soil_depth(slope),
-        reference,
-        roots,
-        initial.friction_deg,
-        margin,
-        minimum_kpa=initial.soil_cohesion_kpa,
-    )
-
-
-def _apply_history_rain(rain: np.ndarray, days: pd.DatetimeIndex, history: SiteHistory) -> np.ndarray:
-    """Rescale months to the recorded totals, then add the recorded storm."""
+def _apply_history_rain(
+    rain: np.ndarray, days: pd.DatetimeIndex, history: SiteHistory
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rescale months to the recorded totals, then add the recorded storm; returns the rain (mm/day) and
+    the storm's days (bool)."""
     rain = rain.copy()
+    storm_day = np.zeros(len(days), bool)
     for (year, month), total in (history.monthly_rain_mm or {}).items():
         inside = (days.year == year) & (days.month == month)
         if inside.any():
@@ -553,82 +614,112 @@ def _apply_history_rain(rain: np.ndarray, days: pd.DatetimeIndex, history: SiteH
         end = days.get_loc(pd.Timestamp(last))
         weights = np.linspace(1.0, 2.0, length)
         rain[end - length + 1 : end + 1] += total * weights / weights.sum()
-    return rain
+        storm_day[end - length + 1 : end + 1] = True
+    return rain, storm_day
 
 
-def _run_physics(scenario, api, api_clim, wet_topo, forest_kpa, was_forest, n_days, last_day) -> dict:
-    """Daily FS over the whole period; the first slide up to ``last_day``, its initiation cells and cause."""
-    saturation = weather.API_SATURATION_MM
+def _first_slide(unstable: np.ndarray) -> np.ndarray | None:
+    """The largest connected (8-neighbour) area of ``unstable`` (H, W) if it reaches ``MIN_SLIDE_PX``, else None."""
+    if unstable.sum() < MIN_SLIDE_PX:
+        return None
+    labels, count = ndimage.label(unstable, structure=np.ones((3, 3)))
+    sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
+    if sizes.max(initial=0) < MIN_SLIDE_PX:
+        return None
+    return labels == (int(np.argmax(sizes)) + 1)
+
+
+def _run_physics(
+    scenario: Scenario,
+    api: np.ndarray,
+    api_clim: np.ndarray,
+    ground: _Ground,
+    n_days: int,
+    window: tuple[int, int],
+    earliest: int,
+    last_try: bool,
+) -> dict:
+    """Daily FS over the whole period and the first slide from ``earliest`` to the last frame, its initiation
+    cells and cause.
+
+    Slopes that fail before the first frame (``window[0]``) are the landscape's past: their cells become old
+    scars (bare rock and soil that regrows, visible in the frames, never the label) and fail no more. A slide
+    between the first frame and ``earliest`` sets ``failed_before`` and stops the run (the caller redraws the
+    site), unless ``last_try``: then it becomes an old scar too.
+    """
+    first_frame, last_day = window
     fs_min = np.full(n_days, np.nan)
     unstable_px = np.zeros(n_days, np.int32)
-    event_day = None
-    initiation = None
-    attribution: dict[str, float] = {}
-    cause = None
+    stripped = np.zeros(scenario.initial.cover.shape, bool)
+    found: dict = {"event_day": None, "initiation": None, "attribution": {}, "cause": None, "old_scar": stripped}
     for epoch_start in range(0, n_days, EPOCH_DAYS):
         block = np.arange(epoch_start, min(epoch_start + EPOCH_DAYS, n_days))
         state = scenario.state(epoch_start)
-        fs = _fs(state, epoch_start, api[block], wet_topo, scenario.k_h[block], forest_kpa, was_forest, saturation)
-        slope, _, _ = _slope_maps(state)
-        eligible = (state.cover != Cover.WATER) & (slope > 12.0)
+        fs = _fs(state, epoch_start, api[block], scenario.k_h[block], ground)
+        slope, _ = _slope_maps(state)
+        eligible = (state.cover != Cover.WATER) & (slope > 12.0) & ~stripped
         masked = np.where(eligible[None], fs, np.inf)
         fs_min[block] = masked.reshape(len(block), -1).min(axis=1)
         unstable_px[block] = (masked < 1.0).reshape(len(block), -1).sum(axis=1)
-        if event_day is not None or epoch_start > last_day:
+        if found["event_day"] is not None or epoch_start > last_day:
             continue
-        unstable = (masked < 1.0) & (block <= last_day)[:, None, None]
-        for offset in np.nonzero(unstable.reshape(len(block), -1).sum(axis=1) >= MIN_SLIDE_PX)[0]:
-            labels, count = ndimage.label(unstable[offset], structure=np.ones((3, 3)))
-            sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
-            if sizes.max(initial=0) >= MIN_SLIDE_PX:
-                day = int(block[offset])
-                initiation = labels == (int(np.argmax(sizes)) + 1)
-                event_day = day
-                attribution = _attribute(
-                    scenario,
-                    state,
-                    epoch_start,
-                    day,
-                    api,
-                    api_clim,
-                    wet_topo,
-                    forest_kpa,
-                    was_forest,
-                    initiation,
-                    fs[offset],
-                )
-                cause = attribution["cause"]
-                break
-    return {
-        "fs_min": fs_min,
-        "unstable_px": unstable_px,
-        "event_day": event_day,
-        "initiation": initiation,
-        "attribution": attribution,
-        "cause": cause,
-    }
+        candidates = np.nonzero((unstable_px[block] >= MIN_SLIDE_PX) & (block <= last_day))[0]
+        if len(candidates) and _first_slide((masked[candidates] < 1.0).any(axis=0)) is None:
+            continue  # not even the union of the epoch's unstable cells makes one slide
+        for offset in candidates:
+            initiation = _first_slide((masked[offset] < 1.0) & ~stripped)
+            if initiation is None:
+                continue
+            day = int(block[offset])
+            if day < first_frame or (day < earliest and last_try):
+                stripped |= initiation
+                scenario.add_old_scar(initiation, day)
+                continue
+            if day < earliest:
+                return {"fs_min": fs_min, "unstable_px": unstable_px, "failed_before": True, **found}
+            attribution = _attribute(scenario, state, epoch_start, day, api, api_clim, ground, initiation, fs[offset])
+            found.update(event_day=day, initiation=initiation, attribution=attribution, cause=attribution["cause"])
+            break
+    return {"fs_min": fs_min, "unstable_px": unstable_px, "failed_before": False, **found}
 
 
 def _attribute(
-    scenario, state, epoch_start, day, api, api_clim, wet_topo, forest_kpa, was_forest, initiation, fs_event
+    scenario: Scenario,
+    state: LandState,
+    epoch_start: int,
+    day: int,
+    api: np.ndarray,
+    api_clim: np.ndarray,
+    ground: _Ground,
+    initiation: np.ndarray,
+    fs_event: np.ndarray,
 ) -> dict:
-    """Counterfactual FS on the initiation cells with each factor undone; the cause restores most."""
-    saturation = weather.API_SATURATION_MM
+    """Counterfactual FS on the initiation cells with each factor undone, and the cause.
+
+    The cause is the disturbance (roots, excavation, cut, reservoir, ash, shaking) whose undoing
+    restores FS >= 1, the one with the largest margin if several do: storms belong to the region's
+    climate, so a slope that fails in a storm only because it was cut, mined or shaken failed from that
+    disturbance, as catalogues record it. Rain is the cause when no disturbance was necessary (most slides
+    in most places). Where no single removal restores the slope, the largest gain decides.
+    """
     actual = float(fs_event[initiation].mean())
     k_h = scenario.k_h[day : day + 1]
     counterfactual: dict[str, float] = {}
     for factor in scenario.factors:
         if factor == "rain":
-            fs = _fs(state, epoch_start, api_clim[day : day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
+            fs = _fs(state, epoch_start, api_clim[day : day + 1], k_h, ground)
         elif factor == "seismic":
-            fs = _fs(state, epoch_start, api[day : day + 1], wet_topo, np.zeros(1), forest_kpa, was_forest, saturation)
+            fs = _fs(scenario.revert(state, factor), epoch_start, api[day : day + 1], np.zeros(1), ground)
         else:
-            reverted = scenario.revert(state, factor)
-            fs = _fs(reverted, epoch_start, api[day : day + 1], wet_topo, k_h, forest_kpa, was_forest, saturation)
+            fs = _fs(scenario.revert(state, factor), epoch_start, api[day : day + 1], k_h, ground)
         counterfactual[factor] = float(fs[0][initiation].mean())
-    restoring = {f: v for f, v in counterfactual.items() if v >= 1.0}
-    pool = restoring or counterfactual
-    choice = max(pool, key=pool.get)
-    if not restoring and pool[choice] <= actual + 1e-6:
-        choice = "rain"  # nothing helps: the slope was failing on its own, and rain is what tipped it
+    necessary = {f: v for f, v in counterfactual.items() if f != "rain" and v >= 1.0}
+    if necessary:  # the disturbance was necessary: without it the slope stands, storm or not
+        choice = max(necessary, key=necessary.get)
+    elif counterfactual.get("rain", 0.0) >= 1.0:
+        choice = "rain"
+    else:
+        choice = max(counterfactual, key=counterfactual.get)
+        if counterfactual[choice] <= actual + 1e-6:
+            choice = "rain"  # nothing helps: the slope was failing on its own, and rain is what tipped it
     return {"actual": actual, "counterfactual": counterfactual, "choice": choice, "cause": FACTOR_CAUSE[choice]}

@@ -16,12 +16,95 @@ table ``m * z`` above the failure plane and horizontal seismic coefficient ``k_h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["GAMMA_SOIL", "GAMMA_WATER", "factor_of_safety", "soil_depth", "wetness", "equilibrium_cohesion"]
+from lslib.data.sim.terrain import fractal_noise
+
+__all__ = [
+    "GAMMA_SOIL",
+    "GAMMA_WATER",
+    "SoilParameters",
+    "draw_soil",
+    "factor_of_safety",
+    "soil_depth",
+    "wetness",
+    "equilibrium_cohesion",
+    "SOIL_DEPTH_RANGE_M",
+]
 
 GAMMA_SOIL = 18.5  # kN/m3
 GAMMA_WATER = 9.81  # kN/m3
+#: Soil depth above the failure plane, m (SIMULATOR.md: 0.5-3 m, thinner on steeper slopes).
+SOIL_DEPTH_RANGE_M = (0.5, 3.0)
+#: Spatial spread of soil depth about its slope trend (sd of the log), and its gain in hollows.
+_DEPTH_LOG_SD = 0.25
+_DEPTH_HOLLOW_GAIN = 0.35
+#: Spatial spread of soil cohesion (relative sd) and friction angle (degrees) about the site's values.
+_COHESION_REL_SD = 0.3
+_FRICTION_SD_DEG = 1.5
+
+
+@dataclass(frozen=True)
+class SoilParameters:
+    """The soil of a site, per pixel (``(H, W)`` maps), drawn once and hidden from every model.
+
+    Attributes
+    ----------
+    depth_m : numpy.ndarray
+        Vertical soil depth above the failure plane, m.
+    cohesion_kpa : numpy.ndarray
+        Effective soil cohesion c_s, kPa (roots come on top, from the cover).
+    friction_deg : numpy.ndarray
+        Effective friction angle phi', degrees.
+    """
+
+    depth_m: np.ndarray
+    cohesion_kpa: np.ndarray
+    friction_deg: np.ndarray
+
+
+def draw_soil(slope_deg: np.ndarray, wet_topo: np.ndarray, region, rng: np.random.Generator) -> SoilParameters:
+    """Draw a site's soil from documented ranges, so that susceptibility follows the terrain.
+
+    Depth follows :func:`soil_depth` (thinner on steeper slopes), deeper in hollows where colluvium
+    gathers (``wet_topo`` high) and varies in space (log-normal, spatially correlated), clipped to
+    :data:`SOIL_DEPTH_RANGE_M`. Cohesion and friction take a site value from the region's ranges
+    (SIMULATOR.md: c_s 0-5 kPa, phi' 28-38 degrees) with a smooth spatial field around it. Nothing is
+    tuned to make the site stand: steep, deep hollows are the weak spots, as in real landscapes.
+
+    Parameters
+    ----------
+    slope_deg, wet_topo : numpy.ndarray
+        Slope (degrees) and topographic wetness factor (0.3-1) of the initial terrain.
+    region : Region
+        Gives ``soil_cohesion_kpa`` and ``friction_deg`` ranges.
+    rng : numpy.random.Generator
+        The site's stream.
+
+    Examples
+    --------
+    >>> from lslib.data.sim.regions import REGIONS
+    >>> slope = np.tile(np.linspace(5, 45, 32), (32, 1))
+    >>> soil = draw_soil(slope, np.full((32, 32), 0.65), REGIONS["india"], np.random.default_rng(0))
+    >>> bool(soil.depth_m[:, :4].mean() > soil.depth_m[:, -4:].mean())  # thinner on steep ground
+    True
+    """
+    shape = slope_deg.shape
+    hollow = (np.asarray(wet_topo) - 0.65) / 0.35  # about -1 on ridges, +1 in hollows
+    depth = (
+        soil_depth(slope_deg)
+        * np.exp(_DEPTH_LOG_SD * fractal_noise(shape, 3.0, rng))
+        * (1 + _DEPTH_HOLLOW_GAIN * hollow)
+    )
+    cohesion = rng.uniform(*region.soil_cohesion_kpa) * (1 + _COHESION_REL_SD * fractal_noise(shape, 3.0, rng))
+    friction = rng.uniform(*region.friction_deg) + _FRICTION_SD_DEG * fractal_noise(shape, 3.0, rng)
+    return SoilParameters(
+        depth_m=np.clip(depth, *SOIL_DEPTH_RANGE_M),
+        cohesion_kpa=np.clip(cohesion, 0.0, None),
+        friction_deg=np.clip(friction, 26.0, 40.0),
+    )
 
 
 def factor_of_safety(
@@ -72,13 +155,13 @@ def factor_of_safety(
     return resisting / driving
 
 
-def soil_depth(slope_deg: np.ndarray, deep_m: float = 2.6, shallow_m: float = 0.8) -> np.ndarray:
+def soil_depth(slope_deg: np.ndarray, deep_m: float = 2.2, shallow_m: float = 0.7) -> np.ndarray:
     """Soil depth (m), thinner on steeper slopes: ``deep_m`` on flat ground to ``shallow_m`` at 50 degrees.
 
     Examples
     --------
     >>> soil_depth(np.array([0.0, 25.0, 60.0])).round(2).tolist()
-    [2.6, 1.7, 0.8]
+    [2.2, 1.45, 0.7]
     """
     fraction = np.clip(np.asarray(slope_deg, dtype=float) / 50.0, 0.0, 1.0)
     return deep_m + (shallow_m - deep_m) * fraction

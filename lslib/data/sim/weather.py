@@ -18,6 +18,7 @@ __all__ = [
     "antecedent_index",
     "climatological_rain",
     "window_sums",
+    "climate_storms",
     "API_DECAY",
     "API_SATURATION_MM",
 ]
@@ -55,6 +56,48 @@ def daily_rain(
     shape = 0.8
     amounts = rng.gamma(shape, mean_wet / shape)
     return np.where(wet, amounts, 0.0)
+
+
+def climate_storms(
+    days: pd.DatetimeIndex,
+    monthly_mm: tuple[float, ...],
+    rate_per_year: float,
+    total_mm: tuple[float, float],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Extreme multi-day storms of the region's climate, on top of the ordinary daily rain.
+
+    Storms arrive as a Poisson process of ``rate_per_year``, in months weighted by their share of the
+    annual rain (so the monsoon or the wet winter gets them), last 1-4 days and bring a total drawn
+    log-uniformly from ``total_mm``: many moderate storms, a few extreme ones. Every site gets them,
+    disturbed or not: rain on slopes nobody disturbed is how most real landslides start.
+
+    Returns
+    -------
+    rain : numpy.ndarray
+        Extra rain per day, mm.
+    storm_day : numpy.ndarray
+        Bool per day, True on the days of a storm.
+
+    Examples
+    --------
+    >>> days = pd.date_range("2001-01-01", periods=3650, freq="D")
+    >>> rain, flag = climate_storms(days, (10.0,) * 6 + (200.0,) * 6, 2.0, (100.0, 300.0), np.random.default_rng(0))
+    >>> bool(rain[days.month > 6].sum() > 5 * rain[days.month <= 6].sum()), bool(rain[flag].min() > 0)
+    (True, True)
+    """
+    weights = np.asarray(monthly_mm, dtype=float)[_month_index(days)] / days.days_in_month.to_numpy()
+    weights = weights / weights.sum()
+    n_storms = int(rng.poisson(rate_per_year * len(days) / 365.25))
+    rain = np.zeros(len(days))
+    flag = np.zeros(len(days), bool)
+    for start in rng.choice(len(days), size=n_storms, p=weights):
+        length = int(rng.integers(1, 5))
+        total = float(np.exp(rng.uniform(np.log(total_mm[0]), np.log(total_mm[1]))))
+        stop = min(start + length, len(days))
+        rain[start:stop] += total * rng.dirichlet(np.full(length, 2.0))[: stop - start]
+        flag[start:stop] = True
+    return rain, flag
 
 
 def climatological_rain(days: pd.DatetimeIndex, monthly_mm: tuple[float, ...]) -> np.ndarray:

@@ -1,0 +1,117 @@
+"""Ceilings and give-aways of a simulated stack: what could be known without imagery (chapter 1).
+
+Two oracles bound the forecasting task from opposite sides:
+
+* :func:`scenario_oracle_auroc` knows only the site's land-use scenario and region. If it scores high,
+  the simulator decides the label by construction and no model comparison means much.
+* :func:`fs_oracle_auroc_by_lead` reads the hidden factor of safety, but only up to the last frame
+  a forecaster would have (no look-ahead): the attainable ceiling at each lead.
+
+:func:`slope_slide_auroc` and :func:`rain_on_undisturbed_share` check that the physics, not the
+scenario, makes slides: steep cells fail first, and rain on land nobody disturbed is the commonest
+way to slide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from lslib.causes import Cause
+from lslib.evaluation.classification import auroc
+
+__all__ = [
+    "scenario_oracle_auroc",
+    "window_end_days",
+    "fs_oracle_auroc_by_lead",
+    "slope_slide_auroc",
+    "rain_on_undisturbed_share",
+]
+
+
+def scenario_oracle_auroc(stack: xr.Dataset, train: np.ndarray, test: np.ndarray, prior: float = 1.0) -> float:
+    """AUROC on ``test`` sites of P(slide | scenario, region) estimated on ``train`` sites.
+
+    Parameters
+    ----------
+    stack : xarray.Dataset
+        A simulated stack (``scenario``, ``region``, ``landslide``).
+    train, test : numpy.ndarray
+        Site indices.
+    prior : float
+        Pseudo-count of the Beta prior around the training slide rate (pairs never seen score that rate).
+
+    Examples
+    --------
+    >>> stack = xr.Dataset({"scenario": ("site", ["a", "a", "b", "b"] * 2), "region": ("site", ["r"] * 8),
+    ...                     "landslide": ("site", [True, True, False, False] * 2)})
+    >>> scenario_oracle_auroc(stack, np.arange(4), np.arange(4, 8))
+    1.0
+    """
+    keys = np.char.add(np.char.add(stack["scenario"].values.astype(str), "|"), stack["region"].values.astype(str))
+    labels = stack["landslide"].values.astype(bool)
+    base = float(labels[train].mean())
+    rate = {}
+    for key in np.unique(keys[train]):
+        members = train[keys[train] == key]
+        rate[key] = (labels[members].sum() + prior * base) / (len(members) + prior)
+    scores = np.array([rate.get(key, base) for key in keys[test]])
+    return float(auroc(labels[test], scores))
+
+
+def window_end_days(stack: xr.Dataset, lead: int) -> np.ndarray:
+    """Per site, the ``day`` index of the last frame a forecaster at ``lead`` revisits sees: the
+    ``lead``-th acquisition before the reference time (``-1`` where there is none)."""
+    day0 = stack["day"].values[0]
+    dates = stack["date"].values
+    before = dates < stack["reference_time"].values[:, None]
+    ends = np.full(stack.sizes["site"], -1)
+    for site in range(stack.sizes["site"]):
+        seen = np.nonzero(before[site] & ~np.isnat(dates[site]))[0]
+        if len(seen) >= lead:
+            ends[site] = int((dates[site, seen[-lead]] - day0) / np.timedelta64(1, "D"))
+    return ends
+
+
+def fs_oracle_auroc_by_lead(
+    stack: xr.Dataset, sites: np.ndarray, leads: range | list[int], days_before: int = 30
+) -> dict[int, float]:
+    """AUROC per lead of the lowest hidden factor of safety in the ``days_before`` days up to the window's
+    last frame (:func:`window_end_days`): the physics known exactly, the future not at all.
+
+    Sites without a window at a lead are left out at that lead.
+    """
+    labels = stack["landslide"].values.astype(bool)
+    fs_min = stack["fs_min"].values
+    result = {}
+    for lead in leads:
+        ends = window_end_days(stack, lead)
+        keep = sites[ends[sites] >= 0]
+        scores = np.array(
+            [-np.nanmin(fs_min[s, max(0, ends[s] - days_before) : ends[s] + 1], initial=10.0) for s in keep]
+        )
+        both = 0 < labels[keep].sum() < len(keep)
+        result[int(lead)] = float(auroc(labels[keep], scores)) if both else float("nan")
+    return result
+
+
+def slope_slide_auroc(stack: xr.Dataset) -> float:
+    """Within sites that slid, how well slope ranks the cells where the slide started above the other
+    land cells: the AUROC per site, averaged over sites (0.5: slope says nothing)."""
+    values = []
+    for site in np.nonzero(stack["landslide"].values)[0]:
+        started = stack["initiation_mask"].values[site].ravel()
+        if started.any() and (~started).any():
+            values.append(auroc(started, stack["slope"].values[site].ravel()))
+    return float(np.mean(values)) if values else float("nan")
+
+
+def rain_on_undisturbed_share(stack: xr.Dataset) -> float:
+    """Share of slides caused by rain that started on cells no disturbance had touched by the last frame."""
+    slid = np.nonzero(stack["landslide"].values)[0]
+    if not len(slid):
+        return float("nan")
+    rain = stack["cause"].values[slid] == int(Cause.HEAVY_RAINFALL)
+    touched = stack["disturbed_mask"].values[slid].any(axis=1) & ~stack["scar_mask"].values[slid]
+    clean = ~(touched & stack["initiation_mask"].values[slid]).any(axis=(1, 2))
+    return float((rain & clean).mean())
