@@ -419,8 +419,6 @@ def test_builders_register_by_name_once_and_are_picked_by_name(monkeypatch):
     ["volcanic_eruption", "earthquake", "deforestation", "heavy_rainfall", "mining", "construction", "thriving_forest"],
 )
 def test_each_builder_is_deterministic_and_leaves_the_initial_land_alone(kind):
-    from lslib.data.sim import terrain
-    from lslib.data.sim.scenarios import build_scenario
 
     def draw():
         rng = np.random.default_rng(5)
