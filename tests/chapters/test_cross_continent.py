@@ -21,7 +21,8 @@ from lslib.training.loop import TrainConfig
 
 @pytest.fixture(scope="module")
 def stack():
-    return simulate(n_sites=48, n_times=10, size=16, seed=7)
+    # 16 revisits (eight months): enough slides in every region to fill each transfer pool
+    return simulate(n_sites=48, n_times=16, size=16, seed=7)
 
 
 @pytest.fixture(scope="module")
