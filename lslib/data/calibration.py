@@ -36,8 +36,18 @@ __all__ = [
     "cause_shares",
     "mud_creek_series",
     "pune_normals",
+    "stable_ndvi_noise",
+    "eolearn_stable_ndvi_noise",
+    "EOLEARN_FOREST_CLASS",
+    "LEAF_ON_MONTHS",
 ]
 
+#: Land-cover class of forest in the eo-learn patch's ``mask_timeless/LULC.npy`` (eo-learn's example classes:
+#: 1 cultivated land, 2 forest, 3 grassland, 4 shrubland, ..., 8 artificial surface).
+EOLEARN_FOREST_CLASS = 2
+#: Months when the Slovenian forest of the eo-learn patch is in leaf and its NDVI stays high (median about 0.7);
+#: winter dates carry snow and leaf fall, which are not noise.
+LEAF_ON_MONTHS = (5, 6, 7, 8, 9)
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
 
@@ -210,3 +220,88 @@ def cause_shares(stack: xr.Dataset, glc: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def stable_ndvi_noise(
+    ndvi: np.ndarray, clear: np.ndarray, stable: np.ndarray | None = None, min_clear: int = 6
+) -> float:
+    """Clear-sky NDVI noise of stable pixels: how much one observation of an unchanging pixel strays, NDVI units.
+
+    For each stable pixel the clear observations are taken in time order and their second differences
+    ``x[k+1] - 2 x[k] + x[k-1]`` formed: a smooth seasonal term (locally linear between neighbouring clear
+    dates) cancels, while independent date-to-date noise of sd sigma gives differences of sd sqrt(6) sigma.
+    The pixel's noise is the robust sd of its second differences (1.4826 MAD) over sqrt(6); the statistic is
+    the median over stable pixels with at least ``min_clear`` clear observations. Being robust, it reflects
+    the typical date (atmospheric residual, sensor noise, misregistration, unflagged haze) rather than the
+    rare missed cloud. Compare patches at the same pixel size (aggregate 10 m Sentinel-2 to 30 m first, as
+    :func:`eolearn_stable_ndvi_noise` does).
+
+    Parameters
+    ----------
+    ndvi : numpy.ndarray
+        ``(..., time, y, x)`` NDVI (NaN allowed where not clear).
+    clear : numpy.ndarray
+        Bool, same shape: clear-sky observations (e.g. ``~lslib.data.qa.invalid_mask(qa)``).
+    stable : numpy.ndarray or None
+        Bool ``(..., y, x)``: the pixels to score (e.g. forest that never changed); None for all.
+    min_clear : int
+        Fewest clear observations a pixel needs (at least 4).
+
+    Returns
+    -------
+    float
+        Median per-pixel noise sd, NDVI units; NaN when no pixel qualifies.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> season = 0.7 + 0.1 * np.sin(np.linspace(0, 2 * np.pi, 40))[:, None, None]
+    >>> ndvi = season + rng.normal(0, 0.02, size=(40, 8, 8))
+    >>> round(stable_ndvi_noise(ndvi, np.ones(ndvi.shape, bool)), 2)
+    0.02
+    """
+    ndvi = np.asarray(ndvi, dtype=float)
+    clear = np.asarray(clear, bool) & np.isfinite(ndvi)
+    n_time = ndvi.shape[-3]
+    stable = np.ones(ndvi.shape[:-3] + ndvi.shape[-2:], bool) if stable is None else np.asarray(stable, bool)
+    stable = np.broadcast_to(stable, ndvi.shape[:-3] + ndvi.shape[-2:])
+    values = np.moveaxis(ndvi, -3, -1).reshape(-1, n_time)[stable.ravel()]
+    usable = np.moveaxis(clear, -3, -1).reshape(-1, n_time)[stable.ravel()]
+    order = np.argsort(~usable, axis=1, kind="stable")  # each pixel's clear dates first, in time order
+    series = np.take_along_axis(np.where(usable, values, np.nan), order, axis=1)
+    count = usable.sum(axis=1)
+    keep = count >= max(min_clear, 4)
+    if not keep.any():
+        return float("nan")
+    second = series[keep, 2:] - 2.0 * series[keep, 1:-1] + series[keep, :-2]  # NaN past each pixel's last
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mad = np.nanmedian(np.abs(second - np.nanmedian(second, axis=1, keepdims=True)), axis=1)
+    return float(np.median(1.4826 * mad / np.sqrt(6.0)))
+
+
+def eolearn_stable_ndvi_noise() -> float:
+    """:func:`stable_ndvi_noise` of the real eo-learn Sentinel-2 patch, at 30 m.
+
+    Stable pixels are forest (:data:`EOLEARN_FOREST_CLASS` of the patch's land-cover map) observed in the
+    leaf-on months :data:`LEAF_ON_MONTHS` (2015-2017), when its NDVI stays high. The 10 m NDVI is averaged
+    over 3 x 3 blocks to the Landsat pixel size; a block counts where all nine pixels are forest, and an
+    observation where all nine are valid and not flagged by the patch's cloud mask (``CLM``). The patch's
+    NDVI comes from Sentinel-2 Level-1C (top of atmosphere), so its noise includes the whole atmosphere's
+    day-to-day change and the orbit-to-orbit view-angle effects, which a Level-2 product reduces.
+    """
+    real = eolearn_patch()
+    land_cover = np.load(fetch("eolearn_s2_patch/mask_timeless/LULC.npy"))[..., 0]
+    leaf_on = pd.DatetimeIndex(real["dates"]).month.isin(LEAF_ON_MONTHS)
+    clear = real["valid"][leaf_on] & ~real["cloud"][leaf_on]
+    forest = land_cover == EOLEARN_FOREST_CLASS
+    return stable_ndvi_noise(
+        _blocks_30m(real["ndvi"][leaf_on], np.mean), _blocks_30m(clear, np.all), _blocks_30m(forest[None], np.all)[0]
+    )
+
+
+def _blocks_30m(frames: np.ndarray, reduce) -> np.ndarray:
+    """``(time, y, x)`` 10 m frames reduced over 3 x 3 blocks (``np.mean`` or ``np.all``) to 30 m."""
+    rows, cols = (frames.shape[1] // 3) * 3, (frames.shape[2] // 3) * 3
+    blocks = frames[:, :rows, :cols].reshape(len(frames), rows // 3, 3, cols // 3, 3)
+    return reduce(blocks, axis=(2, 4))

@@ -252,6 +252,11 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
             stack("cloud_truth"),
             {**oracle, "long_name": "where cloud (thick or thin) really was, flagged or not"},
         ),
+        "shadow_truth": (
+            ("site", "time", "y", "x"),
+            stack("shadow_truth"),
+            {**oracle, "long_name": "where cloud shadow really was (outside cloud), flagged or not"},
+        ),
         "storm_day": (
             ("site", "day"),
             stack("storm_day"),

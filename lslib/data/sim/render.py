@@ -3,6 +3,12 @@
 The physics (:mod:`lslib.data.sim.site`) decides what the land is on each acquisition day; this module
 only looks at it. Its inputs are plain per-frame maps (:class:`LandFrame`), so the sensors never see
 the hidden physics (soil, factor of safety), only what a satellite could.
+
+Each Landsat acquisition has its own sun (from the date and the latitude, at the Landsat 8 overpass time),
+its own atmospheric-correction residual, sensor noise and misregistration, and, when ``clouds`` is set,
+its own clouds and a QA with CFMask's kinds of error. The surface and the sky draw from separate streams,
+so the cloud-free rendering of a site (``clouds=False``) is exactly its cloudy rendering without the clouds:
+same sun, atmosphere, noise and misregistration.
 """
 
 from __future__ import annotations
@@ -13,11 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lslib.data.qa import encode_qa
 from lslib.data.sim import sensors
+from lslib.data.sim.illumination import illumination_factor, solar_geometry
 from lslib.data.sim.landcover import Cover
 from lslib.data.sim.regions import Region
+from lslib.data.sim.sensors import CLEARCUT_VV_CONTRAST_DB_RANGE
 
-__all__ = ["LandFrame", "LandsatFrames", "render_landsat", "render_sentinel1"]
+__all__ = [
+    "LandFrame",
+    "LandsatFrames",
+    "render_landsat",
+    "render_sentinel1",
+    "sar_clearcut_contrast_db",
+    "CLEARCUT_VV_CONTRAST_DB_RANGE",
+]
 
 
 @dataclass(frozen=True)
@@ -58,11 +74,21 @@ class LandsatFrames:
         ``(time, y, x)`` QA_PIXEL (uint16).
     cloud_truth : numpy.ndarray
         ``(time, y, x)`` bool, where cloud (thick or thin) really was: an oracle for the QA's errors.
+    shadow_truth : numpy.ndarray
+        ``(time, y, x)`` bool, where cloud shadow really was (not under cloud).
+    sun_elevation, sun_azimuth : numpy.ndarray
+        ``(time,)`` sun elevation and azimuth (clockwise from north) of each acquisition, degrees.
+    shift_px : numpy.ndarray
+        ``(time, 2)`` misregistration of each acquisition (rows, columns), pixels.
     """
 
     reflectance: np.ndarray
     qa: np.ndarray
     cloud_truth: np.ndarray
+    shadow_truth: np.ndarray
+    sun_elevation: np.ndarray
+    sun_azimuth: np.ndarray
+    shift_px: np.ndarray
 
 
 def render_landsat(
@@ -87,36 +113,130 @@ def render_landsat(
     region : Region
         Cloudiness by month.
     clouds : bool
-        Draw clouds (False gives the cloud-free truth).
+        Draw clouds and a CFMask-like QA (False gives the cloud-free truth: same surface, no clouds, clear QA).
     clear : numpy.ndarray
         ``(time,)`` bool: frames drawn cloud-free whatever ``clouds`` says (a case study's clear scenes).
     rng : numpy.random.Generator
-        The site's stream.
+        The site's stream (the sky draws from a child stream of it).
     """
     size = lands[0].cover.shape
+    n_frames = len(lands)
     texture = sensors.surface_texture(size, rng)
-    reflectance = np.empty((len(lands), 6, *size), np.float32)
-    qa = np.empty((len(lands), *size), np.uint16)
-    truth = np.zeros((len(lands), *size), bool)
-    for frame, (land, date) in enumerate(zip(lands, dates)):
-        illumination = sensors.hillshade(land.slope, land.aspect)
-        surface = sensors.surface_reflectance(land.cover, land.green, texture, illumination, rng)
-        water = land.cover == Cover.WATER
-        if clouds and not clear[frame]:
-            fraction = sensors.cloud_fraction_draw(date.month, region, rng)
-            shift = (int(rng.integers(2, 6)), -int(rng.integers(2, 6)))
-            top, qa[frame] = sensors.add_clouds(surface, fraction, water, rng, shift)
-        else:
-            top, qa[frame] = sensors.add_clouds(surface, 0.0, water, rng)
-        reflectance[frame] = np.clip(top, -0.02, 1.6)
-    return LandsatFrames(reflectance=reflectance, qa=qa, cloud_truth=truth)
+    sky_rng = np.random.default_rng(rng.integers(2**63))
+    dates = pd.DatetimeIndex(dates)
+    elevation, azimuth = (np.atleast_1d(a) for a in solar_geometry(dates.day_of_year.to_numpy(), lat))
+    covers = np.stack([land.cover for land in lands])
+    illumination = np.empty((n_frames, 6, *size), np.float32)
+    for frames, land in _same_terrain(lands):  # the sines of a terrain once, the suns of its dates together
+        suns = elevation[frames, None, None], azimuth[frames, None, None]
+        illumination[frames] = illumination_factor(land.slope, land.aspect, *suns)
+    shifts = sensors.draw_misregistration(rng, n_frames)
+    atmosphere = sensors.draw_atmosphere(rng, n_frames)
+    greens = np.stack([land.green for land in lands])
+    top = sensors.surface_series(covers, greens, texture, illumination, rng, shifts_px=shifts, atmosphere=atmosphere)
+    water = covers == Cover.WATER
+    qa = encode_qa(False, False, False, False, water)
+    cloud_truth = np.zeros((n_frames, *size), bool)
+    shadow_truth = np.zeros((n_frames, *size), bool)
+    cloudy = np.flatnonzero(clouds & ~np.asarray(clear, bool))
+    if len(cloudy):
+        fractions = [sensors.cloud_fraction_draw(dates[i].month, region, sky_rng) for i in cloudy]
+        sky = sensors.draw_sky(fractions, size, elevation[cloudy], azimuth[cloudy], sky_rng)
+        top[cloudy] = sensors.observe(top[cloudy], sky)
+        qa[cloudy] = sensors.cfmask_qa(top[cloudy], water[cloudy], sky, sky_rng)
+        cloud_truth[cloudy] = sensors.cloud_truth(sky)
+        shadow_truth[cloudy] = sensors.shadow_truth(sky)
+    return LandsatFrames(
+        reflectance=np.clip(top, -0.02, 1.6).astype(np.float32),
+        qa=qa,
+        cloud_truth=cloud_truth,
+        shadow_truth=shadow_truth,
+        sun_elevation=elevation.astype(np.float32),
+        sun_azimuth=azimuth.astype(np.float32),
+        shift_px=shifts.astype(np.float32),
+    )
 
 
 def render_sentinel1(lands: Sequence[LandFrame], rng: np.random.Generator) -> np.ndarray:
-    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), drawn from the SAR's own stream ``rng``."""
+    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), drawn from the SAR's own stream ``rng``.
+
+    The site's clear-cut offsets (:func:`lslib.data.sim.sensors.draw_clearcut`) and its static texture are
+    drawn first, then the frames' speckle. The terrain term is computed once per distinct terrain.
+    """
     size = lands[0].cover.shape
-    texture = rng.normal(0.0, 0.8, size=size)
-    sar = np.empty((len(lands), 2, *size), np.float32)
+    clearcut = sensors.draw_clearcut(rng)
+    texture = sensors.sar_texture(size, rng)
+    terrain = np.empty((len(lands), *size), np.float32)
+    for frames, land in _same_terrain(lands):
+        terrain[frames] = sensors.sar_terrain_db(land.slope, land.aspect)
+    sar = sensors.sentinel1(
+        np.stack([land.cover for land in lands]),
+        terrain,
+        np.array([land.soil_moisture_pct for land in lands]),
+        np.stack([np.zeros(size, bool) if land.cleared is None else np.asarray(land.cleared, bool) for land in lands]),
+        clearcut,
+        texture,
+        rng,
+    )
+    return sar.astype(np.float32)
+
+
+def _same_terrain(lands: Sequence[LandFrame]) -> list[tuple[list[int], LandFrame]]:
+    """The frames that share one slope and aspect map (the same arrays: the physics reuses them while the DEM
+    is unchanged), with a land of each group."""
+    groups: dict[tuple[int, int], tuple[list[int], LandFrame]] = {}
     for frame, land in enumerate(lands):
-        sar[frame] = sensors.sentinel1(land.cover, land.slope, land.aspect, land.soil_moisture_pct, texture, rng)
-    return sar
+        groups.setdefault((id(land.slope), id(land.aspect)), ([], land))[0].append(frame)
+    return list(groups.values())
+
+
+def sar_clearcut_contrast_db(sar: np.ndarray, forest: np.ndarray, cleared: np.ndarray, min_pixels: int = 5) -> float:
+    """Forest-to-clear-cut VV contrast of Sentinel-1 frames, dB (after the cut minus before).
+
+    Measured as published clear-cut contrasts are, on the same pixels before and after: for every pixel that
+    is standing forest on some frames and cleared on others, the mean linear VV backscatter of its cleared
+    frames and of its forest frames; a site's contrast is the ratio, in dB, of those means summed over its
+    changed pixels (terrain and texture cancel; soil moisture and speckle remain, as in real series). The
+    result is the median over sites with at least ``min_pixels`` changed pixels. Compare it with
+    :data:`CLEARCUT_VV_CONTRAST_DB_RANGE`.
+
+    Parameters
+    ----------
+    sar : numpy.ndarray
+        ``(..., sar_time, pol, y, x)`` sigma0, dB (pol 0 is VV): one site's frames, or a stack's ``sar`` with a
+        leading site dimension.
+    forest, cleared : numpy.ndarray
+        ``(..., sar_time, y, x)`` bool: standing forest, and former forest cleared within about a year
+        (from :class:`LandFrame`: ``cover == Cover.FOREST`` and ``cleared``).
+    min_pixels : int
+        Fewest changed pixels a site needs to count.
+
+    Returns
+    -------
+    float
+        Median contrast, dB; NaN when no site has enough changed pixels.
+
+    Examples
+    --------
+    >>> sar = np.full((4, 2, 2, 3), -8.0)
+    >>> sar[2:, 0] = -10.0
+    >>> forest = np.zeros((4, 2, 3), bool); forest[:2] = True
+    >>> round(sar_clearcut_contrast_db(sar, forest, ~forest, min_pixels=2), 2)
+    -2.0
+    """
+    sar, forest, cleared = np.asarray(sar), np.asarray(forest, bool), np.asarray(cleared, bool)
+    n_time, n_pixels = forest.shape[-3], forest.shape[-2] * forest.shape[-1]
+    vv = (10.0 ** (sar[..., 0, :, :] / 10.0)).reshape(-1, n_time, n_pixels)
+    seen = np.isfinite(vv)  # a stack pads missing radar frames with NaN
+    vv = np.where(seen, vv, 0.0)
+    forest = forest.reshape(-1, n_time, n_pixels) & seen
+    cleared = cleared.reshape(-1, n_time, n_pixels) & seen
+    contrasts = []
+    for site_vv, site_forest, site_cleared in zip(vv, forest, cleared):
+        changed = site_forest.any(axis=0) & site_cleared.any(axis=0)
+        if changed.sum() < min_pixels:
+            continue
+        before = (site_vv * site_forest).sum(axis=0)[changed] / site_forest.sum(axis=0)[changed]
+        after = (site_vv * site_cleared).sum(axis=0)[changed] / site_cleared.sum(axis=0)[changed]
+        contrasts.append(10.0 * np.log10(after.sum() / before.sum()))
+    return float(np.median(contrasts)) if contrasts else float("nan")

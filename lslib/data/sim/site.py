@@ -590,6 +590,7 @@ def _site_arrays(
         "forest_root_cohesion": world.ground.forest_root_kpa.astype(np.float32),
         "disturbed_mask": _disturbed_frames(world, where, scar),
         "cloud_truth": landsat.cloud_truth,
+        "shadow_truth": landsat.shadow_truth,
         "storm_day": world.storm_day,
         "scenario": kind,
         "pga_g": float(details.get("pga_g", 0.0)),
