@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lslib.causes import Cause
+from lslib.causes import CAUSE_KEYS, Cause
 from lslib.data import qa as qa_bits
 from lslib.data.indices import ndvi
 from lslib.data.schema import validate
@@ -433,3 +433,33 @@ def test_each_builder_is_deterministic_and_leaves_the_initial_land_alone(kind):
     np.testing.assert_array_equal(first.initial.cover, initial)  # state() works on a copy
     assert first.factors[0] == "rain"
     assert len(first.factors) == (1 if kind in ("thriving_forest", "heavy_rainfall") else 2)
+
+
+def test_scenarios_are_spread_over_each_region_s_weights_whatever_the_stack_size():
+    from lslib.data.sim import _draw_kind
+    from lslib.data.sim.regions import REGIONS
+
+    kinds = list(CAUSE_KEYS)
+    regions = ["america", "china", "india"]
+    for name in regions:
+        region = REGIONS[name]
+        drawn = [_draw_kind(i, region, kinds, 0, len(regions)) for i in range(regions.index(name), 900, 3)]
+        for kind in kinds:  # 300 sites of the region: every share within two sites of its weight
+            assert abs(drawn.count(kind) - 300 * region.scenario_weights[kind]) <= 2, (name, kind)
+    # site i keeps its scenario in a stack of any size, and a new seed moves the allocation
+    small, large = simulate(n_sites=6, n_times=4, size=16, seed=2), simulate(n_sites=12, n_times=4, size=16, seed=2)
+    assert list(small["scenario"].values) == list(large["scenario"].values[:6])
+    assert [_draw_kind(i, REGIONS["india"], kinds, 1, 3) for i in range(2, 60, 3)] != [
+        _draw_kind(i, REGIONS["india"], kinds, 0, 3) for i in range(2, 60, 3)
+    ]
+
+
+def test_oracle_land_cover_and_radar_clear_cuts_follow_the_land(stack):
+    cover = stack["land_cover"].values
+    assert cover.shape == stack["qa_pixel"].shape and cover.max() < len(Cover)
+    water = (stack["qa_pixel"].values.astype(np.uint32) >> 7) & 1 == 1
+    assert np.mean(cover[water] == Cover.WATER) > 0.9  # the QA's water bit sits on simulated water
+    clearcut = stack["sar_clearcut"].values
+    assert set(np.unique(clearcut)) <= {0, 1, 2} and clearcut.shape == stack["sar"].shape[:2] + stack["sar"].shape[3:]
+    for name in ("land_cover", "sar_clearcut", "shadow_truth"):
+        assert stack[name].attrs.get("role") == "oracle", name

@@ -102,10 +102,21 @@ def validate_parameters(
     return regions, kinds
 
 
-def _draw_kind(index: int, region, kinds: list[str], seed: int) -> str:
+#: Step of the Weyl sequence that spreads each region's sites over its scenario weights (the golden ratio's
+#: fractional part: any run of consecutive sites covers the weights almost exactly).
+_WEYL_STEP = 0.6180339887498949
+
+
+def _draw_kind(index: int, region, kinds: list[str], seed: int, n_regions: int) -> str:
+    """The scenario of site ``index``: stratified over its region's weights, so that every cause gets its share
+    in a stack of any size (a rare cause is not left with a handful of sites by chance), while site ``index``
+    keeps its scenario whatever ``n_sites`` is. The k-th site of a region takes the point
+    ``(offset + k * golden ratio) mod 1`` of the region's cumulative weights, the offset drawn from the seed."""
     weights = np.array([region.scenario_weights[k] for k in kinds], dtype=float)
-    rng = np.random.default_rng([seed, index, 7])
-    return kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
+    offset = np.random.default_rng([seed, 7, sum(map(ord, region.name))]).random()
+    point = (offset + (index // n_regions) * _WEYL_STEP) % 1.0
+    position = int(np.searchsorted(np.cumsum(weights / weights.sum()), point, side="right"))
+    return kinds[min(position, len(kinds) - 1)]
 
 
 def _simulate_chunk(
@@ -124,7 +135,7 @@ def _simulate_chunk(
         arrays, _ = simulate_site(
             index,
             region,
-            _draw_kind(index, region, kinds, seed),
+            _draw_kind(index, region, kinds, seed, len(regions)),
             n_times,
             size,
             pd.Timestamp(start),
@@ -246,6 +257,19 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
             ("site", "time", "y", "x"),
             stack("disturbed_mask"),
             {**oracle, "long_name": "pixels changed by the disturbance or the slide, on each Landsat frame"},
+        ),
+        "land_cover": (
+            ("site", "time", "y", "x"),
+            stack("land_cover"),
+            {**oracle, "long_name": "land cover on each Landsat frame (lslib.data.sim.landcover.Cover codes)"},
+        ),
+        "sar_clearcut": (
+            ("site", "sar_time", "y", "x"),
+            stack("sar_clearcut"),
+            {
+                **oracle,
+                "long_name": "on each radar frame: 0 neither, 1 standing forest, 2 forest cleared within a year",
+            },
         ),
         "cloud_truth": (
             ("site", "time", "y", "x"),

@@ -88,13 +88,13 @@ def green_fraction(
     """Fraction of each pixel covered by green vegetation, given the season's vigour.
 
     Forest swings within ``forest_range`` (evergreen tropics narrow, temperate mixed forest wide);
-    cropland and grass swing with the season (0.2-0.9); bare
+    cropland and grass swing with the season (0.05-0.9: fields lie bare between crops); bare
     ground, scars, spoil and ash regrow slowly (a few percent per month) from the day they formed.
     """
     regrowth = np.clip(days_since_change / 900.0, 0.0, 0.35)
     fraction = np.select(
         [cover == Cover.FOREST, cover == Cover.CROPLAND, cover == Cover.URBAN, cover == Cover.WATER],
-        [forest_range[0] + (forest_range[1] - forest_range[0]) * vig, 0.2 + 0.7 * vig, 0.12 + 0.05 * vig, 0.0],
+        [forest_range[0] + (forest_range[1] - forest_range[0]) * vig, 0.05 + 0.85 * vig, 0.12 + 0.05 * vig, 0.0],
         default=0.03 + regrowth * (0.4 + 0.6 * vig),
     )
     return fraction

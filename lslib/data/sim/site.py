@@ -38,7 +38,7 @@ RUNOUT_STOP_DEG = 12.0
 #: Soil saturation relative to the wettest climatological antecedent index, per site (low, high): soils drain
 #: their climate's ordinary wet season without saturating (transmissivity adapted to the climate), and
 #: big storms saturate the hollows.
-SATURATION_OVER_CLIMATE = (2.0, 3.2)
+SATURATION_OVER_CLIMATE = (2.4, 3.8)
 #: Spatial spread of forest root cohesion about the site's value (relative sd).
 ROOT_REL_SD = 0.25
 _BASE_ELEVATION = {"escarpment": (500.0, 900.0), "valley": (1200.0, 2400.0), "coastal_range": (50.0, 500.0)}
@@ -279,8 +279,8 @@ def simulate_site(
         truth["runout"] = runout
     landsat = _render_landsat(world, where, region, scar, clouds, history, attempt_rng)
     sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
-    sar = _render_sentinel1(world, where, scar, sar_rng)
-    arrays = _site_arrays(kind, region, where, world, scar, landsat, sar, attempt_rng)
+    sar, sar_clearcut = _render_sentinel1(world, where, scar, sar_rng)
+    arrays = _site_arrays(kind, region, where, world, scar, landsat, sar, sar_clearcut, attempt_rng)
     return arrays, truth
 
 
@@ -480,7 +480,9 @@ def _render_landsat(
 def _render_sentinel1(
     world: _World, where: _Placement, scar: np.ndarray | None, rng: np.random.Generator
 ) -> np.ndarray:
-    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream ``rng``."""
+    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream ``rng``, and the
+    ``(sar_time, y, x)`` clear-cut state on each radar frame (uint8: 0 neither, 1 standing forest, 2 former forest
+    cleared within a year), the truth :func:`lslib.data.sim.render.sar_clearcut_contrast_db` scores."""
     lands = []
     for day in where.sar_days:
         state = _land_on(world, scar, day)
@@ -498,7 +500,8 @@ def _render_sentinel1(
                 cleared=cleared,
             )
         )
-    return render_sentinel1(lands, rng)
+    state = np.stack([(land.cover == Cover.FOREST) + 2 * land.cleared for land in lands]).astype(np.uint8)
+    return render_sentinel1(lands, rng), state
 
 
 #: A stable site's reference day is the first day within this much of its lowest factor of safety in the window.
@@ -523,15 +526,17 @@ def _reference_day(world: _World, where: _Placement) -> int:
     return first + int(np.nonzero(fs <= np.nanmin(fs) + NEAR_MISS_FS)[0][0])
 
 
-def _disturbed_frames(world: _World, where: _Placement, scar: np.ndarray | None) -> np.ndarray:
-    """``(time, y, x)`` bool: pixels changed by the site's disturbance (cut, pit, spoil, road, reservoir, ash)
-    or by its slide, as they stand on each Landsat frame."""
+def _disturbed_frames(world: _World, where: _Placement, scar: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(time, y, x)`` maps on each Landsat frame: bool, the pixels changed by the site's disturbance (cut, pit,
+    spoil, road, reservoir, ash) or by its slide; and uint8, the land cover (:class:`Cover` codes)."""
     initial = world.scenario.initial
     maps = np.empty((where.n_times, *initial.cover.shape), bool)
+    covers = np.empty((where.n_times, *initial.cover.shape), np.uint8)
     for frame, day in enumerate(where.frame_days):
         state = _land_on(world, scar, day)
         maps[frame] = (state.cover != initial.cover) | (np.abs(state.dem - initial.dem) > 0.5)
-    return maps
+        covers[frame] = state.cover
+    return maps, covers
 
 
 def _site_arrays(
@@ -542,6 +547,7 @@ def _site_arrays(
     scar: np.ndarray | None,
     landsat: LandsatFrames,
     sar: np.ndarray,
+    sar_clearcut: np.ndarray,
     rng: np.random.Generator,
 ) -> dict:
     """The site's arrays in the layout (without the site dimension): imagery, weather at the frames
@@ -555,6 +561,7 @@ def _site_arrays(
     cause = physics["cause"] if event_day is not None else Cause.THRIVING_FOREST
     quake_day = details.get("quake_day")
     quake_seen = quake_day is not None and 0 <= quake_day < where.n_days
+    disturbed, covers = _disturbed_frames(world, where, scar)
     return {
         "reflectance": landsat.reflectance,
         "qa_pixel": landsat.qa,
@@ -588,7 +595,9 @@ def _site_arrays(
         "soil_cohesion": world.ground.soil.cohesion_kpa.astype(np.float32),
         "friction_angle": world.ground.soil.friction_deg.astype(np.float32),
         "forest_root_cohesion": world.ground.forest_root_kpa.astype(np.float32),
-        "disturbed_mask": _disturbed_frames(world, where, scar),
+        "disturbed_mask": disturbed,
+        "land_cover": covers,
+        "sar_clearcut": sar_clearcut,
         "cloud_truth": landsat.cloud_truth,
         "shadow_truth": landsat.shadow_truth,
         "storm_day": world.storm_day,
