@@ -56,3 +56,24 @@ def test_cause_shares_set_the_simulator_against_the_catalog(stack):
 def test_statistics_from_samples_equal_statistics_from_the_stack(stack):
     samples = calibration.cloud_samples(stack, "america")
     assert calibration.cloud_statistics(stack, samples=samples) == calibration.cloud_statistics(stack, "america")
+
+
+def test_forest_amplitude_compares_like_with_like_over_common_snow_free_months(stack):
+    table = calibration.ndvi_amplitude_by_cover(stack, min_frames=4)
+    assert list(table["region"]) == ["america", "china", "india"]
+    real = table["real_amplitude"].to_numpy()
+    assert np.isfinite(real).all() and (real > 0.15).all() and (real < 0.45).all()  # snow-free forest, not snow
+    for months in table["months"]:
+        assert set(map(int, months.split(","))) <= set(calibration.SNOW_FREE_MONTHS)
+    finite = table[np.isfinite(table["sim_amplitude"])]
+    assert len(finite) and np.allclose(finite["ratio"], finite["sim_amplitude"] / finite["real_amplitude"])
+    # the whole patch, snow included, swings far more than its snow-free forest
+    assert calibration.ndvi_statistics(stack)["ndvi_amplitude_eolearn"] > real.max() + 0.1
+
+
+def test_the_stable_forest_noise_of_a_stack_is_that_of_its_undisturbed_forest(stack):
+    noise = calibration.simulated_stable_ndvi_noise(stack)
+    assert 0.01 < noise < 0.15
+    calm = stack.copy()
+    calm["disturbed_mask"] = calm["disturbed_mask"] | True  # nothing left stable
+    assert np.isnan(calibration.simulated_stable_ndvi_noise(calm))
