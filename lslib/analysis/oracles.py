@@ -21,7 +21,11 @@ from lslib.causes import Cause
 from lslib.evaluation.classification import auroc
 
 __all__ = [
+    "ORACLE_LEADS",
+    "scenario_rates",
+    "forecast_windows",
     "scenario_oracle_auroc",
+    "fs_oracle_scores",
     "window_end_days",
     "fs_oracle_auroc_by_lead",
     "slope_slide_auroc",
@@ -29,17 +33,51 @@ __all__ = [
 ]
 
 
-def scenario_oracle_auroc(stack: xr.Dataset, train: np.ndarray, test: np.ndarray, prior: float = 1.0) -> float:
-    """AUROC on ``test`` sites of P(slide | scenario, region) estimated on ``train`` sites.
+#: The leads (revisits before the reference time) chapter 4 forecasts at in the quick and full books.
+ORACLE_LEADS = tuple(range(1, 7))
+
+
+def scenario_rates(stack: xr.Dataset, train: np.ndarray, prior: float = 1.0) -> np.ndarray:
+    """Every site's P(slide | scenario, region), estimated on the ``train`` sites with a Beta prior of
+    ``prior`` pseudo-sites around the training slide rate (a pair never seen in training scores that rate)."""
+    keys = np.char.add(np.char.add(stack["scenario"].values.astype(str), "|"), stack["region"].values.astype(str))
+    labels = stack["landslide"].values.astype(bool)
+    base = float(labels[train].mean())
+    rate = {}
+    for key in np.unique(keys[train]):
+        members = train[keys[train] == key]
+        rate[key] = (labels[members].sum() + prior * base) / (len(members) + prior)
+    return np.array([rate.get(key, base) for key in keys])
+
+
+def forecast_windows(stack: xr.Dataset, sites: np.ndarray, leads: tuple[int, ...] | list[int]) -> np.ndarray:
+    """``(window, 2)`` int: the (site, lead) pairs of ``sites`` that have a window at each lead, as chapter 4's
+    windows are (a site counts once per lead it has enough frames for)."""
+    pairs = [(site, lead) for lead in leads for site in sites[window_end_days(stack, lead)[sites] >= 0]]
+    return np.array(pairs, dtype=int).reshape(-1, 2)
+
+
+def scenario_oracle_auroc(
+    stack: xr.Dataset,
+    train: np.ndarray,
+    test: np.ndarray,
+    prior: float = 1.0,
+    leads: tuple[int, ...] | list[int] | None = None,
+) -> float:
+    """AUROC on ``test`` of P(slide | scenario, region) estimated on ``train`` sites (:func:`scenario_rates`).
 
     Parameters
     ----------
     stack : xarray.Dataset
-        A simulated stack (``scenario``, ``region``, ``landslide``).
+        A simulated stack (``scenario``, ``region``, ``landslide``; ``date`` and ``reference_time`` with
+        ``leads``).
     train, test : numpy.ndarray
         Site indices.
     prior : float
-        Pseudo-count of the Beta prior around the training slide rate (pairs never seen score that rate).
+        Pseudo-count of the Beta prior around the training slide rate.
+    leads : sequence of int, optional
+        Score chapter 4's forecasting windows of the test sites at these leads (:func:`forecast_windows`)
+        instead of the sites themselves.
 
     Examples
     --------
@@ -48,15 +86,10 @@ def scenario_oracle_auroc(stack: xr.Dataset, train: np.ndarray, test: np.ndarray
     >>> scenario_oracle_auroc(stack, np.arange(4), np.arange(4, 8))
     1.0
     """
-    keys = np.char.add(np.char.add(stack["scenario"].values.astype(str), "|"), stack["region"].values.astype(str))
     labels = stack["landslide"].values.astype(bool)
-    base = float(labels[train].mean())
-    rate = {}
-    for key in np.unique(keys[train]):
-        members = train[keys[train] == key]
-        rate[key] = (labels[members].sum() + prior * base) / (len(members) + prior)
-    scores = np.array([rate.get(key, base) for key in keys[test]])
-    return float(auroc(labels[test], scores))
+    scores = scenario_rates(stack, train, prior)
+    cases = test if leads is None else forecast_windows(stack, test, leads)[:, 0]
+    return float(auroc(labels[cases], scores[cases]))
 
 
 def window_end_days(stack: xr.Dataset, lead: int) -> np.ndarray:
@@ -73,23 +106,30 @@ def window_end_days(stack: xr.Dataset, lead: int) -> np.ndarray:
     return ends
 
 
+def fs_oracle_scores(
+    stack: xr.Dataset, sites: np.ndarray, lead: int, days_before: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sites of ``sites`` with a window at ``lead``, and their FS-oracle scores: minus the lowest hidden
+    factor of safety in the ``days_before`` days up to the window's last frame (:func:`window_end_days`)."""
+    fs_min = stack["fs_min"].values
+    ends = window_end_days(stack, lead)
+    keep = sites[ends[sites] >= 0]
+    scores = np.array([-np.nanmin(fs_min[s, max(0, ends[s] - days_before) : ends[s] + 1], initial=10.0) for s in keep])
+    return keep, scores
+
+
 def fs_oracle_auroc_by_lead(
-    stack: xr.Dataset, sites: np.ndarray, leads: range | list[int], days_before: int = 30
+    stack: xr.Dataset, sites: np.ndarray, leads: range | list[int] | tuple[int, ...], days_before: int = 30
 ) -> dict[int, float]:
     """AUROC per lead of the lowest hidden factor of safety in the ``days_before`` days up to the window's
-    last frame (:func:`window_end_days`): the physics known exactly, the future not at all.
+    last frame (:func:`fs_oracle_scores`): the physics known exactly, the future not at all.
 
-    Sites without a window at a lead are left out at that lead.
+    Sites without a window at a lead are left out at that lead; NaN where one class is missing.
     """
     labels = stack["landslide"].values.astype(bool)
-    fs_min = stack["fs_min"].values
     result = {}
     for lead in leads:
-        ends = window_end_days(stack, lead)
-        keep = sites[ends[sites] >= 0]
-        scores = np.array(
-            [-np.nanmin(fs_min[s, max(0, ends[s] - days_before) : ends[s] + 1], initial=10.0) for s in keep]
-        )
+        keep, scores = fs_oracle_scores(stack, sites, lead, days_before)
         both = 0 < labels[keep].sum() < len(keep)
         result[int(lead)] = float(auroc(labels[keep], scores)) if both else float("nan")
     return result

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["ndvi_drop_score", "fs_oracle_score", "random_forest_baseline"]
+__all__ = ["ndvi_drop_score", "random_forest_baseline"]
 
 
 def ndvi_drop_score(
@@ -67,33 +67,6 @@ def _latest_clear(frames: np.ndarray) -> np.ndarray:
     for frame in frames:
         latest = np.where(np.isfinite(frame), frame, latest)
     return latest
-
-
-def fs_oracle_score(
-    fs_min_daily: np.ndarray, unstable_px_daily: np.ndarray, reference_day_index: np.ndarray, days_before: int = 30
-) -> np.ndarray:
-    """Oracle: how unstable the simulated physics says a site was up to its reference day.
-
-    The score is the largest number of pixels with factor of safety below 1 in the
-    ``days_before`` days up to and including the reference day, with ties broken by the lowest
-    factor of safety. It reads the simulator's hidden physics, so it bounds what any image model
-    could reach. Higher means more likely to fail.
-
-    Examples
-    --------
-    >>> fs = np.array([[1.5, 1.2, 0.8], [1.6, 1.4, 1.3]])
-    >>> px = np.array([[0, 0, 12], [0, 0, 0]])
-    >>> scores = fs_oracle_score(fs, px, np.array([2, 2]))
-    >>> bool(scores[0] > 12 > 1 > scores[1])
-    True
-    """
-    scores = np.empty(fs_min_daily.shape[0])
-    for site in range(fs_min_daily.shape[0]):
-        lo, hi = max(0, int(reference_day_index[site]) - days_before), int(reference_day_index[site]) + 1
-        area = float(np.max(unstable_px_daily[site, lo:hi])) if hi > lo else 0.0
-        lowest = np.nanmin(fs_min_daily[site, lo:hi]) if np.isfinite(fs_min_daily[site, lo:hi]).any() else 10.0
-        scores[site] = area + 1.0 / (1.0 + max(float(lowest), 0.0))
-    return scores
 
 
 def random_forest_baseline(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import xarray as xr
 
 from lslib.analysis import oracles
@@ -60,3 +61,22 @@ def test_the_scenario_oracle_is_at_chance_when_the_scenario_says_nothing():
         }
     )
     assert abs(oracles.scenario_oracle_auroc(stack, np.arange(1000), np.arange(1000, n)) - 0.5) < 0.05
+
+
+def test_forecast_windows_count_a_site_once_per_lead_it_has_frames_for():
+    stack = _stack(np.ones((2, 200)), np.array([100, 30]), np.array([True, False]))
+    # site 0 has frames on days 10..90 before day 100 (six); site 1 only day 10 and 26 before day 30
+    windows = oracles.forecast_windows(stack, np.arange(2), (1, 2, 3))
+    assert sorted(map(tuple, windows.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2)]
+
+
+def test_the_scenario_oracle_on_windows_weighs_sites_by_their_windows():
+    n = 8
+    stack = _stack(np.ones((n, 200)), np.full(n, 100), np.array([True, False] * 4))
+    stack["scenario"] = ("site", np.array(["mine", "forest"] * 4))
+    stack["region"] = ("site", np.array(["india"] * n))
+    train, test = np.arange(4), np.arange(4, 8)
+    assert oracles.scenario_oracle_auroc(stack, train, test, leads=(1, 2)) == 1.0
+    rates = oracles.scenario_rates(stack, train)
+    assert rates[0] > 0.5 > rates[1]  # (2 + 0.5) / 3 against (0 + 0.5) / 3
+    assert rates[0] == pytest.approx(2.5 / 3)

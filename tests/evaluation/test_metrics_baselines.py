@@ -7,7 +7,7 @@ from lslib.data import qa
 from lslib.data.distributions import ks_distance, lag1_autocorrelation
 from lslib.data.tasks import frames_before_reference
 from lslib.evaluation.classification import auroc, roc_curve
-from lslib.models.baselines import fs_oracle_score, ndvi_drop_score
+from lslib.models.baselines import ndvi_drop_score
 
 
 def test_auroc_known_values_and_ties():
@@ -60,15 +60,6 @@ def test_ndvi_drop_counts_vegetation_lost_to_bare_ground_not_browning():
     too_short = np.zeros((3, 8), bool)
     too_short[:, :2] = True
     assert ndvi_drop_score(frames, too_short).tolist() == [0.0, 0.0, 0.0]
-
-
-def test_oracle_reads_the_window_before_the_reference_day():
-    fs = np.ones((2, 100)) * 1.5
-    area = np.zeros((2, 100), int)
-    area[0, 50] = 20  # unstable on day 50
-    area[1, 90] = 20  # unstable only after its reference day
-    scores = fs_oracle_score(fs, area, np.array([60, 60]), days_before=30)
-    assert scores[0] > 10 > scores[1]
 
 
 def test_a_window_never_includes_the_reference_frame():
