@@ -1,5 +1,6 @@
 """Chapter 1's figures: the catalogue's map and counts, the simulated cause gallery, the
-comparisons of simulated clouds, NDVI, rain and causes with real data, and the coverage of the stack.
+comparisons of simulated clouds, NDVI, rain and causes with real data, the coverage of the stack, where
+simulated slides start on the slope, and the haze that the simulated QA misses.
 
 Every figure says whether it shows real or simulated data (:mod:`lslib.figures.provenance`).
 """
@@ -7,14 +8,19 @@ Every figure says whether it shows real or simulated data (:mod:`lslib.figures.p
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lslib.analysis.slope import SLOPE_BIN_EDGES_DEG, band_share, slope_frequency
 from lslib.figures.common import CAUSE_COLOURS, REGION_ORDER, true_colour
 from lslib.figures.provenance import stamp, stamp_comparison, titled
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "glc_world_map",
@@ -26,6 +32,8 @@ __all__ = [
     "rain_comparison_figure",
     "cause_share_figure",
     "coverage_figure",
+    "slope_frequency_figure",
+    "haze_figure",
 ]
 
 
@@ -464,3 +472,289 @@ def texture_figure(
         fontsize=11,
     )
     return stamp_comparison(fig, simulated_source, real_source)
+
+
+# ------------------------------------------------------------------------------------------------
+# Where simulated slides start, and the haze the simulated QA misses
+# ------------------------------------------------------------------------------------------------
+
+#: The band of slope where real shallow slides concentrate (SIMULATOR.md), in degrees.
+_REAL_BAND_DEG = (25.0, 45.0)
+#: Below about this slope (degrees) real shallow slides are rare (SIMULATOR.md: 15-20).
+_REAL_RARE_BELOW_DEG = 20.0
+
+
+def slope_frequency_figure(stack: xr.Dataset, bin_edges: np.ndarray = SLOPE_BIN_EDGES_DEG) -> Figure:
+    """Slide frequency against slope, over the land pixels of every site of ``stack``.
+
+    Left: initiation cells (``initiation_mask``) per 1000 land pixels in each slope bin, the count of
+    initiation cells over each bar. Right: the slope distribution (density per degree) of all land pixels
+    and of the initiation cells. Both shade 25-45 degrees, where real shallow slides concentrate, and mark
+    the slopes below 20 degrees, where real ones are rare (SIMULATOR.md).
+
+    Parameters
+    ----------
+    stack : xarray.Dataset
+        Needs ``slope (site, y, x)`` in degrees, ``initiation_mask (site, y, x)`` and, to leave water out,
+        ``qa_pixel``; the counts are :func:`lslib.analysis.slope.slope_frequency`.
+    bin_edges : numpy.ndarray
+        Slope bin edges in degrees (default 0-60 by 5); pixels outside them are counted in the caption.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Titled and stamped with the stack's provenance.
+    """
+    source = stack.attrs.get("source", "simulated:lslib.data.sim")
+    table = slope_frequency(stack, bin_edges)
+    low, high = _REAL_BAND_DEG
+    edges = np.append(table["slope_low_deg"].to_numpy(), table["slope_high_deg"].to_numpy()[-1])
+    centres = (table["slope_low_deg"] + table["slope_high_deg"]).to_numpy() / 2
+    widths = (table["slope_high_deg"] - table["slope_low_deg"]).to_numpy()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
+    for ax in axes:
+        ax.axvspan(
+            low, high, color="#fee8c8", zorder=0, label=f"{low:.0f}-{high:.0f}°: where real shallow slides mostly start"
+        )
+        ax.axvspan(
+            edges[0],
+            _REAL_RARE_BELOW_DEG,
+            facecolor="none",
+            edgecolor="#bdbdbd",
+            hatch="///",
+            lw=0,
+            zorder=0,
+            label=f"< {_REAL_RARE_BELOW_DEG:.0f}°: real ones rare",
+        )
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_xticks(edges[:: max(1, len(edges) // 7)] if len(edges) > 13 else edges)
+        ax.set_xlabel("slope (degrees)")
+
+    per_1000 = table["initiation_per_1000"].fillna(0.0).to_numpy()
+    axes[0].bar(centres, per_1000, width=widths * 0.9, color="#b2182b", zorder=2)
+    for x, y, n in zip(centres, per_1000, table["initiation_pixels"]):
+        axes[0].text(x, y, f"{n}", ha="center", va="bottom", fontsize=7, color="#67001f")
+    peak = table.loc[table["initiation_per_1000"].idxmax()] if table["initiation_pixels"].sum() else None
+    axes[0].set_ylim(0, max(per_1000.max(), 1e-9) * 1.15)
+    axes[0].set(
+        ylabel="initiation cells per 1000 land pixels",
+        title="(a) How often a land pixel started a slide (numbers: initiation cells)",
+    )
+    axes[0].legend(fontsize=8, loc="upper left")
+
+    density_all = table["pixel_share"].to_numpy() / widths
+    density_started = table["initiation_share"].to_numpy() / widths
+    axes[1].set_ylim(0, max(density_all.max(), density_started.max(), 1e-9) * 1.35)
+    axes[1].stairs(density_all, edges, fill=True, color="#969696", alpha=0.6, label="all land pixels", zorder=2)
+    axes[1].stairs(density_started, edges, color="#b2182b", lw=2, label="slide-initiation cells", zorder=3)
+    shares = band_share(table, low, high)
+    axes[1].text(
+        0.98,
+        0.97,
+        f"on {low:.0f}-{high:.0f}°: {shares['initiation_share']:.0%} of initiation cells,\n"
+        f"{shares['pixel_share']:.0%} of land pixels",
+        transform=axes[1].transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        bbox={"fc": "white", "ec": "#cccccc", "lw": 0.6},
+    )
+    axes[1].set(
+        ylabel="share per degree of slope (1/degree)",
+        title="(b) Slope of all land pixels and of initiation cells",
+    )
+    axes[1].legend(fontsize=8, loc="upper left")
+
+    attrs = table.attrs
+    n_sites = int(stack.sizes["site"])
+    n_slid = int((np.asarray(stack["initiation_mask"].values).reshape(n_sites, -1).any(axis=1)).sum())
+    outside = (
+        f"; {attrs['pixels_outside']:,} land pixels ({attrs['initiation_outside']} initiation cells) lie outside "
+        f"{edges[0]:.0f}-{edges[-1]:.0f}° and are not shown"
+        if attrs["pixels_outside"]
+        else ""
+    )
+    most = table.loc[table["initiation_pixels"].idxmax()]
+    peak_text = (
+        f"\nhighest frequency on {peak['slope_low_deg']:.0f}-{peak['slope_high_deg']:.0f}° "
+        f"({peak['initiation_per_1000']:.1f} per 1000 pixels); most initiation cells on "
+        f"{most['slope_low_deg']:.0f}-{most['slope_high_deg']:.0f}° ({int(most['initiation_pixels'])})"
+        if peak is not None
+        else ""
+    )
+    fig.suptitle(
+        titled(
+            source,
+            f"where slides start on the slope: {attrs['initiation_total']:,} initiation cells of "
+            f"{n_slid} slides on {attrs['land_pixels']:,} land pixels of {n_sites} sites{peak_text}",
+        ),
+        fontsize=11,
+    )
+    fig.text(
+        0.005,
+        0.005,
+        f"30 m pixels of all sites pooled, water (QA water bit) left out{outside}.",
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#444444",
+    )
+    return stamp(fig, source)
+
+
+def _hazy_frame(stack: xr.Dataset, min_clear_share: float = 0.1) -> tuple[int, int]:
+    """``(site, time)`` of the frame with most unflagged true cloud among frames with at least
+    ``min_clear_share`` of pixels truly clear and unflagged (the first such frame on a tie)."""
+    from lslib.data.qa import flagged
+
+    qa = stack["qa_pixel"].transpose("site", "time", "y", "x").values
+    truth = stack["cloud_truth"].transpose("site", "time", "y", "x").values.astype(bool)
+    usable = (qa.astype(np.uint32) & 1) == 0
+    flag = flagged(qa)
+    missed = (truth & ~flag & usable).sum(axis=(2, 3))
+    clear = (~truth & ~flag & usable).sum(axis=(2, 3)) / (qa.shape[2] * qa.shape[3])
+    valid = ~np.isnat(stack["date"].transpose("site", "time").values)
+    score = np.where(valid & (clear >= min_clear_share), missed, -1)
+    if score.max() <= 0:
+        raise ValueError(
+            f"no frame of the stack has unflagged true cloud and at least {min_clear_share:.0%} clear pixels"
+        )
+    site, time = np.unravel_index(int(np.argmax(score)), score.shape)
+    return int(site), int(time)
+
+
+def _clearest_comparison(site: xr.Dataset, hazy: int) -> int:
+    """The frame of ``site`` (one site of a stack) with least true cloud and shadow, other than ``hazy``,
+    on the same side of the site's reference time where it can be (so the ground has not slid in between);
+    a tie goes to the frame nearest in date."""
+    dates = site["date"].values
+    dirty = (site["cloud_truth"].values | site["shadow_truth"].values).sum(axis=(1, 2))
+    candidates = ~np.isnat(dates) & (np.arange(len(dates)) != hazy)
+    reference = site["reference_time"].values
+    if not np.isnat(reference):
+        same_side = candidates & ((dates < reference) == (dates[hazy] < reference))
+        candidates = same_side if same_side.any() else candidates
+    indices = np.nonzero(candidates)[0]
+    apart = np.abs((dates[indices] - dates[hazy]).astype("timedelta64[D]").astype(np.int64))
+    return int(indices[np.lexsort((apart, dirty[indices]))[0]])
+
+
+#: Categories of the true-cloud-against-QA map: (name, colour).
+_QA_CATEGORIES = (
+    ("clear (no cloud, not flagged)", "#f0f0f0"),
+    ("flagged cloud (hit)", "#4575b4"),
+    ("missed cloud / haze (omission)", "#fdae61"),
+    ("false flag (commission)", "#d73027"),
+)
+
+
+def haze_figure(
+    stack: xr.Dataset, site: int | None = None, time: int | None = None, min_clear_share: float = 0.1
+) -> Figure:
+    """Thin cloud and haze that the QA mask misses, on one simulated frame.
+
+    Four panels: the true-colour composite of the frame, the same site's clearest frame, a map of the
+    true cloud (``cloud_truth``, thick or thin) against the QA cloud flag (:data:`lslib.data.qa.CLOUD_FLAG_BITS`:
+    cloud, dilated cloud, cirrus) in four classes (clear, flagged cloud, missed cloud or haze, false flag),
+    and the blue reflectance of the frame minus that of the clear frame (haze brightens blue most).
+    The title gives the frame's omission (share of true cloud pixels not flagged) and commission (share
+    of flagged pixels not cloud) and the same for the whole stack. Cloud shadow is not scored here.
+
+    Parameters
+    ----------
+    stack : xarray.Dataset
+        Needs ``reflectance``, ``qa_pixel``, ``cloud_truth``, ``shadow_truth``, ``date`` and
+        ``reference_time`` (a simulated stack: real data have no ``cloud_truth``).
+    site, time : int, optional
+        The frame to show; by default the frame with the most unflagged true-cloud pixels among those with
+        at least ``min_clear_share`` of pixels clear and unflagged (deterministic: the first on a tie).
+    min_clear_share : float
+        Least share (0-1) of clear, unflagged pixels for a frame to be chosen by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Titled and stamped with the stack's provenance.
+
+    Raises
+    ------
+    KeyError
+        If the stack has no ``cloud_truth`` (the message lists what it has).
+    ValueError
+        If only one of ``site`` and ``time`` is given, or no frame qualifies.
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    from lslib.data.qa import flagged, qa_error_rates
+
+    if "cloud_truth" not in stack:
+        raise KeyError(f"haze_figure needs cloud_truth (simulated stacks); the stack has {sorted(stack.data_vars)}")
+    if (site is None) != (time is None):
+        raise ValueError(f"give both site and time or neither, got site={site!r}, time={time!r}")
+    if site is None:
+        site, time = _hazy_frame(stack, min_clear_share)
+    source = stack.attrs.get("source", "simulated:lslib.data.sim")
+    one = stack.isel(site=site).load()
+    clear_time = _clearest_comparison(one, time)
+    dates = one["date"].values
+    refl = one["reflectance"].values
+    qa = one["qa_pixel"].values[time]
+    truth = one["cloud_truth"].values[time].astype(bool)
+    flag = flagged(qa)
+    category = np.select([truth & flag, truth & ~flag, ~truth & flag], [1, 2, 3], default=0)
+    frame_rates = qa_error_rates(qa, truth)
+    stack_rates = qa_error_rates(stack["qa_pixel"].values, stack["cloud_truth"].values)
+    day = lambda t: str(np.datetime_as_string(dates[t], unit="D"))
+    true_share = lambda t: float(one["cloud_truth"].values[t].mean())
+    qa_share = lambda t: float(flagged(one["qa_pixel"].values[t]).mean())
+
+    fig, axes = plt.subplots(1, 4, figsize=(14, 4.4), layout="constrained")
+    axes[0].imshow(true_colour(refl[time]), interpolation="nearest")
+    axes[0].set_title(
+        f"(a) hazy frame {day(time)}\ntrue cloud {true_share(time):.0%}, QA cloud flag {qa_share(time):.0%}",
+        fontsize=9,
+    )
+    axes[1].imshow(true_colour(refl[clear_time]), interpolation="nearest")
+    axes[1].set_title(
+        f"(b) clearest frame {day(clear_time)}\n"
+        f"true cloud {true_share(clear_time):.0%}, QA cloud flag {qa_share(clear_time):.0%}",
+        fontsize=9,
+    )
+    colours = ListedColormap([colour for _, colour in _QA_CATEGORIES])
+    axes[2].imshow(category, cmap=colours, norm=BoundaryNorm(np.arange(-0.5, 4.5), 4), interpolation="nearest")
+    counts = np.bincount(category.ravel(), minlength=4)
+    # A figure legend below the panels: an axes legend outside an image with a colour bar beside it
+    # breaks the constrained layout (the panels then run into the title).
+    fig.legend(
+        handles=[
+            Patch(facecolor=colour, edgecolor="#666666", lw=0.5, label=f"{name}: {count} px")
+            for (name, colour), count in zip(_QA_CATEGORIES, counts)
+        ],
+        loc="outside lower center",
+        ncols=4,
+        title="(c) true cloud (thick or thin) against the QA cloud flag (cloud, dilated cloud, cirrus bits)",
+        title_fontsize=8,
+        fontsize=8,
+        frameon=False,
+    )
+    axes[2].set_title(f"(c) true cloud against QA cloud flag\n{day(time)}", fontsize=9)
+    difference = refl[time, 0] - refl[clear_time, 0]
+    limit = float(max(np.abs(difference).max(), 1e-3))
+    shown = axes[3].imshow(difference, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    fig.colorbar(shown, ax=axes[3], fraction=0.046, pad=0.03, label="blue reflectance difference (unitless)")
+    axes[3].set_title(f"(d) blue reflectance,\n{day(time)} minus {day(clear_time)}", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].set_ylabel(f"site {site}, {one['region'].values}\n32 x 32 px of 30 m", fontsize=8)
+    fig.suptitle(
+        titled(
+            source,
+            f"thin cloud and haze the QA misses: site {site} ({one['region'].values}), {day(time)}\n"
+            f"QA cloud omission {frame_rates['omission']:.0%} and commission {frame_rates['commission']:.0%} on "
+            f"this frame; {stack_rates['omission']:.0%} and {stack_rates['commission']:.0%} over the whole stack",
+        ),
+        fontsize=11,
+    )
+    return stamp(fig, source)
