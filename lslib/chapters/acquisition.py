@@ -11,15 +11,46 @@ from typing import Any
 import xarray as xr
 
 from lslib.book.report import Finding, value_of
+from lslib.data.qa import CFMASK_COMMISSION_RANGE, CFMASK_OMISSION_RANGE
+from lslib.data.sim.sensors import CLEARCUT_VV_CONTRAST_DB_RANGE
 from lslib.data.stac import acquire_events, showcase_events
 from lslib.errors import DataUnavailable
 
-__all__ = ["chapter_imagery", "CLOUD_KS_CLOSE", "NDVI_AMPLITUDE_CLOSE", "TEXTURE_CLOSE", "summary"]
+__all__ = [
+    "chapter_imagery",
+    "CLOUD_KS_CLOSE",
+    "NDVI_AMPLITUDE_CLOSE",
+    "TEXTURE_CLOSE",
+    "SCENARIO_ORACLE_MAX",
+    "FS_CEILING_MIN",
+    "NDVI_THRESHOLD_RANGE",
+    "SLOPE_AUROC_MIN",
+    "RAIN_UNDISTURBED_MIN",
+    "MIN_SLIDES_PER_CAUSE",
+    "SIM_SECONDS_MAX",
+    "summary",
+]
 
 #: Largest Kolmogorov-Smirnov distance between simulated and real per-frame cloud fractions read as close.
 CLOUD_KS_CLOSE = 0.25
 #: Range of the simulated-over-real NDVI seasonal amplitude ratio read as "as strong as the real one".
 NDVI_AMPLITUDE_CLOSE = (0.8, 1.25)
+# The goals of LandslideSim v2 for the quick book (SIMULATOR.md), each read by one finding.
+#: Highest AUROC the scenario-and-region give-away may reach.
+SCENARIO_ORACLE_MAX = 0.70
+#: Lowest AUROC the no-look-ahead factor-of-safety oracle should reach at lead 1.
+FS_CEILING_MIN = 0.80
+#: AUROC range of the NDVI-drop threshold: a cue, neither useless nor the answer.
+NDVI_THRESHOLD_RANGE = (0.55, 0.80)
+#: Lowest AUROC of slope ranking the cells where slides start.
+SLOPE_AUROC_MIN = 0.65
+#: Lowest share of slides that are rain on undisturbed ground.
+RAIN_UNDISTURBED_MIN = 0.35
+#: Fewest slid sites each cause should have.
+MIN_SLIDES_PER_CAUSE = 30
+#: Most seconds the quick stack may take to simulate on 2 cores.
+SIM_SECONDS_MAX = 60
+_REGIONS = ("america", "china", "india")
 
 
 def chapter_imagery(
@@ -86,23 +117,30 @@ def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
 
 
 def _ndvi_finding(metrics: Mapping[str, Any]) -> Finding:
-    ratio = value_of(metrics, "ndvi_amplitude_ratio_eolearn")
     low, high = NDVI_AMPLITUDE_CLOSE
-    if math.isnan(ratio):
+    ratios = {region: value_of(metrics, f"ndvi_amplitude_ratio_eolearn_{region}") for region in _REGIONS}
+    pooled = value_of(metrics, "ndvi_amplitude_ratio_eolearn")
+    measured = {region: ratio for region, ratio in ratios.items() if not math.isnan(ratio)}
+    if math.isnan(pooled) or not measured:
         answer = "Not measured: the real NDVI series could not be read in this run."
-    elif ratio < low:
-        answer = (
-            f"Weaker: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's "
-            "(mostly cropland with a bare winter, where most simulated sites are forested hillslopes)."
-        )
-    elif ratio > high:
-        answer = f"Stronger: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's."
     else:
-        answer = f"Yes: the simulated seasonal NDVI amplitude is {ratio:.2f} times the real patch's."
+        within = [region for region, ratio in measured.items() if low <= ratio <= high]
+        listed = ", ".join(f"{region} {ratio:.2f}" for region, ratio in measured.items())
+        verdict = (
+            "Yes, in every region"
+            if len(within) == len(measured)
+            else f"In {', '.join(within)} only"
+            if within
+            else "No region"
+        )
+        answer = (
+            f"{verdict}: the seasonal NDVI amplitude of simulated forest, over the snow-free months of the real "
+            f"eo-learn forest, is {listed} times the real one ({low}-{high} reads as alike; median {pooled:.2f})."
+        )
     return Finding(
-        "Is the simulated vegetation season as strong as a real one?",
+        "Is the simulated forest season as strong as a real one?",
         answer,
-        ratio,
+        pooled,
         None,
         "simulated",
         "NDVI amplitude, simulated / real",
@@ -136,29 +174,28 @@ def _texture_finding(metrics: Mapping[str, Any]) -> Finding:
 
 
 def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
-    ndvi, oracle = value_of(metrics, "auroc_ndvi_threshold"), value_of(metrics, "auroc_fs_oracle")
-    if math.isnan(ndvi) or math.isnan(oracle):
+    ndvi, ceiling = value_of(metrics, "auroc_ndvi_threshold"), value_of(metrics, "auroc_fs_oracle_lead1")
+    low, high = NDVI_THRESHOLD_RANGE
+    if math.isnan(ndvi):
         answer = "Not measured in this run."
-    elif oracle < 0.9:
-        answer = (
-            f"No: even the oracle that reads the hidden factor of safety reaches only AUROC {oracle:.2f}, so "
-            "the labels do not follow the physics closely enough."
-        )
-    elif ndvi >= oracle - 0.1:
-        answer = (
-            f"Too easy: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites, close to the "
-            f"oracle's {oracle:.2f}."
-        )
     else:
-        cue = (
-            "vegetation loss alone does no better than chance"
-            if ndvi <= 0.55
-            else "vegetation loss is a cue, not the answer"
+        against = (
+            f" (the lead-1 factor-of-safety ceiling reaches {ceiling:.2f} on the same sites)"
+            if not math.isnan(ceiling)
+            else ""
         )
-        answer = (
-            f"Yes: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites and the oracle that "
-            f"reads the hidden factor of safety {oracle:.2f}: {cue}."
-        )
+        if ndvi > high:
+            answer = f"Too easy: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites{against}."
+        elif ndvi < low:
+            answer = (
+                f"Too hard for the simplest cue: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out "
+                f"sites{against}, below the {low} the simulator aims for."
+            )
+        else:
+            answer = (
+                f"Yes: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites{against}: vegetation "
+                f"loss is a cue, not the answer ({low}-{high} is the aim)."
+            )
     return Finding(
         "Is the simulated forecasting task neither trivial nor impossible?",
         answer,
@@ -167,6 +204,173 @@ def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
         "simulated",
         "AUROC, NDVI drop",
     )
+
+
+def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | None:
+    low, high = value_of(metrics, f"{name}_low"), value_of(metrics, f"{name}_high")
+    return None if math.isnan(low) or math.isnan(high) else (low, high)
+
+
+def _giveaway_finding(metrics: Mapping[str, Any]) -> Finding:
+    value = value_of(metrics, "oracle_scenario_auroc")
+    interval = _interval(metrics, "oracle_scenario_auroc")
+    span = f" (95 % interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
+    if math.isnan(value):
+        answer = "Not measured in this run."
+    elif value <= SCENARIO_ORACLE_MAX:
+        answer = (
+            f"No: knowing only a site's land-use scenario and region scores AUROC {value:.2f}{span} on chapter 4's "
+            f"test windows, within the {SCENARIO_ORACLE_MAX} the simulator allows."
+        )
+    else:
+        answer = (
+            f"Partly, a goal missed: the scenario and region alone score AUROC {value:.2f}{span} on chapter 4's "
+            f"test windows, above the {SCENARIO_ORACLE_MAX} allowed."
+        )
+    return Finding(
+        "Does the land-use scenario give the label away?", answer, value, interval, "simulated", "AUROC, scenario"
+    )
+
+
+def _two_places(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
+
+
+def _ceiling_finding(metrics: Mapping[str, Any]) -> Finding:
+    value = value_of(metrics, "oracle_fs_auroc_lead1")
+    interval = _interval(metrics, "oracle_fs_auroc_lead1")
+    leads = sorted(
+        int(name.removeprefix("oracle_fs_auroc_lead"))
+        for name in metrics
+        if name.startswith("oracle_fs_auroc_lead") and name.removeprefix("oracle_fs_auroc_lead").isdigit()
+    )
+    by_lead = ", ".join(_two_places(value_of(metrics, f"oracle_fs_auroc_lead{k}")) for k in leads)
+    span = f" (95 % interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
+    if math.isnan(value):
+        answer = "Not measured in this run."
+    else:
+        verdict = (
+            "Yes"
+            if value >= FS_CEILING_MIN
+            else f"Less than hoped, a goal missed (the aim is at least {FS_CEILING_MIN})"
+        )
+        answer = (
+            f"{verdict}: an oracle that knows the hidden factor of safety up to the window's last frame, and nothing "
+            f"after it, scores AUROC {value:.2f}{span} at lead 1 ({by_lead} at leads {leads[0]}-{leads[-1]}): the "
+            "ceiling any image model could reach, since storms after the last frame cannot be seen."
+        )
+    return Finding(
+        "How much can be forecast at all, at short lead?", answer, value, interval, "simulated", "AUROC, FS oracle"
+    )
+
+
+def _slope_finding(metrics: Mapping[str, Any]) -> Finding:
+    value, band = value_of(metrics, "slope_slide_auroc"), value_of(metrics, "slope_initiation_share_25_45")
+    if math.isnan(value):
+        answer = "Not measured in this run."
+    else:
+        verdict = "Yes" if value >= SLOPE_AUROC_MIN else f"Too weakly, a goal missed (the aim is {SLOPE_AUROC_MIN})"
+        share = (
+            f"; {band:.0%} of the cells where slides started lie on 25-45 degree slopes" if not math.isnan(band) else ""
+        )
+        answer = (
+            f"{verdict}: within sliding sites, slope ranks the cells where the slide started above the rest with "
+            f"AUROC {value:.2f}{share}."
+        )
+    return Finding("Do simulated slides start on steep slopes?", answer, value, None, "simulated", "AUROC, slope")
+
+
+def _trigger_finding(metrics: Mapping[str, Any]) -> Finding:
+    share = value_of(metrics, "positives_rain_undisturbed_share")
+    fewest = value_of(metrics, "min_slides_per_cause")
+    counts = metrics.get("slides_per_cause") or {}
+    if math.isnan(share):
+        answer = "Not measured in this run."
+    else:
+        verdict = (
+            "Yes"
+            if share >= RAIN_UNDISTURBED_MIN
+            else f"No, a goal missed (the aim is at least {RAIN_UNDISTURBED_MIN:.0%})"
+        )
+        listed = ", ".join(f"{cause.replace('_', ' ')} {count}" for cause, count in counts.items())
+        enough = (
+            ""
+            if math.isnan(fewest)
+            else f" Every cause has at least {MIN_SLIDES_PER_CAUSE} slid sites."
+            if fewest >= MIN_SLIDES_PER_CAUSE
+            else f" Not every cause has {MIN_SLIDES_PER_CAUSE} slid sites (a goal missed): the fewest has {fewest:.0f}."
+        )
+        answer = (
+            f"{verdict}: {share:.0%} of the simulated slides are rain on ground no disturbance touched. Slides per "
+            f"cause: {listed}; the rarer causes are oversampled among the sites so that each has examples.{enough}"
+        )
+    return Finding(
+        "Is rain on undisturbed slopes the commonest way to slide?",
+        answer,
+        share,
+        None,
+        "simulated",
+        "share of slides",
+    )
+
+
+def _sensor_finding(metrics: Mapping[str, Any]) -> Finding:
+    omission, commission = value_of(metrics, "qa_omission_rate"), value_of(metrics, "qa_commission_rate")
+    contrast = value_of(metrics, "sar_clearcut_contrast_db")
+    noise_sim, noise_real = value_of(metrics, "ndvi_noise_stable_sim"), value_of(metrics, "ndvi_noise_stable_eolearn")
+    if math.isnan(omission) or math.isnan(commission):
+        return Finding(
+            "Do the simulated sensors err as real ones do?",
+            "Not measured in this run.",
+            omission,
+            None,
+            "simulated",
+            "QA cloud omission",
+        )
+    parts = []
+    qa_ok = CFMASK_OMISSION_RANGE[0] <= omission <= CFMASK_OMISSION_RANGE[1] and (
+        CFMASK_COMMISSION_RANGE[0] <= commission <= CFMASK_COMMISSION_RANGE[1]
+    )
+    parts.append(
+        f"the QA misses {omission:.0%} of the true cloud and {commission:.0%} of what it flags is not cloud "
+        f"({'within' if qa_ok else 'outside'} the published CFMask ranges, omission "
+        f"{CFMASK_OMISSION_RANGE[0]:.0%}-{CFMASK_OMISSION_RANGE[1]:.0%}, commission "
+        f"{CFMASK_COMMISSION_RANGE[0]:.0%}-{CFMASK_COMMISSION_RANGE[1]:.0%})"
+    )
+    sar_ok = True
+    if not math.isnan(contrast):
+        sar_ok = CLEARCUT_VV_CONTRAST_DB_RANGE[0] <= contrast <= CLEARCUT_VV_CONTRAST_DB_RANGE[1]
+        parts.append(
+            f"Sentinel-1 VV changes by {contrast:+.1f} dB from forest to a fresh clear-cut "
+            f"({'within' if sar_ok else 'outside'} the C-band range {CLEARCUT_VV_CONTRAST_DB_RANGE[0]:+.0f} to "
+            f"{CLEARCUT_VV_CONTRAST_DB_RANGE[1]:+.0f} dB)"
+        )
+    if not math.isnan(noise_sim):
+        real = f" against {noise_real:.3f} for the real eo-learn forest" if not math.isnan(noise_real) else ""
+        parts.append(f"the clear-sky NDVI of stable forest strays by {noise_sim:.3f} from date to date{real}")
+    verdict = "Yes" if qa_ok and sar_ok else "Not all, a goal missed"
+    return Finding(
+        "Do the simulated sensors err as real ones do?",
+        f"{verdict}: " + "; ".join(parts) + ".",
+        omission,
+        None,
+        "simulated",
+        "QA cloud omission",
+    )
+
+
+def _speed_finding(metrics: Mapping[str, Any]) -> Finding:
+    seconds, sizes = value_of(metrics, "sim_seconds"), metrics.get("sim_sizes") or {}
+    if math.isnan(seconds):
+        answer = "Not measured in this run."
+    else:
+        size = f"{sizes.get('n_sites', '?')} sites of {sizes.get('n_times', '?')} frames"
+        workers = sizes.get("n_workers", "?")
+        cached = " (read from the cache: the time is the original simulation's)" if metrics.get("sim_cache_hit") else ""
+        verdict = "Yes" if seconds <= SIM_SECONDS_MAX else f"No, a goal missed (the aim is {SIM_SECONDS_MAX} s)"
+        processes = f"{workers} worker process" + ("es" if workers != 1 else "")
+        answer = f"{verdict}: {size} took {seconds:.0f} s to simulate with {processes}{cached}."
+    return Finding("Is the simulator fast enough to rerun?", answer, seconds, None, "simulated", "seconds")
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:
@@ -181,13 +385,20 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
     Returns
     -------
     list of Finding
-        What triggers catalogued slides (real), and whether the simulator's clouds, vegetation
-        season, texture and task difficulty are as they should be (simulated).
+        What triggers catalogued slides (real); whether the simulator leaves the label to its physics (the
+        scenario give-away, the factor-of-safety ceiling, the task's difficulty, slope and the trigger mix), and
+        whether its clouds, sensors, vegetation season, texture and speed are as they should be (simulated).
     """
     return [
         _rain_finding(metrics),
+        _giveaway_finding(metrics),
+        _ceiling_finding(metrics),
+        _difficulty_finding(metrics),
+        _slope_finding(metrics),
+        _trigger_finding(metrics),
         _cloud_finding(metrics),
+        _sensor_finding(metrics),
         _ndvi_finding(metrics),
         _texture_finding(metrics),
-        _difficulty_finding(metrics),
+        _speed_finding(metrics),
     ]

@@ -35,9 +35,31 @@ ACQUISITION = {
     "glc_rain_share_of_known_triggers": 0.97,
     "glc_n_events": 11032,
     "cloud_ks": 0.2,
-    "ndvi_amplitude_ratio_eolearn": 0.29,
+    "ndvi_amplitude_ratio_eolearn": 0.85,
+    "ndvi_amplitude_ratio_eolearn_america": 0.9,
+    "ndvi_amplitude_ratio_eolearn_china": 0.6,
+    "ndvi_amplitude_ratio_eolearn_india": 0.85,
     "auroc_ndvi_threshold": 0.62,
-    "auroc_fs_oracle": 0.99,
+    "auroc_fs_oracle_lead1": 0.75,
+    "oracle_scenario_auroc": 0.6,
+    "oracle_scenario_auroc_low": 0.5,
+    "oracle_scenario_auroc_high": 0.7,
+    "oracle_fs_auroc_lead1": 0.75,
+    "oracle_fs_auroc_lead1_low": 0.65,
+    "oracle_fs_auroc_lead1_high": 0.85,
+    "oracle_fs_auroc_lead2": 0.7,
+    "slope_slide_auroc": 0.8,
+    "slope_initiation_share_25_45": 0.75,
+    "positives_rain_undisturbed_share": 0.5,
+    "slides_per_cause": {"heavy_rainfall": 150, "mining": 31, "construction": 28},
+    "min_slides_per_cause": 28,
+    "qa_omission_rate": 0.1,
+    "qa_commission_rate": 0.03,
+    "sar_clearcut_contrast_db": -1.7,
+    "ndvi_noise_stable_sim": 0.07,
+    "ndvi_noise_stable_eolearn": 0.054,
+    "sim_seconds": 30.0,
+    "sim_sizes": {"n_sites": 600, "n_times": 24, "n_workers": 2},
 }
 
 
@@ -47,26 +69,53 @@ def test_acquisition_summary_follows_rain_clouds_vegetation_and_difficulty():
     rain = _by_question(findings, "trigger")
     assert rain.answer.startswith("Mostly rain: 97%") and "11,032" in rain.answer and rain.provenance == "real"
     assert _by_question(findings, "clouds").answer.startswith("Yes")
-    vegetation = _by_question(findings, "vegetation")
-    assert vegetation.answer.startswith("Weaker: the simulated seasonal NDVI amplitude is 0.29")
-    task = _by_question(findings, "task")
+    vegetation = _by_question(findings, "forest season")
+    assert vegetation.answer.startswith("In america, india only") and "china 0.60" in vegetation.answer
+    task = _by_question(findings, "neither trivial")
     assert task.answer.startswith("Yes") and "a cue, not the answer" in task.answer and task.key_number == 0.62
+    assert _by_question(findings, "give the label away").answer.startswith("No: ")
+    ceiling = _by_question(findings, "forecast at all")
+    assert ceiling.answer.startswith("Less than hoped, a goal missed") and ceiling.interval == (0.65, 0.85)
+    assert "0.75, 0.70 at leads 1-2" in ceiling.answer
+    assert (
+        _by_question(findings, "steep slopes").answer.startswith("Yes")
+        and "75%" in _by_question(findings, "steep").answer
+    )
+    mix = _by_question(findings, "commonest way")
+    assert mix.answer.startswith("Yes: 50%") and "the fewest has 28" in mix.answer
+    sensors = _by_question(findings, "sensors")
+    assert sensors.answer.startswith("Yes") and "-1.7 dB" in sensors.answer and "0.054" in sensors.answer
+    assert _by_question(findings, "fast enough").answer.startswith(
+        "Yes: 600 sites of 24 frames took 30 s to simulate with 2 worker processes"
+    )
 
     flipped = acquisition.summary(
         {
             **ACQUISITION,
             "glc_rain_share_of_known_triggers": 0.4,
             "cloud_ks": 0.3,
-            "ndvi_amplitude_ratio_eolearn": 1.0,
+            "ndvi_amplitude_ratio_eolearn_china": 1.0,
             "auroc_ndvi_threshold": 0.95,
+            "oracle_scenario_auroc": 0.82,
+            "oracle_fs_auroc_lead1": 0.85,
+            "slope_slide_auroc": 0.55,
+            "positives_rain_undisturbed_share": 0.2,
+            "min_slides_per_cause": 31,
+            "qa_omission_rate": 0.0,
+            "sim_seconds": 75.0,
         }
     )
     assert _by_question(flipped, "trigger").answer.startswith("Not mostly rain: rain triggered 40%")
     assert _by_question(flipped, "clouds").answer.startswith("No")
-    assert _by_question(flipped, "vegetation").answer.startswith("Yes")
-    assert _by_question(flipped, "task").answer.startswith("Too easy")
-    weak_oracle = acquisition.summary({**ACQUISITION, "auroc_fs_oracle": 0.8})
-    assert _by_question(weak_oracle, "task").answer.startswith("No: even the oracle")
+    assert _by_question(flipped, "forest season").answer.startswith("Yes, in every region")
+    assert _by_question(flipped, "neither trivial").answer.startswith("Too easy")
+    assert _by_question(flipped, "give the label away").answer.startswith("Partly, a goal missed")
+    assert _by_question(flipped, "forecast at all").answer.startswith("Yes")
+    assert _by_question(flipped, "steep slopes").answer.startswith("Too weakly, a goal missed")
+    flipped_mix = _by_question(flipped, "commonest way").answer
+    assert flipped_mix.startswith("No, a goal missed") and "Every cause has at least 30" in flipped_mix
+    assert _by_question(flipped, "sensors").answer.startswith("Not all, a goal missed")
+    assert _by_question(flipped, "fast enough").answer.startswith("No, a goal missed")
 
 
 def test_a_summary_reads_missing_metrics_as_not_measured():
