@@ -30,7 +30,6 @@ __all__ = [
     "factor_of_safety",
     "soil_depth",
     "wetness",
-    "equilibrium_cohesion",
     "SOIL_DEPTH_RANGE_M",
 ]
 
@@ -176,29 +175,3 @@ def wetness(api_mm, topographic_factor, saturation_mm: float):
     [0.0, 0.5, 1.0]
     """
     return np.clip(np.asarray(api_mm, dtype=float) / saturation_mm * topographic_factor, 0.0, 1.0)
-
-
-def equilibrium_cohesion(
-    slope_deg, depth_m, wetness_m, root_cohesion_kpa, friction_deg, margin, minimum_kpa
-) -> np.ndarray:
-    """Soil cohesion (kPa) that gives factor of safety ``margin`` at wetness ``wetness_m``.
-
-    Hillslopes that exist have survived their usual climate: a landscape adjusts until its slopes
-    stand, with a small margin, in ordinary wet seasons. The simulator gives each pixel at least
-    this cohesion (and never less than ``minimum_kpa``), so slides need something more than the
-    usual: a disturbance, an extreme storm, or shaking.
-
-    Examples
-    --------
-    >>> c = equilibrium_cohesion(38.0, 1.2, 0.6, 1.5, 32.0, margin=1.2, minimum_kpa=0.0)
-    >>> round(float(factor_of_safety(38.0, 1.2, 0.6, c, 1.5, 32.0)), 6)
-    1.2
-    """
-    beta = np.radians(np.maximum(np.asarray(slope_deg, dtype=float), 0.5))
-    z = np.asarray(depth_m, dtype=float)
-    m = np.clip(np.asarray(wetness_m, dtype=float), 0.0, 1.0)
-    weight = GAMMA_SOIL * z
-    normal = np.maximum((weight - m * GAMMA_WATER * z) * np.cos(beta) ** 2, 0.0)
-    driving = weight * np.sin(beta) * np.cos(beta)
-    needed = margin * driving - normal * np.tan(np.radians(friction_deg)) - np.asarray(root_cohesion_kpa)
-    return np.maximum(needed, minimum_kpa)

@@ -20,13 +20,10 @@ __all__ = [
     "window_sums",
     "climate_storms",
     "API_DECAY",
-    "API_SATURATION_MM",
 ]
 
 #: Daily decay of the antecedent precipitation index (SIMULATOR.md: 0.85-0.95).
 API_DECAY = 0.9
-#: API at which the soil above the failure plane is saturated, mm.
-API_SATURATION_MM = 200.0
 
 
 def _month_index(days: pd.DatetimeIndex) -> np.ndarray:
