@@ -27,7 +27,7 @@ def difficulty(stack: xr.Dataset, held_out: bool = True, seed: int = 0) -> dict[
     Parameters
     ----------
     stack : xarray.Dataset
-        A simulated stack (needs the oracle variables ``fs_min`` and ``fs_unstable_px``).
+        A simulated stack (needs the oracle variable ``fs_min``).
     held_out : bool
         Score only the validation and test sites of :func:`lslib.data.splits.split_sites`
         (the sites later chapters never train on).

@@ -50,10 +50,14 @@ def scenario_rates(stack: xr.Dataset, train: np.ndarray, prior: float = 1.0) -> 
     return np.array([rate.get(key, base) for key in keys])
 
 
-def forecast_windows(stack: xr.Dataset, sites: np.ndarray, leads: tuple[int, ...] | list[int]) -> np.ndarray:
-    """``(window, 2)`` int: the (site, lead) pairs of ``sites`` that have a window at each lead, as chapter 4's
-    windows are (a site counts once per lead it has enough frames for)."""
-    pairs = [(site, lead) for lead in leads for site in sites[window_end_days(stack, lead)[sites] >= 0]]
+def forecast_windows(
+    stack: xr.Dataset, sites: np.ndarray, leads: tuple[int, ...] | list[int], min_frames: int = 2
+) -> np.ndarray:
+    """``(window, 2)`` int: the (site, lead) pairs of ``sites`` with a window at each lead, by chapter 4's rule
+    (:class:`lslib.data.dataset.LandslideDataset`): at least ``min_frames`` frames up to the window's last one."""
+    dates = stack["date"].values
+    before = ((dates < stack["reference_time"].values[:, None]) & ~np.isnat(dates)).sum(axis=1)
+    pairs = [(site, lead) for lead in leads for site in sites if before[site] - lead + 1 >= min_frames]
     return np.array(pairs, dtype=int).reshape(-1, 2)
 
 

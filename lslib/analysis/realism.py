@@ -5,8 +5,8 @@ carries the oracle variables (``fs_min``, ``initiation_mask``, ``disturbed_mask`
 ``shadow_truth``, ``land_cover``, ``sar_clearcut``). No model reads those variables; these checks do,
 to say whether the task the later chapters learn is neither given away nor impossible:
 
-* give-aways and ceilings (:mod:`lslib.analysis.oracles`) on chapter 4's test sites, with bootstrap
-  intervals over sites (:func:`lslib.evaluation.resampling.bootstrap`);
+* a give-away and a reference oracle (:mod:`lslib.analysis.oracles`) on chapter 4's test windows, built
+  as chapter 4 builds them, with bootstrap intervals over sites (:func:`lslib.evaluation.resampling.bootstrap`);
 * where slides start (slope) and what starts them (rain on undisturbed land), and how many slides each
   cause has;
 * the QA's cloud and shadow errors against the true sky, the radar's clear-cut contrast, and the clear-sky
@@ -20,7 +20,6 @@ import xarray as xr
 
 from lslib.analysis.oracles import (
     ORACLE_LEADS,
-    forecast_windows,
     fs_oracle_scores,
     rain_on_undisturbed_share,
     scenario_rates,
@@ -28,13 +27,14 @@ from lslib.analysis.oracles import (
 )
 from lslib.causes import Cause
 from lslib.data.calibration import simulated_stable_ndvi_noise
+from lslib.data.dataset import LandslideDataset
 from lslib.data.qa import SHADOW_FLAG_BITS, qa_error_rates
 from lslib.data.sim.render import sar_clearcut_contrast_db
-from lslib.data.splits import split_sites
+from lslib.data.splits import FORECAST_FRACTIONS
 from lslib.evaluation.classification import auroc
 from lslib.evaluation.resampling import bootstrap
 
-__all__ = ["ORACLE_NEEDS", "simulator_checks", "slides_per_cause"]
+__all__ = ["ORACLE_NEEDS", "chapter4_test_windows", "simulator_checks", "slides_per_cause"]
 
 #: The oracle variables :func:`simulator_checks` reads.
 ORACLE_NEEDS = (
@@ -64,8 +64,22 @@ def _auroc_with_interval(
     return bootstrap(lambda idx: auroc(labels[idx], scores[idx]), len(labels), groups=groups, n_boot=n_boot, seed=seed)
 
 
+def chapter4_test_windows(
+    stack: xr.Dataset, seed: int, leads: tuple[int, ...], fractions: tuple[float, float, float] = FORECAST_FRACTIONS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chapter 4's test windows, built as chapter 4 builds them (:class:`lslib.data.dataset.LandslideDataset`
+    with the forecasting split at ``seed``): the site and lead of each, and the training sites."""
+    test = LandslideDataset(stack, split="test", leads=leads, fractions=fractions, seed=seed).window_table()
+    train = LandslideDataset(stack, split="train", fractions=fractions, seed=seed).sites
+    return test["site"], test["lead"], train
+
+
 def simulator_checks(
-    stack: xr.Dataset, seed: int = 0, leads: tuple[int, ...] = ORACLE_LEADS, n_boot: int = 1000
+    stack: xr.Dataset,
+    seed: int = 0,
+    leads: tuple[int, ...] = ORACLE_LEADS,
+    n_boot: int = 1000,
+    fractions: tuple[float, float, float] = FORECAST_FRACTIONS,
 ) -> dict[str, object]:
     """The simulator's own numbers for chapter 1's report.
 
@@ -74,20 +88,23 @@ def simulator_checks(
     stack : xarray.Dataset
         A simulated stack with the oracle variables :data:`ORACLE_NEEDS`.
     seed : int
-        Seed of the site split (:func:`lslib.data.splits.split_sites`, the split chapter 4 uses at the same
-        seed) and of the bootstrap.
+        Seed of the site split and of the bootstrap (chapter 4 splits with the same seed).
     leads : tuple of int
-        Leads (revisits before the reference time) of the forecasting windows.
+        Leads (revisits before the reference time) of the forecasting windows: chapter 4's ``1..max_lead``.
     n_boot : int
         Bootstrap resamples of the intervals.
+    fractions : tuple of float
+        Train, validation and test shares of the split (chapter 4's :data:`FORECAST_FRACTIONS`).
 
     Returns
     -------
     dict
-        ``oracle_scenario_auroc`` (P(slide | scenario, region) fitted on the training sites, scored on the
-        test sites' windows at ``leads``) and ``oracle_fs_auroc_lead<k>`` (the hidden factor of safety up to
-        the window's last frame, test sites), each with ``_low`` and ``_high``; ``slope_slide_auroc``,
-        ``positives_rain_undisturbed_share``, ``qa_omission_rate``, ``qa_commission_rate``,
+        ``oracle_scenario_auroc`` (P(slide | scenario, region) fitted on chapter 4's training sites, scored on
+        its test windows at ``leads``) and ``oracle_fs_auroc_lead<k>`` (the hidden factor of safety up to the
+        window's last frame, on the test windows at lead k: fewer sites have windows at longer leads), each
+        with ``_low`` and ``_high``; ``oracle_fs_common_sites`` (test sites with a window at every lead) and
+        ``oracle_fs_common_auroc_lead<k>`` (the same oracle on those sites only, so that leads compare);
+        ``slope_slide_auroc``, ``positives_rain_undisturbed_share``, ``qa_omission_rate``, ``qa_commission_rate``,
         ``qa_shadow_omission_rate``, ``sar_clearcut_contrast_db`` (dB), ``ndvi_noise_stable_sim`` (NDVI
         units), ``slides_per_cause`` (dict), ``min_slides_per_cause`` and ``n_test_sites``.
 
@@ -100,19 +117,25 @@ def simulator_checks(
     if missing:
         raise KeyError(f"simulator_checks needs the simulator's oracle variables; the stack lacks {missing}")
     labels = stack["landslide"].values.astype(bool)
-    split = split_sites(labels.astype(int), seed=seed)
-    train, test = np.nonzero(split == "train")[0], np.nonzero(split == "test")[0]
-    result: dict[str, object] = {"n_test_sites": int(len(test))}
+    window_sites, window_leads, train = chapter4_test_windows(stack, seed, leads, fractions)
+    result: dict[str, object] = {"n_test_sites": int(len(np.unique(window_sites))), "n_test_windows": len(window_sites)}
 
-    windows = forecast_windows(stack, test, leads)[:, 0]
     rates = scenario_rates(stack, train)
-    value, low, high = _auroc_with_interval(labels[windows], rates[windows], windows, n_boot, seed)
+    value, low, high = _auroc_with_interval(labels[window_sites], rates[window_sites], window_sites, n_boot, seed)
     result.update(oracle_scenario_auroc=value, oracle_scenario_auroc_low=low, oracle_scenario_auroc_high=high)
+    per_lead = {lead: np.unique(window_sites[window_leads == lead]) for lead in leads}
+    common = np.unique(window_sites)
+    for sites in per_lead.values():
+        common = np.intersect1d(common, sites)
+    result["oracle_fs_common_sites"] = int(len(common))
     for lead in leads:
-        sites, scores = fs_oracle_scores(stack, test, lead)
-        value, low, high = _auroc_with_interval(labels[sites], scores, sites, n_boot, seed)
-        name = f"oracle_fs_auroc_lead{lead}"
-        result.update({name: value, f"{name}_low": low, f"{name}_high": high})
+        for name, candidates in (
+            (f"oracle_fs_auroc_lead{lead}", per_lead[lead]),
+            (f"oracle_fs_common_auroc_lead{lead}", common),
+        ):
+            sites, scores = fs_oracle_scores(stack, candidates, lead)
+            value, low, high = _auroc_with_interval(labels[sites], scores, sites, n_boot, seed)
+            result.update({name: value, f"{name}_low": low, f"{name}_high": high})
 
     result["slope_slide_auroc"] = slope_slide_auroc(stack)
     result["positives_rain_undisturbed_share"] = rain_on_undisturbed_share(stack)

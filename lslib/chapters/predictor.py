@@ -25,6 +25,7 @@ from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
 from lslib.data.indices import ndvi_stack
+from lslib.data.splits import FORECAST_FRACTIONS
 from lslib.evaluation.classification import slid_mean
 from lslib.models.baselines import ndvi_drop_score, random_forest_baseline
 from lslib.models.predictor import PredictorConfig
@@ -58,7 +59,7 @@ __all__ = [
     "summary",
 ]
 
-SPLIT_FRACTIONS = (0.5, 0.15, 0.35)  # train, validation, test sites: a large test set for tight intervals
+SPLIT_FRACTIONS = FORECAST_FRACTIONS  # train, validation, test sites: a large test set for tight intervals
 ABLATIONS: dict[str, dict[str, Any]] = {
     "mean pooling": {"pooling": "mean"},
     "no metadata": {"use_meta": False},

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["split_sites", "SPLITS", "RegionSplit", "region_splits"]
+__all__ = ["split_sites", "SPLITS", "FORECAST_FRACTIONS", "RegionSplit", "region_splits"]
 
 SPLITS = ("train", "val", "test")
+#: Train, validation and test shares of the sites in chapter 4's forecasting split (a large test set for tight
+#: intervals); chapter 1 scores its oracles on the same test sites.
+FORECAST_FRACTIONS = (0.5, 0.15, 0.35)
 
 
 def split_sites(labels: np.ndarray, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> np.ndarray:

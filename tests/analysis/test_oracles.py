@@ -63,11 +63,13 @@ def test_the_scenario_oracle_is_at_chance_when_the_scenario_says_nothing():
     assert abs(oracles.scenario_oracle_auroc(stack, np.arange(1000), np.arange(1000, n)) - 0.5) < 0.05
 
 
-def test_forecast_windows_count_a_site_once_per_lead_it_has_frames_for():
+def test_forecast_windows_count_a_site_once_per_lead_it_has_enough_frames_for():
     stack = _stack(np.ones((2, 200)), np.array([100, 30]), np.array([True, False]))
     # site 0 has frames on days 10..90 before day 100 (six); site 1 only day 10 and 26 before day 30
     windows = oracles.forecast_windows(stack, np.arange(2), (1, 2, 3))
-    assert sorted(map(tuple, windows.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2)]
+    assert sorted(map(tuple, windows.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 1)]  # two frames at least
+    single = oracles.forecast_windows(stack, np.arange(2), (1, 2, 3), min_frames=1)
+    assert sorted(map(tuple, single.tolist())) == [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2)]
 
 
 def test_the_scenario_oracle_on_windows_weighs_sites_by_their_windows():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lslib.analysis.realism import ORACLE_NEEDS, simulator_checks, slides_per_cause
+from lslib.analysis.realism import ORACLE_NEEDS, chapter4_test_windows, simulator_checks, slides_per_cause
 from lslib.causes import Cause
 from lslib.data.sim import simulate
 
@@ -48,3 +48,19 @@ def test_the_checks_repeat_exactly(stack):
     assert first.keys() == again.keys()
     for name, value in first.items():
         assert value == again[name] or (np.isnan(value) and np.isnan(again[name])), name
+
+
+def test_the_oracles_score_chapter_4_s_own_test_windows(stack):
+    from lslib.analysis.oracles import forecast_windows
+    from lslib.data.dataset import LandslideDataset
+    from lslib.data.splits import FORECAST_FRACTIONS
+
+    sites, leads, train = chapter4_test_windows(stack, seed=5, leads=(1, 2))
+    table = LandslideDataset(stack, split="test", leads=(1, 2), fractions=FORECAST_FRACTIONS, seed=5).window_table()
+    assert sites.tolist() == table["site"].tolist() and leads.tolist() == table["lead"].tolist()
+    assert not set(train) & set(sites)
+    ours = forecast_windows(stack, np.unique(sites), (1, 2))
+    assert sorted(map(tuple, ours.tolist())) == sorted(zip(sites.tolist(), leads.tolist()))
+    checks = simulator_checks(stack, seed=5, leads=(1, 2), n_boot=20)
+    assert checks["n_test_windows"] == len(sites) and checks["n_test_sites"] == len(np.unique(sites))
+    assert 0 < checks["oracle_fs_common_sites"] <= checks["n_test_sites"]
