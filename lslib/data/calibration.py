@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ from lslib.data.indices import ndvi_stack
 from lslib.data.qa import cloud_fraction as qa_cloud_fraction
 from lslib.data.registry import fetch
 from lslib.data.sim.landcover import Cover
+from lslib.data.sim.regions import get_region
 
 __all__ = [
     "eolearn_patch",
@@ -167,10 +169,10 @@ def ndvi_statistics(stack: xr.Dataset, region: str = "america", samples: dict | 
         "ndvi_p95_sim": float(np.percentile(samples["sim_pixels"], 95)),
         "ndvi_p05_real": float(np.percentile(samples["real_pixels"], 5)),
         "ndvi_p95_real": float(np.percentile(samples["real_pixels"], 95)),
-        "ndvi_amplitude_sim": sim_amplitude,
+        "ndvi_amplitude_sim": sim_amplitude,  # whole scenes, all dates (snow on the real patch included)
         "ndvi_amplitude_eolearn": real_amplitude,
         "ndvi_amplitude_mud_creek": _amplitude(samples["mud_series"]),
-        "ndvi_amplitude_ratio_eolearn": sim_amplitude / real_amplitude,
+        "ndvi_amplitude_ratio_eolearn_scene": sim_amplitude / real_amplitude,
     }
 
 
@@ -230,14 +232,21 @@ def cause_shares(stack: xr.Dataset, glc: pd.DataFrame) -> pd.DataFrame:
 
 
 def stable_ndvi_noise(
-    ndvi: np.ndarray, clear: np.ndarray, stable: np.ndarray | None = None, min_clear: int = 6
+    ndvi: np.ndarray,
+    clear: np.ndarray,
+    stable: np.ndarray | None = None,
+    min_clear: int = 6,
+    days: np.ndarray | None = None,
 ) -> float:
     """Clear-sky NDVI noise of stable pixels: how much one observation of an unchanging pixel strays, NDVI units.
 
-    For each stable pixel the clear observations are taken in time order and their second differences
-    ``x[k+1] - 2 x[k] + x[k-1]`` formed: a smooth seasonal term (locally linear between neighbouring clear
-    dates) cancels, while independent date-to-date noise of sd sigma gives differences of sd sqrt(6) sigma.
-    The pixel's noise is the robust sd of its second differences (1.4826 MAD) over sqrt(6); the statistic is
+    For each stable pixel the clear observations are taken in time order, and each is compared with the
+    straight line through its clear neighbours, at their real spacing ``h1``, ``h2`` (days): the residual
+    ``x1 - (h2 x0 + h1 x2) / (h1 + h2)``. A smooth seasonal term (locally linear between neighbouring clear
+    dates) cancels even across a cloudy gap, while independent date-to-date noise of sd sigma gives residuals
+    of sd ``sigma * sqrt(1 + (h1**2 + h2**2) / (h1 + h2)**2)``, by which each residual is divided (for evenly
+    spaced dates this is the plain second difference over sqrt(6)).
+    The pixel's noise is the robust sd of its scaled residuals (1.4826 MAD); the statistic is
     the median over stable pixels with at least ``min_clear`` clear observations. Being robust, it reflects
     the typical date (atmospheric residual, sensor noise, misregistration, unflagged haze) rather than the
     rare missed cloud. Compare patches at the same pixel size (aggregate 10 m Sentinel-2 to 30 m first, as
@@ -253,6 +262,10 @@ def stable_ndvi_noise(
         Bool ``(..., y, x)``: the pixels to score (e.g. forest that never changed); None for all.
     min_clear : int
         Fewest clear observations a pixel needs (at least 4).
+    days : numpy.ndarray or None
+        Acquisition times in days, ``(time,)`` or ``(..., time)`` like ``ndvi`` without its pixel axes (NaN
+        for missing dates); None for frames evenly spaced along the time axis (the gaps left by cloudy or
+        missing frames still count).
 
     Returns
     -------
@@ -272,19 +285,24 @@ def stable_ndvi_noise(
     n_time = ndvi.shape[-3]
     stable = np.ones(ndvi.shape[:-3] + ndvi.shape[-2:], bool) if stable is None else np.asarray(stable, bool)
     stable = np.broadcast_to(stable, ndvi.shape[:-3] + ndvi.shape[-2:])
+    times = np.arange(n_time, dtype=float) if days is None else np.asarray(days, dtype=float)
+    times = np.broadcast_to(times[..., None, None], ndvi.shape)
     values = np.moveaxis(ndvi, -3, -1).reshape(-1, n_time)[stable.ravel()]
-    usable = np.moveaxis(clear, -3, -1).reshape(-1, n_time)[stable.ravel()]
+    usable = np.moveaxis(clear & np.isfinite(times), -3, -1).reshape(-1, n_time)[stable.ravel()]
+    when = np.moveaxis(times, -3, -1).reshape(-1, n_time)[stable.ravel()]
     order = np.argsort(~usable, axis=1, kind="stable")  # each pixel's clear dates first, in time order
     series = np.take_along_axis(np.where(usable, values, np.nan), order, axis=1)
-    count = usable.sum(axis=1)
-    keep = count >= max(min_clear, 4)
+    when = np.take_along_axis(np.where(usable, when, np.nan), order, axis=1)
+    keep = usable.sum(axis=1) >= max(min_clear, 4)
     if not keep.any():
         return float("nan")
-    second = series[keep, 2:] - 2.0 * series[keep, 1:-1] + series[keep, :-2]  # NaN past each pixel's last
-    with warnings.catch_warnings():
+    x0, x1, x2 = series[keep, :-2], series[keep, 1:-1], series[keep, 2:]  # NaN past each pixel's last
+    h1, h2 = np.diff(when[keep], axis=1)[:, :-1], np.diff(when[keep], axis=1)[:, 1:]
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        mad = np.nanmedian(np.abs(second - np.nanmedian(second, axis=1, keepdims=True)), axis=1)
-    return float(np.median(1.4826 * mad / np.sqrt(6.0)))
+        residual = (x1 - (h2 * x0 + h1 * x2) / (h1 + h2)) / np.sqrt(1.0 + (h1**2 + h2**2) / (h1 + h2) ** 2)
+        mad = np.nanmedian(np.abs(residual - np.nanmedian(residual, axis=1, keepdims=True)), axis=1)
+    return float(np.median(1.4826 * mad))
 
 
 def eolearn_stable_ndvi_noise() -> float:
@@ -302,8 +320,12 @@ def eolearn_stable_ndvi_noise() -> float:
     leaf_on = pd.DatetimeIndex(real["dates"]).month.isin(LEAF_ON_MONTHS)
     clear = real["valid"][leaf_on] & ~real["cloud"][leaf_on]
     forest = land_cover == EOLEARN_FOREST_CLASS
+    days = (pd.DatetimeIndex(real["dates"][leaf_on]) - pd.Timestamp("2015-01-01")).days.to_numpy(dtype=float)
     return stable_ndvi_noise(
-        _blocks_30m(real["ndvi"][leaf_on], np.mean), _blocks_30m(clear, np.all), _blocks_30m(forest[None], np.all)[0]
+        _blocks_30m(real["ndvi"][leaf_on], np.mean),
+        _blocks_30m(clear, np.all),
+        _blocks_30m(forest[None], np.all)[0],
+        days=days,
     )
 
 
@@ -326,30 +348,43 @@ def _cover_series(ndvi: np.ndarray, clear: np.ndarray, cover: np.ndarray, min_pi
     return series
 
 
+def _monthly_medians(months: np.ndarray, values: np.ndarray, keep: Sequence[int], min_values: int) -> dict[int, float]:
+    """Median of ``values`` per calendar month of ``keep`` that has at least ``min_values`` finite values."""
+    medians = {}
+    for month in keep:
+        inside = (months == month) & np.isfinite(values)
+        if inside.sum() >= min_values:
+            medians[int(month)] = float(np.median(values[inside]))
+    return medians
+
+
 def ndvi_amplitude_by_cover(
-    stack: xr.Dataset, months: tuple[int, ...] = SNOW_FREE_MONTHS, min_pixels: int = 20, min_frames: int = 5
+    stack: xr.Dataset, months: tuple[int, ...] = SNOW_FREE_MONTHS, min_pixels: int = 20, min_values: int = 2
 ) -> pd.DataFrame:
     """Seasonal NDVI amplitude of forest, simulated per region beside the real eo-learn patch, like with like.
 
     The patch is three-quarters forest (its land-cover map has 7,601 forest pixels of 10,100 and 11 cultivated
     ones), and its winter dates are snow-covered (NDVI near 0), which the simulator does not model; a whole-scene
-    comparison over all dates measures snow and the mix of covers, not the vegetation season. So the series
-    compared are the per-date median NDVI of clear **forest** pixels, on dates in the calendar ``months`` (snow-free
-    by default) that both the patch and the region's simulated frames cover; the amplitude is the 5th-95th
-    percentile range over dates (:func:`_amplitude`). The simulated amplitude of a region is the median over its
-    sites with ``min_frames`` usable dates (cover from the oracle ``land_cover``, the sky from QA_PIXEL as a model
-    sees it).
+    comparison over all dates measures snow and the mix of covers, not the vegetation season. So both sides are
+    the NDVI of clear **forest**: a median over a scene's clear forest pixels per date, then a median per
+    calendar month (over dates, and for the simulation over a region's sites), on the ``months`` (snow-free by
+    default) where both the patch and the region's frames have at least ``min_values`` clear forest values. The
+    amplitude is the 5th-95th percentile range of those monthly medians. Binning by month first makes the two
+    sides comparable however many clear dates each has: a range over a few scattered dates reads low for cloudy
+    regions.
 
     Returns
     -------
     pandas.DataFrame
         One row per region: ``region``, ``sim_amplitude``, ``real_amplitude``, ``ratio`` (simulated / real),
-        ``n_sites``, ``months`` (the calendar months compared).
+        ``n_values`` (simulated site-dates used), ``months`` (the calendar months compared); NaN amplitudes
+        where fewer than three months can be compared.
     """
     real = eolearn_patch()
     real_forest = np.load(fetch("eolearn_s2_patch/mask_timeless/LULC.npy"))[..., 0] == EOLEARN_FOREST_CLASS
     real_clear = real["valid"] & ~real["cloud"]
     real_months = pd.DatetimeIndex(real["dates"]).month.to_numpy()
+    real_series = _cover_series(real["ndvi"], real_clear, real_forest, min_pixels)
     ndvi = ndvi_stack(stack).values  # (site, time, y, x), NaN where QA masks the pixel
     forest = stack["land_cover"].values == Cover.FOREST
     regions = stack["region"].values.astype(str)
@@ -359,32 +394,43 @@ def ndvi_amplitude_by_cover(
     for region in sorted(set(regions)):
         sites = np.nonzero(regions == region)[0]
         common = sorted(set(months) & set(np.unique(sim_months[sites])) & set(np.unique(real_months)))
-        amplitudes = []
-        for site in sites:
-            keep = np.isin(sim_months[site], common)
-            series = _cover_series(ndvi[site][keep], np.isfinite(ndvi[site][keep]), forest[site][keep], min_pixels)
-            if np.isfinite(series).sum() >= min_frames:
-                amplitudes.append(_amplitude(series))
-        keep = np.isin(real_months, common)
-        real_amplitude = _amplitude(_cover_series(real["ndvi"][keep], real_clear[keep], real_forest, min_pixels))
-        sim_amplitude = float(np.median(amplitudes)) if amplitudes else float("nan")
+        series = np.stack(
+            [_cover_series(ndvi[site], np.isfinite(ndvi[site]), forest[site], min_pixels) for site in sites]
+        )
+        sim = _monthly_medians(sim_months[sites].ravel(), series.ravel(), common, min_values)
+        observed = _monthly_medians(real_months, real_series, common, min_values)
+        common = [month for month in common if month in sim and month in observed]  # both sides measured
+        enough = len(common) >= 3
+        sim_amplitude = _amplitude(np.array([sim[m] for m in common])) if enough else float("nan")
+        real_amplitude = _amplitude(np.array([observed[m] for m in common])) if enough else float("nan")
         rows.append(
             {
                 "region": region,
                 "sim_amplitude": sim_amplitude,
                 "real_amplitude": real_amplitude,
                 "ratio": sim_amplitude / real_amplitude,
-                "n_sites": len(amplitudes),
+                "n_values": int(np.isfinite(series).sum()),
                 "months": ",".join(str(m) for m in common),
             }
         )
     return pd.DataFrame(rows)
 
 
-def simulated_stable_ndvi_noise(stack: xr.Dataset) -> float:
-    """:func:`stable_ndvi_noise` of a simulated stack's stable forest: pixels that are forest on every frame and
-    that neither the disturbance nor a slide touched (oracle ``land_cover`` and ``disturbed_mask``), observed
-    where QA_PIXEL leaves them clear, as a model would (unflagged haze stays in)."""
+def simulated_stable_ndvi_noise(stack: xr.Dataset, season_days: float = 75.0) -> float:
+    """:func:`stable_ndvi_noise` of a simulated stack's stable forest, in each region's leaf-on season.
+
+    Stable pixels are forest on every frame that neither the disturbance nor a slide touched (oracle
+    ``land_cover`` and ``disturbed_mask``), observed where QA_PIXEL leaves them clear, as a model would
+    (unflagged haze stays in), on dates within ``season_days`` of the region's green peak: about five months,
+    as the real patch is scored in its five leaf-on months (:data:`LEAF_ON_MONTHS`).
+    """
     ndvi = ndvi_stack(stack).values
+    dates = stack["date"].values
+    days = (dates - np.datetime64("2000-01-01")) / np.timedelta64(1, "D")  # NaN where the date is missing
+    peak = np.array([get_region(str(name)).green_peak_doy for name in stack["region"].values], dtype=float)
+    doy = np.where(np.isnat(dates), np.nan, pd.DatetimeIndex(dates.ravel()).dayofyear.to_numpy().reshape(dates.shape))
+    offset = np.abs((doy - peak[:, None] + 182.5) % 365.25 - 182.5)
+    in_season = offset <= season_days
     stable = (stack["land_cover"].values == Cover.FOREST).all(axis=1) & ~stack["disturbed_mask"].values.any(axis=1)
-    return stable_ndvi_noise(ndvi, np.isfinite(ndvi), stable)
+    clear = np.isfinite(ndvi) & in_season[:, :, None, None]
+    return stable_ndvi_noise(ndvi, clear, stable, days=days)

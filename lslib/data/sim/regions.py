@@ -104,8 +104,8 @@ REGIONS: dict[str, Region] = {
         overcast_prob=(0.03, 0.03, 0.05, 0.08, 0.15, 0.65, 0.85, 0.85, 0.60, 0.25, 0.08, 0.04),
         clear_prob=(0.75, 0.78, 0.70, 0.55, 0.40, 0.05, 0.02, 0.02, 0.08, 0.35, 0.60, 0.72),
         green_peak_doy=275,
-        # semi-evergreen and moist deciduous forest of the Western Ghats: much of the canopy drops in the dry season
-        forest_green=(0.6, 0.95),
+        # semi-evergreen and moist deciduous forest of the Western Ghats: part of the canopy drops in the dry season
+        forest_green=(0.7, 0.95),
         relief=(150.0, 380.0),
         landform="escarpment",
         friction_deg=(30.0, 36.0),
@@ -187,7 +187,7 @@ REGIONS: dict[str, Region] = {
         },
         storm_mm=(75.0, 300.0),
         storm_rate_per_year=1.0,
-        forest_green=(0.6, 0.95),  # mixed deciduous and evergreen forest, cold winters in the north (Gansu)
+        forest_green=(0.55, 0.95),  # mixed deciduous and evergreen forest, cold winters in the north (Gansu)
     ),
 }
 
