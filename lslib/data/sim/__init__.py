@@ -216,7 +216,11 @@ def _site_variables(sites: list[dict]) -> dict[str, tuple]:
         "rain_7d": (("site", "time"), stack("rain_7d"), {"units": "mm"}),
         "rain_30d": (("site", "time"), stack("rain_30d"), {"units": "mm"}),
         "temperature": (("site", "time"), stack("temperature"), {"units": "degC"}),
-        "sar": (("site", "sar_time", "pol", "y", "x"), stack("sar"), {"units": "dB", "long_name": "Sentinel-1 sigma0"}),
+        "sar": (
+            ("site", "sar_time", "pol", "y", "x"),
+            stack("sar"),
+            {"units": "dB", "long_name": "Sentinel-1 gamma0, terrain-flattened"},
+        ),
         "sar_date": (("site", "sar_time"), stack("sar_date"), {"long_name": "Sentinel-1 acquisition date"}),
         "rain_daily": (("site", "day"), stack("rain_daily"), {"units": "mm/day"}),
         "dem": (("site", "y", "x"), stack("dem"), {"units": "m"}),

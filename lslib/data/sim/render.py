@@ -1,4 +1,5 @@
-"""Rendering a site's land into sensor frames: Landsat 8 reflectance and QA_PIXEL, and Sentinel-1 sigma0.
+"""Rendering a site's land into sensor frames: Landsat 8 reflectance and QA_PIXEL, and Sentinel-1
+terrain-flattened gamma0.
 
 The physics (:mod:`lslib.data.sim.site`) decides what the land is on each acquisition day; this module
 only looks at it. Its inputs are plain per-frame maps (:class:`LandFrame`), so the sensors never see
@@ -158,7 +159,8 @@ def render_landsat(
 
 
 def render_sentinel1(lands: Sequence[LandFrame], rng: np.random.Generator) -> np.ndarray:
-    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), drawn from the SAR's own stream ``rng``.
+    """Sentinel-1 terrain-flattened gamma0 ``(sar_time, pol, y, x)``, dB (float32), as the real ``sentinel-1-rtc``
+    product the study reads, drawn from the SAR's own stream ``rng``.
 
     The site's clear-cut offsets (:func:`lslib.data.sim.sensors.draw_clearcut`) and its static texture are
     drawn first, then the frames' speckle. The terrain term is computed once per distinct terrain.
@@ -168,7 +170,7 @@ def render_sentinel1(lands: Sequence[LandFrame], rng: np.random.Generator) -> np
     texture = sensors.sar_texture(size, rng)
     terrain = np.empty((len(lands), *size), np.float32)
     for frames, land in _same_terrain(lands):
-        terrain[frames] = sensors.sar_terrain_db(land.slope, land.aspect)
+        terrain[frames] = sensors.rtc_terrain_db(land.slope, land.aspect)  # terrain-flattened, as real RTC
     sar = sensors.sentinel1(
         np.stack([land.cover for land in lands]),
         terrain,

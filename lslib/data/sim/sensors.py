@@ -1,7 +1,7 @@
 """Sensors: Landsat 8 OLI surface reflectance with clouds and CFMask-like QA bits, and Sentinel-1 C-band backscatter.
 
 Stands in for: Landsat 8 Collection 2 Level-2 surface reflectance (bands blue..swir22, QA_PIXEL)
-and Sentinel-1 IW GRD sigma0 (VV, VH) of a ~1 km site.
+and Sentinel-1 IW radiometrically terrain-corrected gamma0 (VV, VH) of a ~1 km site.
 
 Breaks down: no BRDF or view-angle effects; the atmospheric-correction residual is one gain and offset
 per band and date (aerosols are smooth over 1 km); clouds are one layer with one height; the QA is a
@@ -36,8 +36,8 @@ shadow maps are kept (:func:`cloud_truth`, :func:`shadow_truth`) so that omissio
 measured (:func:`lslib.data.qa.qa_error_rates`) against :data:`lslib.data.qa.CFMASK_OMISSION_RANGE` and
 :data:`lslib.data.qa.CFMASK_COMMISSION_RANGE`.
 
-Radar (:func:`sentinel1`): per-cover sigma0, soil-moisture brightening, the terrain's local incidence,
-a static texture and Gamma speckle; former forest cleared within a year keeps most of its VV
+Radar (:func:`sentinel1`): per-cover backscatter, soil-moisture brightening, what terrain flattening leaves
+of the local incidence, a static texture and Gamma speckle; former forest cleared within a year keeps most of its VV
 backscatter (debris and stumps) and loses more in VH (:func:`draw_clearcut`).
 
 The functions work on a series of frames at once (first axis: frame): numpy's cost per call, not per pixel,
@@ -91,6 +91,8 @@ __all__ = [
     "draw_clearcut",
     "sentinel1",
     "sar_terrain_db",
+    "rtc_terrain_db",
+    "RTC_RESIDUAL_SHARE",
     "sar_texture",
     "SAR_DB",
     "ENL",
@@ -713,6 +715,26 @@ def sar_terrain_db(slope_deg: np.ndarray, aspect_deg: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.sin(theta) * np.cos(local) / (np.sin(local) * np.cos(theta)))
 
 
+#: Share of the sloped-ground modulation (:func:`sar_terrain_db`) left in radiometrically terrain-flattened
+#: gamma0, the product the study reads for real sites (Planetary Computer's ``sentinel-1-rtc``). Flattening with a
+#: 30 m DEM removes most of it (Small 2011); what stays (about +-0.6 dB on 20-degree slopes here) stands for the
+#: DEM's errors and the scattering's own dependence on the local incidence angle.
+RTC_RESIDUAL_SHARE = 0.2
+
+
+def rtc_terrain_db(slope_deg: np.ndarray, aspect_deg: np.ndarray) -> np.ndarray:
+    """Terrain modulation (dB) left in terrain-flattened gamma0: :data:`RTC_RESIDUAL_SHARE` of
+    :func:`sar_terrain_db`.
+
+    Examples
+    --------
+    >>> towards, away = rtc_terrain_db(np.array([20.0, 20.0]), np.array([258.0, 78.0]))
+    >>> bool(1 > towards > 0 > away > -1)
+    True
+    """
+    return RTC_RESIDUAL_SHARE * sar_terrain_db(slope_deg, aspect_deg)
+
+
 def sentinel1(
     covers: np.ndarray,
     terrain_db: np.ndarray,
@@ -722,7 +744,7 @@ def sentinel1(
     texture_db: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Sigma0 (dB) of a series of frames, ``(frame, 2, H, W)`` for (VV, VH), blind to clouds.
+    """Backscatter (dB) of a series of frames, ``(frame, 2, H, W)`` for (VV, VH), blind to clouds.
 
     Per-cover backscatter (:data:`SAR_DB`; clearings take the forest's plus the site's :class:`ClearCut`),
     soil moisture (dB per volumetric percent above 20 %), the terrain's brightening (not on water), a static
@@ -733,7 +755,8 @@ def sentinel1(
     covers, cleared : numpy.ndarray
         ``(frame, H, W)`` cover codes, and former forest cleared within about a year.
     terrain_db : numpy.ndarray
-        ``(frame, H, W)`` terrain brightening, dB (:func:`sar_terrain_db`).
+        ``(frame, H, W)`` terrain brightening, dB (:func:`rtc_terrain_db` for the terrain-flattened gamma0 the
+        simulator renders, :func:`sar_terrain_db` for sigma0).
     soil_moisture_pct : numpy.ndarray
         ``(frame,)`` volumetric soil moisture, percent.
     clearcut : ClearCut

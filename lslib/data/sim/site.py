@@ -479,10 +479,11 @@ def _render_landsat(
 
 def _render_sentinel1(
     world: _World, where: _Placement, scar: np.ndarray | None, rng: np.random.Generator
-) -> np.ndarray:
-    """Sentinel-1 sigma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream ``rng``, and the
-    ``(sar_time, y, x)`` clear-cut state on each radar frame (uint8: 0 neither, 1 standing forest, 2 former forest
-    cleared within a year), the truth :func:`lslib.data.sim.render.sar_clearcut_contrast_db` scores."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentinel-1 terrain-flattened gamma0 ``(sar_time, pol, y, x)``, dB (float32), from the SAR's own stream
+    ``rng``, and the ``(sar_time, y, x)`` clear-cut state on each radar frame (uint8: 0 neither, 1 standing
+    forest, 2 former forest cleared within a year), the truth :func:`lslib.data.sim.render.sar_clearcut_contrast_db`
+    scores."""
     lands = []
     for day in where.sar_days:
         state = _land_on(world, scar, day)
