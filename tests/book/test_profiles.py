@@ -55,3 +55,9 @@ def test_a_profile_that_repeats_a_stack_size_is_refused(tmp_path):
     bad.write_text("stack:\n  n_sites: 10\nchapters:\n  03_vae:\n    n_sites: 12\n")
     with pytest.raises(ValueError, match=r"chapter 03_vae repeats \['n_sites'\], which 'stack' sets once"):
         load_profile(bad)
+
+
+@pytest.mark.parametrize("name", PROFILE_NAMES)
+def test_chapter_one_scores_the_oracles_at_chapter_four_s_leads(name):
+    chapters = load_profile(name).chapters
+    assert chapters["01_data_acquisition"]["max_lead"] == chapters["04_predictor"]["max_lead"]

@@ -48,6 +48,9 @@ ACQUISITION = {
     "oracle_fs_auroc_lead1_low": 0.65,
     "oracle_fs_auroc_lead1_high": 0.85,
     "oracle_fs_auroc_lead2": 0.7,
+    "oracle_fs_common_sites": 80,
+    "oracle_fs_common_auroc_lead1": 0.76,
+    "oracle_fs_common_auroc_lead2": 0.74,
     "slope_slide_auroc": 0.8,
     "slope_initiation_share_25_45": 0.75,
     "positives_rain_undisturbed_share": 0.5,
@@ -55,6 +58,7 @@ ACQUISITION = {
     "min_slides_per_cause": 28,
     "qa_omission_rate": 0.1,
     "qa_commission_rate": 0.03,
+    "qa_shadow_omission_rate": 0.37,
     "sar_clearcut_contrast_db": -1.7,
     "ndvi_noise_stable_sim": 0.07,
     "ndvi_noise_stable_eolearn": 0.054,
@@ -74,9 +78,9 @@ def test_acquisition_summary_follows_rain_clouds_vegetation_and_difficulty():
     task = _by_question(findings, "neither trivial")
     assert task.answer.startswith("Yes") and "a cue, not the answer" in task.answer and task.key_number == 0.62
     assert _by_question(findings, "give the label away").answer.startswith("No: ")
-    ceiling = _by_question(findings, "forecast at all")
+    ceiling = _by_question(findings, "hidden state tell")
     assert ceiling.answer.startswith("Less than hoped, a goal missed") and ceiling.interval == (0.65, 0.85)
-    assert "0.75, 0.70 at leads 1-2" in ceiling.answer
+    assert "0.75, 0.70 at leads 1-2" in ceiling.answer and "not a bound" in ceiling.answer
     assert (
         _by_question(findings, "steep slopes").answer.startswith("Yes")
         and "75%" in _by_question(findings, "steep").answer
@@ -84,7 +88,8 @@ def test_acquisition_summary_follows_rain_clouds_vegetation_and_difficulty():
     mix = _by_question(findings, "commonest way")
     assert mix.answer.startswith("Yes: 50%") and "the fewest has 28" in mix.answer
     sensors = _by_question(findings, "sensors")
-    assert sensors.answer.startswith("Yes") and "-1.7 dB" in sensors.answer and "0.054" in sensors.answer
+    assert sensors.answer.startswith("Within every range") and "-1.7 dB" in sensors.answer and "0.054" in sensors.answer
+    assert "checks the implementation" in sensors.answer
     assert _by_question(findings, "fast enough").answer.startswith(
         "Yes: 600 sites of 24 frames took 30 s to simulate with 2 worker processes"
     )
@@ -110,11 +115,20 @@ def test_acquisition_summary_follows_rain_clouds_vegetation_and_difficulty():
     assert _by_question(flipped, "forest season").answer.startswith("Yes, in every region")
     assert _by_question(flipped, "neither trivial").answer.startswith("Too easy")
     assert _by_question(flipped, "give the label away").answer.startswith("Partly, a goal missed")
-    assert _by_question(flipped, "forecast at all").answer.startswith("Yes")
+    assert _by_question(flipped, "hidden state tell").answer.startswith("Yes")
     assert _by_question(flipped, "steep slopes").answer.startswith("Too weakly, a goal missed")
     flipped_mix = _by_question(flipped, "commonest way").answer
     assert flipped_mix.startswith("No, a goal missed") and "Every cause has at least 30" in flipped_mix
-    assert _by_question(flipped, "sensors").answer.startswith("Not all, a goal missed")
+    assert _by_question(flipped, "sensors").answer.startswith("Not within every range, a goal missed")
+    shadowless = acquisition.summary({**ACQUISITION, "qa_shadow_omission_rate": 0.9})
+    assert _by_question(shadowless, "sensors").answer.startswith("Not within every range")
+    one_region = {k: v for k, v in ACQUISITION.items() if k != "ndvi_amplitude_ratio_eolearn_china"}
+    china_missing = _by_question(
+        acquisition.summary({**one_region, "ndvi_amplitude_ratio_eolearn_india": 1.0}), "season"
+    )
+    assert china_missing.answer.startswith("In america, india only") and "not measured in china" in china_missing.answer
+    close_call = acquisition.summary({**ACQUISITION, "oracle_scenario_auroc_high": 0.75})
+    assert "margin is not certain" in _by_question(close_call, "give the label away").answer
     assert _by_question(flipped, "fast enough").answer.startswith("No, a goal missed")
 
 
