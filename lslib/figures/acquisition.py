@@ -154,7 +154,8 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
     Sentinel-1 VV, the QA cloud mask of the cloudiest frame, and the scar.
 
     ``sites`` maps a cause key to a site index of ``stack``; "before" and "after" are the clearest
-    frames on each side of the site's reference time.
+    frames on each side of the site's reference time, by the true sky (``cloud_truth``) where the stack keeps
+    it and by the QA's cloud fraction otherwise.
     """
     from lslib.data.indices import ndvi
 
@@ -176,7 +177,13 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
         site = stack.isel(site=index).load()
         reference = site["reference_time"].values
         dates, sar_dates = site["date"].values, site["sar_date"].values
-        cloud = site["cloud_fraction"].values
+        # the frames shown are chosen by the true sky where the simulator kept it (haze the QA misses included),
+        # else by the QA's cloud fraction; no model chooses frames this way
+        cloud = (
+            site["cloud_truth"].mean(dim=("y", "x")).values + np.isnat(dates)
+            if "cloud_truth" in site
+            else site["cloud_fraction"].values
+        )
         before = _clearest(cloud, dates < reference)
         after = _clearest(cloud, dates >= reference)
         after = after if after is not None else len(dates) - 1
@@ -226,7 +233,7 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
                     orientation="horizontal",
                     fraction=0.08,
                     pad=0.04,
-                    label="NDVI (unitless)" if column == 3 else "sigma0 VV (dB)",
+                    label="NDVI (unitless)" if column == 3 else "gamma0 VV, terrain-flattened (dB)",
                 )
         label = "slide: " + str(site["landslide"].values).lower()
         axes[row, 0].set_ylabel(f"{cause.replace('_', ' ')}\n{site['region'].values}, {label}", fontsize=8)
