@@ -8,9 +8,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import xarray as xr
 
-from lslib.book.report import Finding, value_of
+from lslib.analysis.realism import simulator_checks
+from lslib.analysis.slope import band_share, slope_frequency
+from lslib.book.report import Finding, publish, record, value_of
 from lslib.data.qa import CFMASK_COMMISSION_RANGE, CFMASK_OMISSION_RANGE, CFMASK_SHADOW_OMISSION_RANGE
 from lslib.data.sim.sensors import CLEARCUT_VV_CONTRAST_DB_RANGE
 from lslib.data.stac import acquire_events, showcase_events
@@ -18,6 +21,9 @@ from lslib.errors import DataUnavailable
 
 __all__ = [
     "chapter_imagery",
+    "check_text",
+    "record_simulator_checks",
+    "record_slope_frequency",
     "CLOUD_KS_CLOSE",
     "NDVI_AMPLITUDE_CLOSE",
     "TEXTURE_CLOSE",
@@ -74,6 +80,66 @@ def chapter_imagery(
         return simulated, [f"Real imagery could not be acquired, so the simulated sites are shown instead: {error}"]
     write_atomic(real, output)
     return real, notes
+
+
+def check_text(name: str, value: float) -> str:
+    """How the prose quotes a simulator check: shares and rates in percent, contrasts in signed dB, noise to three
+    decimals, anything else to two.
+
+    Examples
+    --------
+    >>> check_text("qa_omission_rate", 0.102), check_text("sar_clearcut_contrast_db", -1.98)
+    ('10%', '-2.0')
+    """
+    if name.endswith(("_rate", "_share")):
+        return f"{value:.0%}"
+    if name.endswith("_db"):
+        return f"{value:+.1f}"
+    return f"{value:.3f}" if "noise" in name else f"{value:.2f}"
+
+
+def record_simulator_checks(stack: xr.Dataset, seed: int, leads: Sequence[int]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Run :func:`lslib.analysis.realism.simulator_checks` on chapter 4's test windows at ``leads``, publish every
+    number for the report and the prose, and return the checks and a table of the oracles with their intervals."""
+    leads = tuple(leads)
+    checks = simulator_checks(stack, seed=seed, leads=leads)
+    for name, value in checks.items():
+        if isinstance(value, float):
+            publish(name, value, check_text(name, value))
+        else:
+            record(name, value)
+    names = (
+        ["oracle_scenario_auroc"]
+        + [f"oracle_fs_auroc_lead{k}" for k in leads]
+        + [f"oracle_fs_common_auroc_lead{k}" for k in leads]
+    )
+    index = (
+        ["scenario and region (give-away), all test windows"]
+        + [f"factor of safety, lead {k}: test windows of that lead" for k in leads]
+        + [f"factor of safety, lead {k}: the {checks['oracle_fs_common_sites']} sites with every lead" for k in leads]
+    )
+    table = pd.DataFrame(
+        [[checks[f"{name}{suffix}"] for suffix in ("", "_low", "_high")] for name in names],
+        columns=["AUROC", "95 % low", "95 % high"],
+        index=index,
+    )
+    return checks, table
+
+
+def record_slope_frequency(stack: xr.Dataset) -> pd.DataFrame:
+    """The slope-frequency table (:func:`lslib.analysis.slope.slope_frequency`), with the share of initiation cells
+    and of land on 25-45 degree slopes and the bins with most initiation cells and most per land pixel published."""
+    table = slope_frequency(stack)
+    in_band = band_share(table, 25.0, 45.0)
+    publish("slope_initiation_share_25_45", in_band["initiation_share"], f"{in_band['initiation_share']:.0%}")
+    publish("slope_pixel_share_25_45", in_band["pixel_share"], f"{in_band['pixel_share']:.0%}")
+    for name, column in (
+        ("slope_peak_bin_deg", "initiation_pixels"),
+        ("slope_density_peak_bin_deg", "initiation_per_1000"),
+    ):
+        peak = table.loc[table[column].idxmax()]
+        publish(name, f"{peak['slope_low_deg']:.0f}-{peak['slope_high_deg']:.0f}")
+    return table
 
 
 def _rain_finding(metrics: Mapping[str, Any]) -> Finding:
