@@ -28,7 +28,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "format_number",
     "findings_table",
     "value_of",
+    "interval_of",
 ]
 
 METRICS_ENV = "LSLIB_METRICS_FILE"
@@ -182,6 +183,21 @@ def value_of(metrics: dict[str, Any], name: str, index: int | str | None = None)
         except (IndexError, KeyError, TypeError):
             value = None
     return float("nan") if value is None else float(value)
+
+
+def interval_of(metrics: Mapping[str, Any], name: str, scale: float = 1.0) -> tuple[float, float] | None:
+    """The interval recorded as ``metrics[name]`` (a pair low, high), each end times ``scale``; None when
+    either end is missing or NaN (read by :func:`value_of`), so a :class:`Finding` then has no interval.
+
+    Examples
+    --------
+    >>> interval_of({"ci": [0.1, 0.4]}, "ci"), interval_of({"ci": [0.1, None]}, "ci"), interval_of({}, "ci")
+    ((0.1, 0.4), None, None)
+    >>> interval_of({"ci": [0.25, 0.5]}, "ci", scale=100)
+    (25.0, 50.0)
+    """
+    low, high = (value_of(metrics, name, i) for i in (0, 1))
+    return None if math.isnan(low) or math.isnan(high) else (scale * low, scale * high)
 
 
 def format_number(value: float | None) -> str:

@@ -7,7 +7,6 @@ Kept here so the notebook only tells the story.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +16,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from lslib import evaluation
-from lslib.book.report import Finding, value_of
+from lslib.book.report import Finding, interval_of, value_of
 from lslib.data.indices import ndvi
 from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
 from lslib.models.vae import ConvVAE
@@ -441,11 +440,6 @@ def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _interval(metrics: Mapping[str, Any], name: str, scale: float = 1.0) -> tuple[float, float] | None:
-    low, high = (value_of(metrics, name, i) for i in (0, 1))
-    return None if math.isnan(low) or math.isnan(high) else (scale * low, scale * high)
-
-
 def _diversity_finding(metrics: Mapping[str, Any]) -> Finding:
     diversity, no_z = value_of(metrics, "cgan_diversity"), value_of(metrics, "cgan_diversity_no_z")
     apart = value_of(metrics, "cgan_true_futures_apart")
@@ -506,7 +500,7 @@ def _mining_finding(metrics: Mapping[str, Any]) -> Finding:
         "Can generated futures detect mines better than NDVI/SWIR change detection?",
         answer,
         auroc,
-        _interval(metrics, "mining_auroc_ci"),
+        interval_of(metrics, "mining_auroc_ci"),
         "simulated",
         "AUROC",
     )
@@ -534,7 +528,7 @@ def _damage_finding(metrics: Mapping[str, Any]) -> Finding:
 def _planting_finding(metrics: Mapping[str, Any]) -> Finding:
     ranked = 100 * value_of(metrics, "reforest_slide_reduction_ranked")
     physics = 100 * value_of(metrics, "reforest_slide_reduction_physics_only")
-    interval = _interval(metrics, "reforest_cgan_added_ci", scale=100)
+    interval = interval_of(metrics, "reforest_cgan_added_ci", scale=100)
     said = (
         f"planting by physics on the generated futures lowers the simulated slide rate by {ranked:.1f} points, "
         f"ranking every open cell by physics alone by {physics:.1f}"
@@ -561,7 +555,8 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
     Parameters
     ----------
     metrics : mapping
-        The chapter's recorded metrics (:func:`lslib.book.report.recorded`).
+        The chapter's recorded metrics (:func:`lslib.book.report.recorded`): the diversity and realism
+        of the futures, and each application's score beside its baseline's.
 
     Returns
     -------

@@ -20,7 +20,7 @@ import torch
 import xarray as xr
 
 from lslib import evaluation
-from lslib.book.report import Finding, value_of
+from lslib.book.report import Finding, interval_of, value_of
 from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
 from lslib.data.dataset import LandslideDataset
@@ -445,14 +445,9 @@ def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | None:
-    low, high = (value_of(metrics, name, i) for i in (0, 1))
-    return None if math.isnan(low) or math.isnan(high) else (low, high)
-
-
 def _skill_finding(metrics: Mapping[str, Any]) -> Finding:
     auroc, forest = value_of(metrics, "auroc_attention"), value_of(metrics, "auroc_rf")
-    diff_low, interval = value_of(metrics, "auroc_diff_rf_ci_low"), _interval(metrics, "auroc_attention_ci")
+    diff_low, interval = value_of(metrics, "auroc_diff_rf_ci_low"), interval_of(metrics, "auroc_attention_ci")
     chance = " Its own 95 % interval reaches chance (0.5)." if interval and interval[0] <= 0.5 else ""
     if diff_low > 0:
         answer = (
@@ -488,7 +483,7 @@ def _calibration_finding(metrics: Mapping[str, Any]) -> Finding:
 
 def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
     attention, pooling = value_of(metrics, "cloud_drop_attention"), value_of(metrics, "cloud_drop_meanpool")
-    interval = _interval(metrics, "cloud_drop_diff_vs_meanpool_ci")
+    interval = interval_of(metrics, "cloud_drop_diff_vs_meanpool_ci")
     word = cloud_verdict(*(interval or (math.nan, math.nan)))
     lead = {"smaller than": "Yes", "larger than": "No, more", "not distinguishable from": "Cannot tell"}[word]
     answer = (
@@ -508,7 +503,7 @@ def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
 
 def _cause_finding(metrics: Mapping[str, Any]) -> Finding:
     accuracy, majority = value_of(metrics, "cause_acc_attention"), value_of(metrics, "cause_majority_acc")
-    interval = _interval(metrics, "cause_acc_attention_ci")
+    interval = interval_of(metrics, "cause_acc_attention_ci")
     if interval and interval[0] > majority:
         answer = (
             f"Yes: the most probable trigger is right {accuracy:.0%} of the time for the test slides, its 95 % "
@@ -543,7 +538,9 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
     Parameters
     ----------
     metrics : mapping
-        The chapter's recorded metrics (:func:`lslib.book.report.recorded`).
+        The chapter's recorded metrics (:func:`lslib.book.report.recorded`): the test AUROCs and ECE,
+        the drops under clouds, the cause accuracy and each ablation's ``auroc_diff_<key>_vs_member``
+        (value, low, high); an interval not recorded leaves its finding without one.
 
     Returns
     -------

@@ -303,16 +303,9 @@ def paired_difference(
         One value per unit (e.g. per site) for each of the two things compared, paired by position.
     statistic : callable, default numpy.mean
         Maps the resampled differences, shape (m,), to a float.
-    resamples : sequence of numpy.ndarray of int, optional
-        Resamples of the units to use; otherwise drawn by :func:`resample_indices`.
-    groups : array-like, shape (n,), optional
-        Cluster of each unit (when several units belong to one site).
-    n_boot : int, default 1000
-        Number of resamples.
-    seed : int, default 0
-        Seed of the resamples.
-    level : float, default 0.95
-        Coverage of the interval.
+    resamples, groups, n_boot, seed, level
+        As in :func:`bootstrap`, over the units (``groups``: the cluster of each unit, when several
+        units belong to one site).
 
     Returns
     -------

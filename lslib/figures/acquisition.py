@@ -288,22 +288,11 @@ def ndvi_comparison_figure(samples: dict, simulated: str, real: str, n_sites: in
     """NDVI through the year: real eo-learn and Mud Creek series beside simulated American sites."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained", width_ratios=[2.2, 1])
     doy = lambda dates: (np.asarray(dates, "datetime64[D]") - np.asarray(dates, "datetime64[Y]")).astype(int)
-    axes[0].plot(
-        doy(samples["real_dates"]),
-        samples["real_series"],
-        "o",
-        color="#2166ac",
-        ms=4,
-        label="real: eo-learn Sentinel-2, Slovenia (median of clear pixels)",
-    )
-    axes[0].plot(
-        doy(samples["mud_dates"]),
-        samples["mud_series"],
-        "s",
-        color="#4393c3",
-        ms=4,
-        label="real: PrecLand Mud Creek, outside the slide",
-    )
+    for dates, series, marker, color, label in (
+        ("real_dates", "real_series", "o", "#2166ac", "real: eo-learn Sentinel-2, Slovenia (median of clear pixels)"),
+        ("mud_dates", "mud_series", "s", "#4393c3", "real: PrecLand Mud Creek, outside the slide"),
+    ):
+        axes[0].plot(doy(samples[dates]), samples[series], marker, color=color, ms=4, label=label)
     for index in range(min(n_sites, len(samples["sim_series"]))):
         axes[0].plot(
             doy(samples["sim_dates"][index]),
