@@ -11,7 +11,9 @@ An interval is made in three steps, each a function of its own:
 
 :func:`bootstrap` does all three in one call and returns ``(value, low, high)``; :func:`paired_difference`
 compares two per-unit arrays (one value per site, say) on the same resamples; :func:`paired_bootstrap`
-scores several models on the *same* resamples, with each model's paired difference to a reference.
+scores several models on the *same* resamples, with each model's paired difference to a reference;
+:func:`seed_site_bootstrap` resamples training seeds and test cases together (:func:`seed_site_resamples`),
+so that an interval of a trained model covers its training randomness too.
 
 Every function draws from ``numpy.random.default_rng(seed)`` and nothing else, so the same seed gives the
 same resamples, and the same resamples give every model compared the same cases.
@@ -40,6 +42,8 @@ __all__ = [
     "paired_bootstrap",
     "bootstrap_ci",
     "bootstrap_resamples",
+    "seed_site_resamples",
+    "seed_site_bootstrap",
 ]
 
 
@@ -475,3 +479,115 @@ def bootstrap_resamples(
     True
     """
     return resample_indices(n, groups=groups, n_boot=n_boot, seed=seed)
+
+
+def seed_site_resamples(
+    n_seeds: int,
+    n_cases: int,
+    *,
+    groups: Sequence | np.ndarray | None = None,
+    strata: Sequence | np.ndarray | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Resamples of training seeds and test cases together, for a two-level (seed-and-site) bootstrap.
+
+    A model trained with ``n_seeds`` seeds and scored on ``n_cases`` test cases varies with both: which seeds
+    were drawn (training randomness) and which sites were tested. Each resample draws the seeds with replacement
+    and, independently, the cases as :func:`resample_indices` does (whole ``groups`` together, or within
+    ``strata``), so an interval built on them covers both sources; resampling the cases alone treats one
+    seed's luck as a fact. With few seeds the percentile interval still runs a little short (on a simulated
+    case with 5 seeds it covered the truth 87 % of the time at a nominal 95 %, against 70 % for resampling
+    the sites alone; ``tests/evaluation/test_resampling.py``).
+
+    Parameters
+    ----------
+    n_seeds : int
+        Number of training seeds (at least 2: one seed has no seed-to-seed spread to resample).
+    n_cases : int
+        Number of test cases (windows or sites).
+    groups, strata : array-like, shape (n_cases,), optional
+        Clusters or strata of the cases, as in :func:`resample_indices`.
+    n_boot : int, default 1000
+        Number of resamples.
+    seed : int, default 0
+        Seed of the resampling (not a training seed).
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        Per resample, the seed indices (``n_seeds`` of them) and the case indices.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 seeds, or what :func:`resample_indices` refuses.
+
+    Examples
+    --------
+    >>> pairs = seed_site_resamples(3, 6, groups=[0, 0, 1, 1, 2, 2], n_boot=4, seed=0)
+    >>> len(pairs), pairs[0][0].shape, sorted(set(pairs[0][0].tolist()) | {0, 1, 2})
+    (4, (3,), [0, 1, 2])
+    """
+    if n_seeds < 2:
+        raise ValueError(f"a seed-and-site bootstrap needs at least 2 training seeds, got n_seeds={n_seeds}")
+    cases = resample_indices(n_cases, groups=groups, strata=strata, n_boot=n_boot, seed=seed)
+    rng = np.random.default_rng([seed, 1])  # the seeds' own stream: the case resamples equal resample_indices'
+    return [(rng.integers(0, n_seeds, n_seeds), pick) for pick in cases]
+
+
+def seed_site_bootstrap(
+    statistic: Callable[[np.ndarray, np.ndarray], float],
+    n_seeds: int,
+    n_cases: int,
+    *,
+    resamples: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    groups: Sequence | np.ndarray | None = None,
+    strata: Sequence | np.ndarray | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """A statistic of seeds and cases with its percentile interval over seed-and-site resamples.
+
+    Parameters
+    ----------
+    statistic : callable
+        ``statistic(seed_indices, case_indices) -> float``, e.g. the AUROC of the seeds' mean score on the picked
+        cases, or the difference of two models' mean AUROC over the picked seeds; resamples where it raises
+        ``ValueError`` are skipped, as in :func:`resample_draws`.
+    n_seeds, n_cases : int
+        Number of training seeds and of test cases; the value is ``statistic(arange(n_seeds), arange(n_cases))``.
+    resamples : sequence of (numpy.ndarray, numpy.ndarray), optional
+        Shared resamples from :func:`seed_site_resamples` (to compare several models on the same draws); when
+        given, ``groups``, ``strata``, ``n_boot`` and ``seed`` are not used.
+    groups, strata, n_boot, seed :
+        As in :func:`seed_site_resamples`.
+    level : float, default 0.95
+        Coverage of the interval, see :func:`percentile_interval`.
+
+    Returns
+    -------
+    value, low, high : float
+        The statistic on all seeds and cases, and the interval of its draws.
+
+    Examples
+    --------
+    >>> scores = np.array([[0.0, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0], [0.5, 1.5, 2.5, 3.5]])  # (seed, case)
+    >>> value, low, high = seed_site_bootstrap(lambda s, c: scores[np.ix_(s, c)].mean(), 3, 4, n_boot=200)
+    >>> value, bool(low < value < high)
+    (2.0, True)
+    """
+    if resamples is None:
+        resamples = seed_site_resamples(n_seeds, n_cases, groups=groups, strata=strata, n_boot=n_boot, seed=seed)
+    value = float(statistic(np.arange(n_seeds), np.arange(n_cases)))
+    draws = []
+    for seeds, cases in resamples:
+        try:
+            draws.append(float(statistic(seeds, cases)))
+        except ValueError:
+            continue
+    if not draws:
+        raise ValueError("the statistic is undefined on every seed-and-site resample")
+    low, high = percentile_interval(draws, level)
+    return value, low, high
