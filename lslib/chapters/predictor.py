@@ -20,6 +20,7 @@ import torch
 import xarray as xr
 
 from lslib import evaluation
+from lslib.analysis.shortcuts import timing_shortcut_auroc
 from lslib.book.report import Finding, interval_of, value_of
 from lslib.causes import N_CAUSES
 from lslib.data.augment import SyntheticClouds
@@ -56,6 +57,8 @@ __all__ = [
     "ece_verdict",
     "cloud_verdict",
     "verdicts",
+    "timing_shortcut",
+    "SHORTCUT_AUROC_MAX",
     "summary",
 ]
 
@@ -69,6 +72,18 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 ABLATION_KEYS = {"mean pooling": "meanpool", "no metadata": "no_meta", "no SAR": "no_sar"}
 #: The smallest calibration error the chapter asks for; the bar is this or the noise floor, the larger.
 ECE_BAR = 0.05
+
+
+#: Highest AUROC a classifier on the windows' timing alone may reach before the windows count as leaking the label.
+SHORTCUT_AUROC_MAX = 0.55
+
+
+def timing_shortcut(stack: xr.Dataset, datasets: Mapping[str, LandslideDataset], seed: int) -> float:
+    """AUROC of a classifier on the timing of chapter 4's windows alone (valid frames, span, position in the series
+    and the year, radar frames), cross-validated by site over the windows of every split
+    (:func:`lslib.analysis.shortcuts.timing_shortcut_auroc`); recorded as ``shortcut_auroc_timing``."""
+    windows = pd.concat([dataset.window_bounds() for dataset in datasets.values()], ignore_index=True)
+    return timing_shortcut_auroc(stack, windows, seed=seed)
 
 
 def window_datasets(
@@ -517,6 +532,26 @@ def _cause_finding(metrics: Mapping[str, Any]) -> Finding:
     return Finding("Does it name the trigger of a slide?", answer, accuracy, interval, "simulated", "cause accuracy")
 
 
+def _shortcut_finding(metrics: Mapping[str, Any]) -> Finding:
+    value = value_of(metrics, "shortcut_auroc_timing")
+    if math.isnan(value):
+        answer = "Not measured in this run."
+    elif value <= SHORTCUT_AUROC_MAX:
+        answer = (
+            f"No: a classifier that sees only the windows' timing (frames, span, position in the series and the "
+            f"year) reaches AUROC {value:.2f}, within the {SHORTCUT_AUROC_MAX} allowed."
+        )
+    else:
+        answer = (
+            f"Yes, a shortcut: the windows' timing alone (frames, span, position in the series and the year) reaches "
+            f"AUROC {value:.2f}, above the {SHORTCUT_AUROC_MAX} allowed: the windows of slides and of sites that stood "
+            "are cut differently, so part of every model's skill here may be that timing, not the land."
+        )
+    return Finding(
+        "Can the windows' timing alone give the label away?", answer, value, None, "simulated", "AUROC, timing only"
+    )
+
+
 def _ablation_finding(metrics: Mapping[str, Any]) -> Finding:
     differences = {
         name: [value_of(metrics, f"auroc_diff_{key}_vs_member", i) for i in range(3)]
@@ -546,7 +581,8 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
     -------
     list of Finding
         Skill against the random forest, calibration, cloud robustness against mean pooling, the
-        cause of a slide, and the ablations; all on simulated imagery.
+        cause of a slide, the ablations, and whether the windows' timing alone gives the label away; all on
+        simulated imagery.
     """
     return [
         _skill_finding(metrics),
@@ -554,4 +590,5 @@ def summary(metrics: Mapping[str, Any]) -> list[Finding]:
         _cloud_finding(metrics),
         _cause_finding(metrics),
         _ablation_finding(metrics),
+        _shortcut_finding(metrics),
     ]

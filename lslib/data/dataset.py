@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 import xarray as xr
 from torch.utils.data import Dataset
@@ -239,6 +240,22 @@ class LandslideDataset(Dataset):
             "label": self._encoded["label"][position],
             "cause": self._encoded["cause"][position],
         }
+
+    def window_bounds(self) -> pd.DataFrame:
+        """Per window (forecasting mode): ``site`` (index in the stack), ``lead``, ``start`` and ``end`` (the first
+        and last time slot a sample reads: the ``max_frames`` slots up to the window's last frame, missing dates
+        among them skipped) and ``label``; the table :func:`lslib.analysis.shortcuts.timing_features` reads."""
+        table = self.window_table()
+        ends = self.windows[:, 2]
+        return pd.DataFrame(
+            {
+                "site": table["site"],
+                "lead": table["lead"],
+                "start": np.maximum(0, ends - self.max_frames + 1),
+                "end": ends,
+                "label": table["label"].astype(int),
+            }
+        )
 
     def _site_sample(self, index: int) -> dict[str, torch.Tensor]:
         site = int(self.sites[index])

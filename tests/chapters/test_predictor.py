@@ -283,3 +283,15 @@ def test_the_verdict_words_follow_the_numbers_they_come_from():
         "ece_verdict": "above",
         "cloud_verdict": "not distinguishable from",
     }
+
+
+def test_window_bounds_are_the_slots_a_window_sample_reads(stack):
+    dataset = LandslideDataset(stack, split=None, leads=(1, 2), max_frames=5, max_sar_frames=4)
+    bounds = dataset.window_bounds()
+    table = dataset.window_table()
+    assert bounds["site"].tolist() == table["site"].tolist() and bounds["lead"].tolist() == table["lead"].tolist()
+    for index in (0, len(dataset) // 2, len(dataset) - 1):
+        row, sample = bounds.iloc[index], dataset[index]
+        dates = stack["date"].values[row["site"], row["start"] : row["end"] + 1]
+        assert int(sample["valid"].sum()) == int((~np.isnat(dates)).sum())
+    assert 0.0 <= predictor.timing_shortcut(stack, {"all": dataset}, seed=0) <= 1.0

@@ -251,6 +251,7 @@ PREDICTOR = {
     "auroc_diff_meanpool_vs_member": [-0.05, -0.09, -0.01],
     "auroc_diff_no_meta_vs_member": [-0.01, -0.04, 0.02],
     "auroc_diff_no_sar_vs_member": [0.0, -0.03, 0.03],
+    "shortcut_auroc_timing": 0.52,
 }
 
 
@@ -267,6 +268,7 @@ def test_predictor_summary_reads_a_goal_met_as_met():
     parts = _by_question(findings, "parts")
     assert parts.answer.startswith("Shown") and "removing mean pooling lowers" in parts.answer
     assert parts.metric == "ΔAUROC, mean pooling" and parts.interval == (-0.09, -0.01)
+    assert _by_question(findings, "timing alone").answer.startswith("No: ")
 
 
 def test_predictor_summary_reads_a_goal_missed_as_missed():
@@ -279,6 +281,7 @@ def test_predictor_summary_reads_a_goal_missed_as_missed():
         "cloud_drop_diff_vs_meanpool_ci": [0.01, 0.1],
         "cause_acc_attention_ci": [0.3, 0.5],
         "auroc_diff_meanpool_vs_member": [-0.05, -0.09, 0.01],
+        "shortcut_auroc_timing": 0.66,
     }
     findings = predictor.summary(missed)
     skill = _by_question(findings, "random forest")
@@ -289,6 +292,7 @@ def test_predictor_summary_reads_a_goal_missed_as_missed():
     assert _by_question(findings, "clouds").answer.startswith("No, more")
     assert _by_question(findings, "trigger").answer.startswith("Not beyond")
     assert _by_question(findings, "parts").answer.startswith("None shown at this size")
+    assert _by_question(findings, "timing alone").answer.startswith("Yes, a shortcut: the windows' timing alone")
     unsure = predictor.summary({**PREDICTOR, "cloud_drop_diff_vs_meanpool_ci": [-0.02, 0.03]})
     assert _by_question(unsure, "clouds").answer.startswith("Cannot tell")
 
