@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["ndvi_drop_score", "random_forest_baseline"]
+__all__ = ["ndvi_drop_score", "lhasa_score", "STEEP_SLOPE_DEG", "random_forest_baseline"]
 
 
 def ndvi_drop_score(
@@ -67,6 +67,76 @@ def _latest_clear(frames: np.ndarray) -> np.ndarray:
     for frame in frames:
         latest = np.where(np.isfinite(frame), frame, latest)
     return latest
+
+
+#: Slope (degrees) above which a pixel counts as susceptible in :func:`lhasa_score` (SIMULATOR.md: shallow slides
+#: mostly start on 25-45 degree slopes).
+STEEP_SLOPE_DEG = 25.0
+
+
+def lhasa_score(
+    rain_daily_mm: np.ndarray,
+    end_day: np.ndarray,
+    slope_deg: np.ndarray,
+    window_days: int = 7,
+    history_days: int = 365,
+    steep_deg: float = STEEP_SLOPE_DEG,
+) -> np.ndarray:
+    """A LHASA-style nowcast: how extreme the recent rain is, times how susceptible the slope is.
+
+    NASA's Landslide Hazard Assessment for Situational Awareness (Kirschbaum and Stanley 2018) flags places where
+    recent rain is extreme for that place and a static susceptibility map is moderate or high. This continuous
+    version scores each window by the percentile (0-1) of its ``window_days``-day rain up to and including
+    ``end_day`` among the same sums over the preceding ``history_days`` days of that site (so no look-ahead and
+    each site against its own climate), times the share of its pixels steeper than ``steep_deg``.
+
+    Parameters
+    ----------
+    rain_daily_mm : numpy.ndarray, shape (window, day)
+        Daily rain of each window's site, mm/day (for windows of a stack: ``rain_daily[sites]``).
+    end_day : numpy.ndarray of int, shape (window,)
+        Day index of each window's last frame.
+    slope_deg : numpy.ndarray, shape (window, y, x) or (window,)
+        Slope maps of each window's site (degrees), or a precomputed susceptible share in [0, 1] when
+        one-dimensional.
+    window_days, history_days : int
+        Length of the recent-rain sum and of the record it is ranked in, days.
+    steep_deg : float
+        Slope counted as susceptible, degrees.
+
+    Returns
+    -------
+    numpy.ndarray, shape (window,)
+        Scores in [0, 1]; higher is more hazardous.
+
+    Raises
+    ------
+    ValueError
+        Lengths that do not match, or ``window_days``/``history_days`` below 1.
+
+    Examples
+    --------
+    >>> rain = np.zeros((2, 40)); rain[0, 35:38] = 50.0  # a storm at the first site only
+    >>> slope = np.stack([np.full((4, 4), 30.0), np.full((4, 4), 30.0)])
+    >>> lhasa_score(rain, np.array([37, 37]), slope, window_days=3, history_days=30).round(2).tolist()
+    [1.0, 0.0]
+    """
+    rain = np.asarray(rain_daily_mm, dtype=float)
+    end_day = np.asarray(end_day, dtype=int)
+    slope = np.asarray(slope_deg, dtype=float)
+    if window_days < 1 or history_days < 1:
+        raise ValueError(f"window_days and history_days must be >= 1, got {window_days} and {history_days}")
+    if not len(rain) == len(end_day) == len(slope):
+        raise ValueError(f"rain ({len(rain)}), end_day ({len(end_day)}) and slope ({len(slope)}) rows differ")
+    susceptible = slope if slope.ndim == 1 else (slope.reshape(len(slope), -1) > steep_deg).mean(axis=1)
+    sums = np.cumsum(np.concatenate([np.zeros((len(rain), 1)), np.nan_to_num(rain)], axis=1), axis=1)
+    scores = np.zeros(len(rain))
+    for row, end in enumerate(end_day):
+        first = max(window_days - 1, end - history_days)
+        days = np.arange(first, end + 1)
+        recent = sums[row, days + 1] - sums[row, days + 1 - window_days]  # the window_days days up to each day
+        scores[row] = float((recent[:-1] < recent[-1]).mean()) if len(recent) > 1 else 0.0
+    return scores * susceptible
 
 
 def random_forest_baseline(

@@ -169,3 +169,26 @@ def test_ssim_is_scikit_image_s_on_each_band_averaged():
     )
     assert ssim(prediction, truth, 1.0) == pytest.approx(index[:, 5:-5, 5:-5].mean(), abs=1e-9)
     assert abs(index.mean() - index[:, 5:-5, 5:-5].mean()) > 1e-4
+
+
+def test_lhasa_ranks_extreme_recent_rain_on_steep_ground_and_never_reads_ahead():
+    from lslib.models.baselines import lhasa_score
+
+    rng = np.random.default_rng(0)
+    rain = rng.gamma(0.5, 4.0, size=(3, 400))
+    rain[0, 390:397] += 80.0  # site 0: the wettest week of its year ends on day 396
+    slope = np.stack([np.full((8, 8), 35.0), np.full((8, 8), 35.0), np.full((8, 8), 8.0)])
+    rain[2] = rain[0]  # the same storm on flat ground
+    ends = np.array([396, 396, 396])
+    scores = lhasa_score(rain, ends, slope)
+    assert scores[0] == pytest.approx(1.0) and scores[2] == 0.0 and scores[1] < 0.9
+    later = rain.copy()
+    later[:, 397:] = 500.0  # rain after the window's end changes nothing
+    np.testing.assert_array_equal(lhasa_score(later, ends, slope), scores)
+    half = slope.copy()
+    half[0, :4] = 10.0  # half the site is gentle: half the susceptibility
+    assert lhasa_score(rain, ends, half)[0] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="rows differ"):
+        lhasa_score(rain, ends[:2], slope)
+    with pytest.raises(ValueError, match="window_days"):
+        lhasa_score(rain, ends, slope, window_days=0)
