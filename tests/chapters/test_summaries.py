@@ -252,6 +252,7 @@ PREDICTOR = {
     "auroc_diff_no_meta_vs_member": [-0.01, -0.04, 0.02],
     "auroc_diff_no_sar_vs_member": [0.0, -0.03, 0.03],
     "shortcut_auroc_timing": 0.52,
+    "shortcut_auroc_bookkeeping": 0.5,
 }
 
 
@@ -268,7 +269,8 @@ def test_predictor_summary_reads_a_goal_met_as_met():
     parts = _by_question(findings, "parts")
     assert parts.answer.startswith("Shown") and "removing mean pooling lowers" in parts.answer
     assert parts.metric == "ΔAUROC, mean pooling" and parts.interval == (-0.09, -0.01)
-    assert _by_question(findings, "timing alone").answer.startswith("No: ")
+    timing = _by_question(findings, "timing alone").answer
+    assert timing.startswith("No: ") and "Without the day of year" in timing and "0.50" in timing
 
 
 def test_predictor_summary_reads_a_goal_missed_as_missed():
