@@ -540,12 +540,7 @@ def seed_site_bootstrap(
     statistic: Callable[[np.ndarray, np.ndarray], float],
     n_seeds: int,
     n_cases: int,
-    *,
-    resamples: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
-    groups: Sequence | np.ndarray | None = None,
-    strata: Sequence | np.ndarray | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
+    resamples: Sequence[tuple[np.ndarray, np.ndarray]],
     level: float = 0.95,
 ) -> tuple[float, float, float]:
     """A statistic of seeds and cases with its percentile interval over seed-and-site resamples.
@@ -558,36 +553,26 @@ def seed_site_bootstrap(
         ``ValueError`` are skipped, as in :func:`resample_draws`.
     n_seeds, n_cases : int
         Number of training seeds and of test cases; the value is ``statistic(arange(n_seeds), arange(n_cases))``.
-    resamples : sequence of (numpy.ndarray, numpy.ndarray), optional
-        Shared resamples from :func:`seed_site_resamples` (to compare several models on the same draws); when
-        given, ``groups``, ``strata``, ``n_boot`` and ``seed`` are not used.
-    groups, strata, n_boot, seed :
-        As in :func:`seed_site_resamples`.
+    resamples : sequence of (numpy.ndarray, numpy.ndarray)
+        From :func:`seed_site_resamples` (share them to compare several models on the same draws).
     level : float, default 0.95
         Coverage of the interval, see :func:`percentile_interval`.
 
     Returns
     -------
     value, low, high : float
-        The statistic on all seeds and cases, and the interval of its draws.
+        The statistic on all seeds and cases, and the interval of its draws (a ``ValueError`` from
+        :func:`resample_draws` when no resample defines it).
 
     Examples
     --------
     >>> scores = np.array([[0.0, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0], [0.5, 1.5, 2.5, 3.5]])  # (seed, case)
-    >>> value, low, high = seed_site_bootstrap(lambda s, c: scores[np.ix_(s, c)].mean(), 3, 4, n_boot=200)
+    >>> pairs = seed_site_resamples(3, 4, n_boot=200)
+    >>> value, low, high = seed_site_bootstrap(lambda s, c: scores[np.ix_(s, c)].mean(), 3, 4, pairs)
     >>> value, bool(low < value < high)
     (2.0, True)
     """
-    if resamples is None:
-        resamples = seed_site_resamples(n_seeds, n_cases, groups=groups, strata=strata, n_boot=n_boot, seed=seed)
     value = float(statistic(np.arange(n_seeds), np.arange(n_cases)))
-    draws = []
-    for seeds, cases in resamples:
-        try:
-            draws.append(float(statistic(seeds, cases)))
-        except ValueError:
-            continue
-    if not draws:
-        raise ValueError("the statistic is undefined on every seed-and-site resample")
+    draws = resample_draws(lambda pair: float(statistic(*pair)), list(resamples))
     low, high = percentile_interval(draws, level)
     return value, low, high

@@ -295,7 +295,8 @@ def test_the_seed_and_site_interval_covers_training_randomness_that_a_site_boots
     for trial in range(trials):
         scores = _seeded_scores(rng, n_seeds=5, n_sites=40, seed_sd=0.05, site_sd=0.1)
         mean = lambda seeds, sites, scores=scores: scores[np.ix_(seeds, sites)].mean()
-        _, low, high = resampling.seed_site_bootstrap(mean, 5, 40, n_boot=300, seed=trial)
+        pairs = resampling.seed_site_resamples(5, 40, n_boot=300, seed=trial)
+        _, low, high = resampling.seed_site_bootstrap(mean, 5, 40, pairs)
         covered["seed_and_site"] += low <= 0.0 <= high
         _, low, high = resampling.bootstrap(lambda sites, s=scores: s[:, sites].mean(), 40, n_boot=300, seed=trial)
         covered["sites_only"] += low <= 0.0 <= high
@@ -328,4 +329,4 @@ def test_a_seed_and_site_bootstrap_refuses_one_seed_and_undefined_statistics():
         raise ValueError("undefined here")
 
     with pytest.raises(ValueError, match="undefined on every"):
-        resampling.seed_site_bootstrap(only_on_everything, 2, 5, n_boot=5)
+        resampling.seed_site_bootstrap(only_on_everything, 2, 5, resampling.seed_site_resamples(2, 5, n_boot=5))
