@@ -54,10 +54,11 @@ def forecast_windows(
     stack: xr.Dataset, sites: np.ndarray, leads: tuple[int, ...] | list[int], min_frames: int = 2
 ) -> np.ndarray:
     """``(window, 2)`` int: the (site, lead) pairs of ``sites`` with a window at each lead, by chapter 4's rule
-    (:class:`lslib.data.dataset.LandslideDataset`): at least ``min_frames`` frames up to the window's last one."""
+    (:class:`lslib.data.dataset.LandslideDataset`): at least ``min_frames`` frames up to the window's last one;
+    site by site, each site's leads in turn, as the dataset orders its windows."""
     dates = stack["date"].values
     before = ((dates < stack["reference_time"].values[:, None]) & ~np.isnat(dates)).sum(axis=1)
-    pairs = [(site, lead) for lead in leads for site in sites if before[site] - lead + 1 >= min_frames]
+    pairs = [(site, lead) for site in sites for lead in leads if before[site] - lead + 1 >= min_frames]
     return np.array(pairs, dtype=int).reshape(-1, 2)
 
 

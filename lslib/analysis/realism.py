@@ -20,6 +20,7 @@ import xarray as xr
 
 from lslib.analysis.oracles import (
     ORACLE_LEADS,
+    forecast_windows,
     fs_oracle_scores,
     rain_on_undisturbed_share,
     scenario_rates,
@@ -27,10 +28,9 @@ from lslib.analysis.oracles import (
 )
 from lslib.causes import Cause
 from lslib.data.calibration import simulated_stable_ndvi_noise
-from lslib.data.dataset import LandslideDataset
 from lslib.data.qa import SHADOW_FLAG_BITS, qa_error_rates
 from lslib.data.sim.render import sar_clearcut_contrast_db
-from lslib.data.splits import FORECAST_FRACTIONS
+from lslib.data.splits import FORECAST_FRACTIONS, split_sites
 from lslib.evaluation.classification import auroc
 from lslib.evaluation.resampling import bootstrap
 
@@ -67,11 +67,12 @@ def _auroc_with_interval(
 def chapter4_test_windows(
     stack: xr.Dataset, seed: int, leads: tuple[int, ...], fractions: tuple[float, float, float] = FORECAST_FRACTIONS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chapter 4's test windows, built as chapter 4 builds them (:class:`lslib.data.dataset.LandslideDataset`
-    with the forecasting split at ``seed``): the site and lead of each, and the training sites."""
-    test = LandslideDataset(stack, split="test", leads=leads, fractions=fractions, seed=seed).window_table()
-    train = LandslideDataset(stack, split="train", fractions=fractions, seed=seed).sites
-    return test["site"], test["lead"], train
+    """Chapter 4's test windows: the site and lead of each, in the order :class:`lslib.data.dataset.LandslideDataset`
+    gives them for the forecasting split at ``seed`` (:func:`lslib.analysis.oracles.forecast_windows`, the same
+    rule, without encoding any image), and the training sites."""
+    split = split_sites(stack["landslide"].values.astype(int), fractions=fractions, seed=seed)
+    windows = forecast_windows(stack, np.nonzero(split == "test")[0], leads)
+    return windows[:, 0], windows[:, 1], np.nonzero(split == "train")[0]
 
 
 def simulator_checks(
