@@ -18,6 +18,12 @@ Sample keys and shapes (T Landsat frames, S Sentinel-1 frames, H x W pixels):
     ``time`` (T,) float32: days from the first frame (site samples) or from the window's last
     frame (window samples, <= 0); ``sar_time`` (S,) float32 likewise;
     ``label`` () float32; ``cause`` () int64; ``mask`` (H, W) float32; ``site`` () int64.
+Horizon mode (``horizon_days=``) makes one sample per fixed-length window of every site, labelled by
+whether a slide follows within the horizon (:func:`lslib.data.tasks.forecast_table`): ``label`` and
+``cause`` are then the window's, not the site's, and ``lead`` is the revisits from its last frame to
+the slide (0 for a negative window). Its windows are never padded. :meth:`LandslideDataset.site_batches`
+serves them pre-batched, a group of sites at a time, for models that encode each frame once.
+
 Window samples add ``valid`` (T,) bool, ``sar_valid`` (S,) bool (padding sits at the end and is
 all zeros), ``lead`` () int64 and ``cloud`` (T,) float32, the masked fraction of each frame.
 
@@ -26,6 +32,7 @@ Oracle variables (``attrs["role"] == "oracle"``) are never part of a sample.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -37,7 +44,7 @@ from torch.utils.data import Dataset
 from lslib.data.qa import invalid_mask
 from lslib.data.schema import LANDSAT_BANDS, validate
 from lslib.data.splits import SPLITS, split_sites
-from lslib.data.tasks import assert_no_leak
+from lslib.data.tasks import assert_no_leak, forecast_table
 
 __all__ = ["LandslideDataset", "split_sites", "SPLITS", "NORMALISATIONS", "window_standardise"]
 
@@ -102,6 +109,10 @@ class LandslideDataset(Dataset):
         Train, validation and test shares of the sites.
     sites : sequence of int, optional
         Explicit site indices (e.g. one region's test sites); overrides ``split``.
+    horizon_days : float, optional
+        Horizon mode (instead of ``leads``): every full window of ``max_frames`` Landsat and
+        ``max_sar_frames`` Sentinel-1 frames, positive when the site slides within ``horizon_days`` days
+        after the window's last frame (:func:`lslib.data.tasks.forecast_table`).
     normalisation : str
         ``"stack"``: bands and SAR standardised with the stack's statistics (shared by every site).
         ``"window"`` (forecasting mode): each window is further standardised by its own per-band
@@ -131,6 +142,7 @@ class LandslideDataset(Dataset):
         fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
         sites: Sequence[int] | None = None,
         normalisation: str = "stack",
+        horizon_days: float | None = None,
     ) -> None:
         if split is not None and split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS} or None, got {split!r}")
@@ -157,7 +169,16 @@ class LandslideDataset(Dataset):
         self._std = np.asarray(stack.attrs["norm_reflectance_std"], np.float32)[:, None, None]
         self._sar_mean = np.asarray(stack.attrs["norm_sar_mean"], np.float32)[:, None, None]
         self._sar_std = np.asarray(stack.attrs["norm_sar_std"], np.float32)[:, None, None]
+        if leads is not None and horizon_days is not None:
+            raise ValueError("give leads (windows before each site's reference time) or horizon_days, not both")
         self.leads = None if leads is None else tuple(int(lead) for lead in leads)
+        self.horizon_days = None if horizon_days is None else float(horizon_days)
+        if self.horizon_days is not None:
+            self.max_frames = int(max_frames or 8)
+            self.max_sar_frames = int(max_sar_frames or 8)
+            self._encoded = self._encode(self.sites)
+            self.windows = self._make_horizon_windows()
+            return
         if self.leads is None:
             if normalisation != "stack":
                 raise ValueError(f"normalisation={normalisation!r} needs the forecasting mode (leads=...)")
@@ -206,6 +227,26 @@ class LandslideDataset(Dataset):
             "mask": subset["scar_mask"].values.astype(np.float32),
         }
 
+    def _make_horizon_windows(self) -> np.ndarray:
+        """Horizon mode: ``(n, 3)`` rows of (position in the split, lead, index of the last frame), with the
+        full table of :func:`lslib.data.tasks.forecast_table` kept as ``self.table``."""
+        table = forecast_table(self.stack, self.horizon_days, self.max_frames, self.max_sar_frames)
+        position = np.full(self.stack.sizes["site"], -1, dtype=np.int64)
+        position[self.sites] = np.arange(len(self.sites))
+        table = table[position[table["site"].to_numpy()] >= 0].reset_index(drop=True)
+        table.insert(1, "position", position[table["site"].to_numpy()])
+        self.table = table
+        dates = self._encoded["date"]
+        frames, sar_frames = [], []
+        for row in table[["position", "start", "end", "sar_start", "sar_end"]].itertuples(index=False):
+            span = np.arange(row.start, row.end + 1)
+            frames.append(span[~np.isnat(dates[row.position, span])])
+            sar_frames.append(np.arange(row.sar_start, row.sar_end + 1))
+        width = (self.max_frames, self.max_sar_frames)
+        self._frame_index = np.asarray(frames, dtype=np.int64).reshape(-1, width[0])
+        self._sar_index = np.asarray(sar_frames, dtype=np.int64).reshape(-1, width[1])
+        return table[["position", "lead", "end"]].to_numpy(dtype=np.int64).reshape(-1, 3)
+
     def _make_windows(self, min_frames: int) -> np.ndarray:
         """``(n, 3)`` rows of (position in the split, lead, index of the window's last frame)."""
         rows = []
@@ -234,6 +275,13 @@ class LandslideDataset(Dataset):
         if self.windows is None:
             raise ValueError("window_table needs the forecasting mode (leads=...)")
         position = self.windows[:, 0]
+        if self.horizon_days is not None:
+            return {
+                "site": self.sites[position],
+                "lead": self.windows[:, 1],
+                "label": self.table["label"].to_numpy(np.float32),
+                "cause": self.table["cause"].to_numpy(np.int64),
+            }
         return {
             "site": self.sites[position],
             "lead": self.windows[:, 1],
@@ -247,6 +295,16 @@ class LandslideDataset(Dataset):
         among them skipped) and ``label``; the table :func:`lslib.analysis.shortcuts.timing_features` reads."""
         table = self.window_table()
         ends = self.windows[:, 2]
+        if self.horizon_days is not None:
+            return pd.DataFrame(
+                {
+                    "site": table["site"],
+                    "lead": table["lead"],
+                    "start": self.table["start"].to_numpy(),
+                    "end": ends,
+                    "label": table["label"].astype(int),
+                }
+            )
         return pd.DataFrame(
             {
                 "site": table["site"],
@@ -256,6 +314,16 @@ class LandslideDataset(Dataset):
                 "label": table["label"].astype(int),
             }
         )
+
+    def _label_of(self, index: int, position: int) -> np.float32:
+        if self.horizon_days is not None:
+            return np.float32(self.table["label"].iat[index])
+        return self._encoded["label"][position]
+
+    def _cause_of(self, index: int, position: int) -> np.int64:
+        if self.horizon_days is not None:
+            return np.int64(self.table["cause"].iat[index])
+        return self._encoded["cause"][position]
 
     def _site_sample(self, index: int) -> dict[str, torch.Tensor]:
         site = int(self.sites[index])
@@ -273,17 +341,55 @@ class LandslideDataset(Dataset):
             "site": torch.tensor(site, dtype=torch.int64),
         }
 
-    def _window_sample(self, index: int) -> dict[str, torch.Tensor]:
+    def _window_frames(self, index: int) -> tuple[int, int, int, np.ndarray, np.ndarray]:
+        """Position, lead, last frame, Landsat frames and radar frames of window ``index``; refuses a frame on
+        or after the event (the reference time in lead mode, the slide in horizon mode)."""
         position, lead, last = (int(v) for v in self.windows[index])
         e = self._encoded
-        dates = e["date"][position]
-        frames = np.arange(max(0, last - self.max_frames + 1), last + 1)
-        frames = frames[~np.isnat(dates[frames])]
+        dates, sar_dates = e["date"][position], e["sar_date"][position]
+        if self.horizon_days is not None:
+            frames, sar_frames = self._frame_index[index], self._sar_index[index]
+            event = self.stack["event_time"].values[self.sites[position]] if e["label"][position] > 0.5 else None
+        else:
+            frames = np.arange(max(0, last - self.max_frames + 1), last + 1)
+            frames = frames[~np.isnat(dates[frames])]
+            sar_frames = np.nonzero((sar_dates <= dates[last]) & ~np.isnat(sar_dates))[0][-self.max_sar_frames :]
+            event = e["reference_time"][position]
+        if event is not None:
+            assert_no_leak(dates[frames], event)
+            assert_no_leak(sar_dates[sar_frames], event)
+        return position, lead, last, frames, sar_frames
+
+    def encoded(self, name: str) -> np.ndarray:
+        """A copy of one encoded array of the dataset's sites (leading axis: its sites, in order): ``image``,
+        ``sar``, ``meta``, ``cloud`` ..., as the samples are cut from it."""
+        if not hasattr(self, "_encoded"):
+            raise ValueError("encoded arrays exist in the forecasting modes (leads= or horizon_days=)")
+        if name not in self._encoded:
+            raise ValueError(f"no encoded array {name!r}; there are {sorted(self._encoded)}")
+        return self._encoded[name].copy()
+
+    def with_images(self, image: np.ndarray) -> LandslideDataset:
+        """The same windows over other Landsat inputs ``image`` (the shape of :meth:`encoded` ``("image")``), e.g.
+        the test frames under a perturbation; the frames' masked shares follow the new mask channel."""
+        if image.shape != self._encoded["image"].shape:
+            raise ValueError(f"image must have shape {self._encoded['image'].shape}, got {image.shape}")
+        twin = copy.copy(self)
+        twin._encoded = dict(self._encoded, image=image.astype(np.float32), cloud=image[:, :, -1].mean(axis=(2, 3)))
+        return twin
+
+    def window_frame_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Horizon mode: per window its position in the split ``(n,)``, its Landsat frame indices ``(n, T)`` and
+        its radar frame indices ``(n, S)``, oldest first (every window is full)."""
+        if self.horizon_days is None:
+            raise ValueError("window_frame_index needs the horizon mode (horizon_days=...)")
+        return self.windows[:, 0].copy(), self._frame_index, self._sar_index
+
+    def _window_sample(self, index: int) -> dict[str, torch.Tensor]:
+        position, lead, last, frames, sar_frames = self._window_frames(index)
+        e = self._encoded
+        dates, sar_dates = e["date"][position], e["sar_date"][position]
         end = dates[last]
-        assert_no_leak(dates[frames], e["reference_time"][position])
-        sar_dates = e["sar_date"][position]
-        sar_frames = np.nonzero((sar_dates <= end) & ~np.isnat(sar_dates))[0][-self.max_sar_frames :]
-        assert_no_leak(sar_dates[sar_frames], e["reference_time"][position])
 
         def padded(values: np.ndarray, length: int) -> np.ndarray:
             out = np.zeros((length,) + values.shape[1:], dtype=values.dtype)
@@ -308,8 +414,8 @@ class LandslideDataset(Dataset):
             "valid": torch.from_numpy(valid),
             "sar_valid": torch.from_numpy(sar_valid),
             "cloud": torch.from_numpy(padded(e["cloud"][position, frames], self.max_frames)),
-            "label": torch.tensor(e["label"][position]),
-            "cause": torch.tensor(e["cause"][position]),
+            "label": torch.tensor(self._label_of(index, position)),
+            "cause": torch.tensor(self._cause_of(index, position)),
             "mask": torch.from_numpy(e["mask"][position]),
             "site": torch.tensor(int(self.sites[position]), dtype=torch.int64),
             "lead": torch.tensor(lead, dtype=torch.int64),

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from lslib.causes import Cause
 from lslib.data.schema import require
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "assert_no_leak",
     "horizon_windows",
     "horizon_label_shares",
+    "forecast_table",
 ]
 
 
@@ -238,3 +240,71 @@ def horizon_label_shares(table: pd.DataFrame) -> dict[str, float]:
         "positive_sites": int(len(positive_sites)),
         "mixed_share": float((positive_sites["min"] == 0).mean()) if len(positive_sites) else float("nan"),
     }
+
+
+def forecast_table(
+    stack: xr.Dataset,
+    horizon_days: float = 32.0,
+    window_frames: int = 8,
+    sar_frames: int = 8,
+    revisit_days: float = 16.0,
+) -> pd.DataFrame:
+    """Chapter 4's forecasting windows: full fixed-length windows of both sensors, with a fixed horizon.
+
+    :func:`horizon_windows` with ``min_frames = window_frames`` (every window holds exactly ``window_frames``
+    valid Landsat frames, so no window is padded and its length says nothing of its label), keeping only
+    the windows with at least ``sar_frames`` valid Sentinel-1 acquisitions on or before their last Landsat
+    frame; both rules read the dates alone, never the label.
+
+    Parameters
+    ----------
+    stack : xarray.Dataset
+        A stack in the study's layout; reads ``date``, ``sar_date``, ``landslide``, ``event_time`` and ``cause``.
+    horizon_days : float, default 32.0
+        The forecast horizon H, days: a window is positive when the slide falls in (its end, its end + H].
+    window_frames, sar_frames : int, default 8
+        Landsat and Sentinel-1 frames per window.
+    revisit_days : float, default 16.0
+        The Landsat revisit, days, that counts a positive window's lead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`horizon_windows`, and ``sar_start``, ``sar_end`` (indices on ``sar_time`` of
+        the window's first and last radar frame: the last ``sar_frames`` valid acquisitions up to ``end_date``),
+        ``lead`` (int: ``ceil(days_to_event / revisit_days)`` for a positive window, the revisits from its last
+        frame to the slide; 0 for a negative) and ``cause`` (int: the site's cause for a positive window, the
+        thriving-forest class for a negative one).
+
+    Examples
+    --------
+    >>> dates = np.datetime64("2020-01-01") + np.arange(6) * np.timedelta64(16, "D")
+    >>> stack = xr.Dataset({"date": (("site", "time"), dates[None]), "landslide": ("site", [True]),
+    ...                     "event_time": ("site", [dates[0] + np.timedelta64(70, "D")]), "cause": ("site", [3]),
+    ...                     "sar_date": (("site", "sar_time"), (dates - np.timedelta64(1, "D"))[None])})
+    >>> table = forecast_table(stack, window_frames=3, sar_frames=2)
+    >>> table[["start", "end", "sar_start", "sar_end", "label", "lead", "cause"]].values.tolist()
+    [[0, 2, 1, 2, 0, 0, 6], [1, 3, 2, 3, 1, 2, 3], [2, 4, 3, 4, 1, 1, 3]]
+    """
+    if isinstance(sar_frames, bool) or not isinstance(sar_frames, (int, np.integer)) or sar_frames < 1:
+        raise ValueError(f"sar_frames must be an integer >= 1, got {sar_frames!r}")
+    if not (np.isfinite(revisit_days) and revisit_days > 0):
+        raise ValueError(f"revisit_days must be finite and > 0 (days), got {revisit_days!r}")
+    require(stack, ["sar_date", "cause"])
+    table = horizon_windows(stack, horizon_days, window_frames, min_frames=window_frames)
+    sar_dates = np.asarray(stack["sar_date"].values).astype("datetime64[ns]")
+    sar_start = np.full(len(table), -1, dtype=np.int64)
+    sar_end = np.full(len(table), -1, dtype=np.int64)
+    for row, (site, end_date) in enumerate(zip(table["site"].to_numpy(), table["end_date"].to_numpy())):
+        seen = np.nonzero(~np.isnat(sar_dates[site]) & (sar_dates[site] <= end_date))[0]
+        if len(seen) >= sar_frames:
+            sar_start[row], sar_end[row] = seen[-sar_frames], seen[-1]
+    keep = sar_end >= 0
+    table = table[keep].reset_index(drop=True)
+    table["sar_start"], table["sar_end"] = sar_start[keep], sar_end[keep]
+    positive = table["label"].to_numpy() == 1
+    days = table["days_to_event"].to_numpy()
+    table["lead"] = np.where(positive, np.ceil(np.where(positive, days, 0.0) / revisit_days), 0).astype(np.int64)
+    causes = np.asarray(stack["cause"].values).astype(np.int64)[table["site"].to_numpy()]
+    table["cause"] = np.where(positive, causes, int(Cause.THRIVING_FOREST)).astype(np.int64)
+    return table
