@@ -9,11 +9,22 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ndvi_drop_score", "lhasa_score", "STEEP_SLOPE_DEG", "random_forest_baseline"]
+__all__ = [
+    "ndvi_drop_score",
+    "lhasa_score",
+    "STEEP_SLOPE_DEG",
+    "random_forest_baseline",
+    "gradient_boosting_baseline",
+    "tuned_gradient_boosting",
+    "GBM_GRID",
+]
 
 
 def ndvi_drop_score(
@@ -154,3 +165,193 @@ def random_forest_baseline(
         n_estimators=n_trees, min_samples_leaf=min_samples_leaf, random_state=seed, n_jobs=1
     )
     return forest.fit(train_x, train_y)
+
+
+#: The default grid of :func:`tuned_gradient_boosting`: shrinkage and tree size, the two settings that matter most.
+GBM_GRID: dict[str, tuple] = {"learning_rate": (0.05, 0.1), "max_leaf_nodes": (7, 15, 31)}
+
+
+def _check_gbm_parameters(
+    learning_rate: float, max_leaf_nodes: int, max_iter: int, max_features: float, min_samples_leaf: int
+) -> None:
+    """Raise a ValueError naming the first out-of-range parameter of :func:`gradient_boosting_baseline`."""
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be finite and > 0, got {learning_rate!r}")
+    for name, value, least in (
+        ("max_leaf_nodes", max_leaf_nodes, 2),
+        ("max_iter", max_iter, 1),
+        ("min_samples_leaf", min_samples_leaf, 1),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    if not 0.0 < max_features <= 1.0:
+        raise ValueError(f"max_features must be a share of the features in (0, 1], got {max_features!r}")
+
+
+def gradient_boosting_baseline(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    seed: int = 0,
+    learning_rate: float = 0.1,
+    max_leaf_nodes: int = 15,
+    max_iter: int = 200,
+    max_features: float = 0.5,
+    min_samples_leaf: int = 40,
+):
+    """Gradient-boosted trees on tabular window features (scikit-learn's histogram GBM), fitted.
+
+    ``predict_proba(x)[:, 1]`` gives probabilities. There is no early stopping, so ``max_iter`` is the
+    number of trees; each split looks at a random ``max_features`` share of the features, so seeds give
+    different models (``random_state=seed``) and the same seed the same model.
+
+    Parameters
+    ----------
+    train_x : numpy.ndarray or pandas.DataFrame, shape (n, features)
+        Training features (e.g. :func:`lslib.data.window_features.matched_window_features`).
+    train_y : numpy.ndarray, shape (n,)
+        Labels, 0 or 1; both classes must be present.
+    seed : int
+        Random state of the feature subsampling (and of the binning's subsample of large inputs).
+    learning_rate : float
+        Shrinkage of each tree's contribution, > 0.
+    max_leaf_nodes : int
+        Leaves per tree, >= 2.
+    max_iter : int
+        Number of boosting iterations (trees), >= 1.
+    max_features : float
+        Share of the features considered at each split, in (0, 1].
+    min_samples_leaf : int
+        Fewest training rows in a leaf: as for the random forest, windows of one site share its label and
+        its site-constant features, so small leaves memorise sites.
+
+    Returns
+    -------
+    sklearn.ensemble.HistGradientBoostingClassifier
+        The fitted model.
+
+    Raises
+    ------
+    ValueError
+        ``train_y`` holds one class only, its length differs from ``train_x``'s, or a parameter is out
+        of range (the message names it).
+
+    Examples
+    --------
+    >>> x = np.arange(200, dtype=float)[:, None]
+    >>> model = gradient_boosting_baseline(x, (x[:, 0] > 100).astype(int), max_iter=20, min_samples_leaf=5)
+    >>> (model.predict_proba([[10.0], [190.0]])[:, 1] > 0.5).tolist()
+    [False, True]
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    _check_gbm_parameters(learning_rate, max_leaf_nodes, max_iter, max_features, min_samples_leaf)
+    labels = np.asarray(train_y)
+    if len(labels) != len(train_x):
+        raise ValueError(f"train_x has {len(train_x)} rows but train_y has {len(labels)} labels")
+    classes = np.unique(labels)
+    if len(classes) < 2:
+        raise ValueError(
+            f"The gradient-boosting baseline needs both classes in its training labels, got only {classes}"
+        )
+    model = HistGradientBoostingClassifier(
+        learning_rate=learning_rate,
+        max_leaf_nodes=max_leaf_nodes,
+        max_iter=max_iter,
+        max_features=max_features,
+        min_samples_leaf=min_samples_leaf,
+        early_stopping=False,
+        random_state=seed,
+    )
+    return model.fit(train_x, labels)
+
+
+def _roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """AUROC by scikit-learn (ties count 1/2, as :func:`lslib.evaluation.auroc`, which this layer cannot import)."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
+
+
+def tuned_gradient_boosting(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    val_x: np.ndarray,
+    val_y: np.ndarray,
+    seed: int = 0,
+    grid: Mapping[str, Sequence] | None = None,
+    score: Callable[[np.ndarray, np.ndarray], float] | None = None,
+    **fixed: Any,
+) -> tuple[Any, dict[str, Any], dict[tuple, float]]:
+    """The gradient-boosting baseline with its settings chosen on validation windows, by AUROC.
+
+    Every combination of ``grid`` is fitted on the training windows with the same ``seed`` and scored
+    on the validation windows; the best one wins (the first in grid order on a tie).
+
+    Parameters
+    ----------
+    train_x, train_y, val_x, val_y : arrays
+        Training and validation features and 0/1 labels (both classes in each).
+    seed : int
+        Seed of every fit.
+    grid : mapping of str to sequence, optional
+        Parameter names of :func:`gradient_boosting_baseline` and the values to try; default
+        :data:`GBM_GRID` (``learning_rate`` in 0.05, 0.1 and ``max_leaf_nodes`` in 7, 15, 31).
+    score : callable, optional
+        ``score(labels, scores) -> float``, higher is better; default the AUROC (scikit-learn's, equal to
+        :func:`lslib.evaluation.auroc`; pass that one from a higher layer to make it explicit).
+    **fixed
+        Further parameters of :func:`gradient_boosting_baseline`, the same for every fit (e.g. ``max_iter``).
+
+    Returns
+    -------
+    model : sklearn.ensemble.HistGradientBoostingClassifier
+        The best model, fitted on the training windows.
+    chosen : dict
+        Its grid setting, e.g. ``{"learning_rate": 0.1, "max_leaf_nodes": 15}``.
+    scores : dict
+        Validation score of every setting, keyed by the tuple of its values in the grid's key order,
+        e.g. ``{(0.05, 7): 0.71, ...}``.
+
+    Raises
+    ------
+    ValueError
+        An empty grid or grid axis, a grid name that is not a parameter (or also in ``fixed``), or
+        what :func:`gradient_boosting_baseline` and ``score`` refuse.
+
+    Examples
+    --------
+    >>> x = np.arange(200, dtype=float)[:, None]
+    >>> y = (x[:, 0] > 100).astype(int)
+    >>> model, chosen, scores = tuned_gradient_boosting(
+    ...     x, y, x, y, grid={"max_leaf_nodes": (3, 7)}, max_iter=10, min_samples_leaf=5
+    ... )
+    >>> chosen, sorted(scores)
+    ({'max_leaf_nodes': 3}, [(3,), (7,)])
+    """
+    grid = dict(GBM_GRID if grid is None else grid)
+    _check_grid(grid, fixed)
+    score = _roc_auc if score is None else score
+    models, scores = {}, {}
+    for values in itertools.product(*grid.values()):
+        setting = dict(zip(grid, values))
+        models[values] = gradient_boosting_baseline(train_x, train_y, seed=seed, **setting, **fixed)
+        scores[values] = float(score(np.asarray(val_y), models[values].predict_proba(val_x)[:, 1]))
+    best = max(scores, key=scores.get)
+    return models[best], dict(zip(grid, best)), scores
+
+
+def _check_grid(grid: dict[str, Sequence], fixed: dict[str, Any]) -> None:
+    """Raise a ValueError for an empty grid, an empty axis, or a name that is not a tunable parameter."""
+    tunable = {"learning_rate", "max_leaf_nodes", "max_iter", "max_features", "min_samples_leaf"}
+    if not grid:
+        raise ValueError("grid is empty: give at least one parameter and its values")
+    for name in (*grid, *fixed):
+        if name not in tunable:
+            raise ValueError(
+                f"{name!r} is not a parameter of gradient_boosting_baseline; expected one of {sorted(tunable)}"
+            )
+    for name, values in grid.items():
+        if name in fixed:
+            raise ValueError(f"{name!r} is both in the grid and fixed")
+        if isinstance(values, (str, bytes)) or not len(values):
+            raise ValueError(f"grid[{name!r}] must be a non-empty sequence of values, got {values!r}")

@@ -48,7 +48,11 @@ class PredictorConfig:
     the Sentinel-1 branch and the metadata encoder off for the ablations. ``norm="batch"`` puts a
     BatchNorm after each convolution of the frame encoders (what test-time BatchNorm adaptation
     re-estimates); ``meta_dropout`` is the probability, during training only, that a window's
-    metadata summary is replaced by zeros (so the model cannot lean on it alone).
+    metadata summary is replaced by zeros (so the model cannot lean on it alone). ``clear_prior``
+    adds the learned ``clear_weight * log(clear share + 0.05)`` to the attention score of each Landsat
+    frame (see :class:`_TemporalPool`); False leaves the attention to find cloudy frames on its own.
+    ``radar_width`` is the feature width of the Sentinel-1 branch (default ``width``): two speckled
+    polarisations need fewer features than seven optical channels, and a site has more radar frames.
     """
 
     bands: int = 6
@@ -63,6 +67,8 @@ class PredictorConfig:
     cause_weight: float = 0.5
     norm: str = "none"
     meta_dropout: float = 0.0
+    clear_prior: bool = True
+    radar_width: int | None = None
 
     def __post_init__(self) -> None:
         if self.norm not in ("none", "batch"):
@@ -73,6 +79,8 @@ class PredictorConfig:
             raise ValueError(f"pooling must be 'attention' or 'mean', got {self.pooling!r}")
         if self.width % 2:
             raise ValueError(f"width must be even (sinusoidal encoding), got {self.width}")
+        if self.radar_width is not None and (self.radar_width < 4 or self.radar_width % 2):
+            raise ValueError(f"radar_width must be an even number >= 4, got {self.radar_width}")
         if self.size < 8:
             raise ValueError(f"size must be >= 8 pixels, got {self.size}")
 
@@ -183,11 +191,12 @@ class SpatioTemporalPredictor(nn.Module):
         self.config = config
         w = config.width
         self.optical = _encoder(config.bands + 1, w, config.norm)
-        self.optical_pool = _TemporalPool(w, config.pooling, with_cloud=True)
-        self.radar = _encoder(2, w, config.norm) if config.use_sar else None
-        self.radar_pool = _TemporalPool(w, config.pooling, allow_empty=True) if config.use_sar else None
+        self.optical_pool = _TemporalPool(w, config.pooling, with_cloud=config.clear_prior)
+        rw = config.radar_width or w
+        self.radar = _encoder(2, rw, config.norm) if config.use_sar else None
+        self.radar_pool = _TemporalPool(rw, config.pooling, allow_empty=True) if config.use_sar else None
         self.meta = nn.LSTM(config.meta_features, w, batch_first=True) if config.use_meta else None
-        fused = w * (1 + int(config.use_sar) + int(config.use_meta))
+        fused = w * (1 + int(config.use_meta)) + rw * int(config.use_sar)
         self.trunk = nn.Sequential(nn.Linear(fused, w), nn.GELU(), nn.Dropout(config.dropout))
         self.landslide_head = nn.Linear(w, 1)
         self.cause_head = nn.Linear(w, config.n_causes - 1)  # the triggers; the last class is "no landslide"
@@ -216,27 +225,73 @@ class SpatioTemporalPredictor(nn.Module):
 
     def _frames(self, encoder: nn.Module, frames: Tensor, valid: Tensor) -> Tensor:
         """Encode the valid frames only (padding gets zero features and never enters BatchNorm)."""
-        out = frames.new_zeros(frames.shape[:2] + (self.config.width,))
-        if valid.any():
-            out[valid] = encoder(frames[valid])
+        if not valid.any():
+            width = self.config.radar_width or self.config.width if encoder is self.radar else self.config.width
+            return frames.new_zeros(frames.shape[:2] + (width,))
+        encoded = encoder(frames[valid])
+        out = encoded.new_zeros(frames.shape[:2] + (encoded.shape[-1],))
+        out[valid] = encoded
         return out
 
     def forward(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """The outputs for a batch of window samples, or for a site batch of
+        :class:`lslib.data.batches.SiteBatches` (recognised by its ``position`` key): there each site's frames
+        are encoded once and every window gathers its frames from them."""
         self._check(batch)
+        if "position" in batch:
+            return self._forward_sites(batch)
         valid = batch.get("valid", torch.ones(batch["image"].shape[:2], dtype=torch.bool, device=batch["image"].device))
         cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))  # masked share of each frame, from the mask channel
-        optical, attention = self.optical_pool(
-            self._frames(self.optical, batch["image"], valid), batch["time"], valid, cloud
-        )
-        parts = [optical]
+        optical = self._frames(self.optical, batch["image"], valid)
+        radar = sar_valid = None
         if self.radar is not None:
             sar_valid = batch.get(
                 "sar_valid", torch.ones(batch["sar"].shape[:2], dtype=torch.bool, device=optical.device)
             )
-            radar, _ = self.radar_pool(self._frames(self.radar, batch["sar"], sar_valid), batch["sar_time"], sar_valid)
+            radar = self._frames(self.radar, batch["sar"], sar_valid)
+        return self._pool_and_heads(
+            optical, batch["time"], valid, cloud, radar, batch.get("sar_time"), sar_valid, batch.get("meta")
+        )
+
+    def _forward_sites(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Site batches: encode the ``(P, T)`` frames once, gather the ``(N, F)`` frames of each window, and give
+        every window its days relative to its own last frame."""
+        position, frame = batch["position"], batch["frame"]
+        sites, frames = batch["image"].shape[:2]
+        optical = self.optical(batch["image"].flatten(0, 1)).view(sites, frames, -1)[position[:, None], frame]
+        cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))[position[:, None], frame]
+        end = batch["time"][position, frame[:, -1]][:, None]
+        time = batch["time"][position[:, None], frame] - end
+        valid = torch.ones(frame.shape, dtype=torch.bool, device=frame.device)
+        radar = sar_time = sar_valid = None
+        if self.radar is not None:
+            sar_frame = batch["sar_frame"]
+            n_sar = batch["sar"].shape[1]
+            radar = self.radar(batch["sar"].flatten(0, 1)).view(sites, n_sar, -1)[position[:, None], sar_frame]
+            sar_time = batch["sar_time"][position[:, None], sar_frame] - end
+            sar_valid = torch.ones(sar_frame.shape, dtype=torch.bool, device=frame.device)
+        meta = batch["meta"][position[:, None], frame] if self.meta is not None else None
+        return self._pool_and_heads(optical, time, valid, cloud, radar, sar_time, sar_valid, meta)
+
+    def _pool_and_heads(
+        self,
+        optical: Tensor,
+        time: Tensor,
+        valid: Tensor,
+        cloud: Tensor,
+        radar: Tensor | None,
+        sar_time: Tensor | None,
+        sar_valid: Tensor | None,
+        meta: Tensor | None,
+    ) -> dict[str, Tensor]:
+        """Temporal pooling of the encoded frames, the weather LSTM, the trunk and both heads."""
+        optical, attention = self.optical_pool(optical, time, valid, cloud)
+        parts = [optical]
+        if self.radar is not None:
+            radar, _ = self.radar_pool(radar, sar_time, sar_valid)
             parts.append(radar)
         if self.meta is not None:
-            sequence, _ = self.meta(batch["meta"])
+            sequence, _ = self.meta(meta)
             last = valid.long().cumsum(dim=1).argmax(dim=1)  # index of the last valid frame
             summary = sequence[torch.arange(len(last)), last]
             if self.training and self.config.meta_dropout > 0:

@@ -1,0 +1,121 @@
+"""Training and prediction of forecasters over site batches (:class:`lslib.data.batches.SiteBatches`).
+
+Every seed of every arm of chapter 4 trains here: :func:`train_seeds` runs the study's one loop
+(:func:`lslib.training.loop.fit`) once per seed, each seed with its own initialisation, its own order of
+the sites and its own training clouds, and keeps the weights of its best validation epoch.
+:func:`predict_windows` scores a dataset's windows and returns them in the dataset's order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from lslib.data.batches import SiteBatches
+from lslib.data.dataset import LandslideDataset
+from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
+from lslib.training.loop import History, TrainConfig, fit
+
+__all__ = ["TrainedSeed", "train_seeds", "predict_windows"]
+
+
+@dataclass
+class TrainedSeed:
+    """One trained seed of an arm: the model (best validation epoch, in evaluation mode), its history and
+    the seconds it took."""
+
+    seed: int
+    model: nn.Module
+    history: History
+    seconds: float
+
+
+def train_seeds(
+    datasets: dict[str, LandslideDataset],
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    seeds: Sequence[int],
+    sites_per_batch: int = 16,
+    clouds: float = 0.3,
+    name: str = "attention",
+    build: Callable[[PredictorConfig], nn.Module] = SpatioTemporalPredictor,
+) -> list[TrainedSeed]:
+    """Train one model per seed on ``datasets["train"]``, validated on ``datasets["val"]`` (horizon mode).
+
+    Parameters
+    ----------
+    datasets : dict of str to LandslideDataset
+        ``train`` and ``val`` windows in horizon mode.
+    model_config, train_config : PredictorConfig, TrainConfig
+        The arm's model and its training; ``train_config.seed`` is replaced by each seed.
+    seeds : sequence of int
+        Training seeds: each sets the initialisation, the order of the sites and the training clouds.
+    sites_per_batch : int
+        Sites per optimisation step (each brings all its windows).
+    clouds : float
+        Share of training frames clouded afresh at every epoch (augmentation).
+    name : str
+        The arm's name, on the progress bar.
+    build : callable
+        Makes the model from ``model_config``.
+
+    Returns
+    -------
+    list of TrainedSeed
+        In the order of ``seeds``.
+    """
+    if not len(seeds):
+        raise ValueError("seeds must name at least one training seed")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must differ, got {list(seeds)}")
+    out = []
+    for seed in seeds:
+        started = time.perf_counter()
+        torch.manual_seed(seed)
+        model = build(model_config)
+        loaders = {
+            "train": SiteBatches(datasets["train"], sites_per_batch, shuffle=True, seed=seed, clouds=clouds),
+            "val": SiteBatches(datasets["val"], sites_per_batch=64),
+        }
+        config = replace(train_config, seed=seed, name=f"{name} seed {seed}", restore_best=True)
+        history = fit(model, loaders, config)
+        out.append(TrainedSeed(int(seed), model.eval(), history, time.perf_counter() - started))
+    return out
+
+
+@torch.no_grad()
+def predict_windows(model: nn.Module, batches: SiteBatches) -> dict[str, np.ndarray]:
+    """Per window of ``batches.dataset``, in its order: ``logit``, ``cause_probs`` (7), ``attention`` and
+    ``cloud`` (the masked share of each of the window's frames), ``label``, ``cause`` and ``lead``.
+
+    Windows of sites the batches skip are NaN (logit) and zero elsewhere."""
+    device = next(model.parameters()).device
+    model.eval()
+    n = len(batches.dataset)
+    out: dict[str, np.ndarray] = {}
+    for batch in batches:
+        batch = {key: value.to(device) for key, value in batch.items()}
+        result = model(batch)
+        cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))[batch["position"][:, None], batch["frame"]]
+        values = {
+            "logit": result["logit"],
+            "cause_probs": result["cause_probs"],
+            "attention": result["attention"],
+            "cloud": cloud,
+            "label": batch["label"],
+            "cause": batch["cause"],
+            "lead": batch["lead"],
+        }
+        rows = batch["window"].cpu().numpy()
+        for key, value in values.items():
+            value = value.cpu().numpy()
+            if key not in out:
+                fill = np.nan if key == "logit" else 0
+                out[key] = np.full((n, *value.shape[1:]), fill, dtype=value.dtype)
+            out[key][rows] = value
+    return out
