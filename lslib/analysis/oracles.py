@@ -15,6 +15,7 @@ way to slide.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from lslib.causes import Cause
@@ -30,6 +31,9 @@ __all__ = [
     "fs_oracle_auroc_by_lead",
     "slope_slide_auroc",
     "rain_on_undisturbed_share",
+    "window_day_index",
+    "window_fs_oracle",
+    "window_scenario_oracle",
 ]
 
 
@@ -160,3 +164,58 @@ def rain_on_undisturbed_share(stack: xr.Dataset) -> float:
     touched = stack["disturbed_mask"].values[slid].any(axis=1) & ~stack["scar_mask"].values[slid]
     clean = ~(touched & stack["initiation_mask"].values[slid]).any(axis=(1, 2))
     return float((rain & clean).mean())
+
+
+def window_day_index(stack: xr.Dataset, windows: pd.DataFrame) -> np.ndarray:
+    """Index on the stack's ``day`` calendar of each window's last frame (``windows["end_date"]``)."""
+    days = (windows["end_date"].to_numpy().astype("datetime64[ns]") - stack["day"].values[0]) / np.timedelta64(1, "D")
+    return np.floor(days).astype(int)
+
+
+def window_fs_oracle(stack: xr.Dataset, windows: pd.DataFrame, days_before: int = 30) -> np.ndarray:
+    """The lead-matched FS oracle of fixed-horizon windows: minus the lowest hidden factor of safety of the
+    window's site in the ``days_before`` days up to and including its last frame (no look-ahead).
+
+    Parameters
+    ----------
+    stack : xarray.Dataset
+        A simulated stack with the oracle variable ``fs_min (site, day)``.
+    windows : pandas.DataFrame
+        ``site`` and ``end_date`` per window (:func:`lslib.data.tasks.forecast_table`).
+    days_before : int
+        Days of factor-of-safety history the oracle reads.
+
+    Returns
+    -------
+    numpy.ndarray
+        One score per window; higher is closer to failure.
+
+    Examples
+    --------
+    >>> day = np.datetime64("2020-01-01") + np.arange(5) * np.timedelta64(1, "D")
+    >>> stack = xr.Dataset({"fs_min": (("site", "day"), [[2.0, 1.5, 1.2, 0.9, 0.8]])}, coords={"day": day})
+    >>> windows = pd.DataFrame({"site": [0, 0], "end_date": [day[2], day[4]]})
+    >>> window_fs_oracle(stack, windows, days_before=1).tolist()
+    [-1.2, -0.8]
+    """
+    fs_min = stack["fs_min"].values
+    ends = window_day_index(stack, windows)
+    sites = windows["site"].to_numpy()
+    return np.array([-np.nanmin(fs_min[s, max(0, e - days_before) : e + 1], initial=10.0) for s, e in zip(sites, ends)])
+
+
+def window_scenario_oracle(
+    train_stack: xr.Dataset, train_sites: np.ndarray, stack: xr.Dataset, windows: pd.DataFrame, prior: float = 1.0
+) -> np.ndarray:
+    """The scenario oracle of fixed-horizon windows: P(slide | scenario, region) of each window's site, estimated
+    on the ``train_sites`` of ``train_stack`` (:func:`scenario_rates`) and read for the sites of ``stack``
+    (which may be another stack drawn from the same simulator, e.g. test-only sites)."""
+    keys = np.char.add(
+        np.char.add(train_stack["scenario"].values.astype(str), "|"), train_stack["region"].values.astype(str)
+    )
+    rates = scenario_rates(train_stack, train_sites, prior)
+    table = dict(zip(keys[train_sites], rates[train_sites]))
+    base = float(train_stack["landslide"].values.astype(bool)[train_sites].mean())
+    target = np.char.add(np.char.add(stack["scenario"].values.astype(str), "|"), stack["region"].values.astype(str))
+    per_site = np.array([table.get(key, base) for key in target])
+    return per_site[windows["site"].to_numpy()]
