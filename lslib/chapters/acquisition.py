@@ -99,7 +99,7 @@ def check_text(name: str, value: float) -> str:
 
 
 def record_simulator_checks(stack: xr.Dataset, seed: int, leads: Sequence[int]) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Run :func:`lslib.analysis.realism.simulator_checks` on chapter 4's test windows at ``leads``, publish every
+    """Run :func:`lslib.analysis.realism.simulator_checks` on chapter 4's test sites at ``leads``, publish every
     number for the report and the prose, and return the checks and a table of the oracles with their intervals."""
     leads = tuple(leads)
     checks = simulator_checks(stack, seed=seed, leads=leads)
@@ -291,12 +291,12 @@ def _giveaway_finding(metrics: Mapping[str, Any]) -> Finding:
         )
         answer = (
             f"No: knowing only a site's land-use scenario and region scores AUROC {value:.2f}{span} on chapter 4's "
-            f"test windows, within the {SCENARIO_ORACLE_MAX} the simulator allows{caveat}."
+            f"test sites, within the {SCENARIO_ORACLE_MAX} the simulator allows{caveat}."
         )
     else:
         answer = (
             f"Partly, a goal missed: the scenario and region alone score AUROC {value:.2f}{span} on chapter 4's "
-            f"test windows, above the {SCENARIO_ORACLE_MAX} allowed."
+            f"test sites, above the {SCENARIO_ORACLE_MAX} allowed."
         )
     return Finding(
         "Does the land-use scenario give the label away?", answer, value, interval, "simulated", "AUROC, scenario"

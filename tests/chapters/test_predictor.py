@@ -1,4 +1,4 @@
-"""Chapter 4's pieces: forecasting windows, synthetic clouds, the ensemble and the paired evaluation."""
+"""Chapter 4's pieces: lead windows (chapter 6), synthetic clouds, the ensemble, and the fixed-horizon workflow."""
 
 from __future__ import annotations
 
@@ -112,14 +112,6 @@ def test_the_ensemble_has_a_nonzero_spread_and_a_calibrated_temperature(stack):
     assert temperature > 0 and val.shape == (len(datasets["val"]),) and ((test > 0) & (test < 1)).all()
 
 
-def test_hand_features_and_ndvi_scores_cover_every_window(stack, windows):
-    features = predictor.window_hand_features(stack, windows)
-    assert features.shape == (len(windows), 8) and np.isfinite(features).all()
-    assert (features[:, 4] > 0).all()  # mean slope in degrees
-    scores = predictor.window_ndvi_scores(stack, windows)
-    assert scores.shape == (len(windows),) and ((scores >= 0) & (scores <= 1)).all()
-
-
 def test_bootstrap_resamples_draw_whole_sites_and_pairing_cancels_shared_noise():
     sites = np.repeat(np.arange(50), 3)
     picks = evaluation.bootstrap_resamples(len(sites), sites, n_boot=100, seed=0)
@@ -153,38 +145,6 @@ def test_confusion_recall_and_rank_correlation_known_values():
     assert (rho, used) == (0.0, 2)  # +1 and -1; the third window has no cloud spread
 
 
-def test_score_table_is_paired_and_leaves_non_probabilities_uncalibrated():
-    rng = np.random.default_rng(2)
-    labels = np.tile([0, 0, 1], 100)
-    sites = np.repeat(np.arange(100), 3)
-    good = np.clip(0.2 + 0.6 * labels + rng.normal(0, 0.15, len(labels)), 0.01, 0.99)
-    weak = rng.random(len(labels))
-    table = predictor.score_table(
-        labels,
-        {"good": good, "weak": weak},
-        {"good": 0.5, "weak": 0.5},
-        evaluation.bootstrap_resamples(len(labels), sites, 200, 0),
-        reference="weak",
-        probabilistic={"good"},
-    )
-    assert table.loc["good", "AUROC"] > 0.9 and table.loc["good", "Δ low"] > 0.3
-    assert table.loc["weak", "ΔAUROC vs weak"] == 0.0
-    assert np.isnan(table.loc["weak", "ECE"]) and table.loc["good", "ECE"] < 0.2
-    assert table.loc["good", "F1 low"] <= table.loc["good", "F1"] <= table.loc["good", "F1 high"]
-
-
-def test_cause_report_counts_only_the_slides():
-    labels = np.array([1, 1, 1, 1, 0, 0])
-    truth = np.array([3, 3, 2, 1, 6, 6])
-    probs = np.zeros((6, 7))
-    probs[np.arange(6), [3, 3, 2, 0, 6, 6]] = 1.0  # three of four slides right
-    report = predictor.cause_report(
-        probs, truth, labels, np.array([3, 3, 2]), evaluation.bootstrap_resamples(6, n_boot=50)
-    )
-    assert report["accuracy"] == 0.75 and report["majority_accuracy"] == 0.5 and report["n"] == 4
-    assert report["matrix"].sum() == 4 and report["recall"][3] == 1.0 and report["recall"][1] == 0.0
-
-
 def test_the_clear_prior_favours_clear_frames():
     model = SpatioTemporalPredictor(PredictorConfig(size=16, use_sar=False, use_meta=False)).eval()
     image = torch.zeros(1, 2, 7, 16, 16)
@@ -192,51 +152,6 @@ def test_the_clear_prior_favours_clear_frames():
     with torch.no_grad():
         out = model({"image": image, "time": torch.tensor([[-16.0, 0.0]]), "valid": torch.ones(1, 2, dtype=torch.bool)})
     assert float(out["attention"][0, 0]) > 0.9
-
-
-def test_interval_and_confidence_tables_read_the_numbers_they_are_given():
-    import pandas as pd
-
-    table = pd.DataFrame(
-        {
-            "AUROC": [0.7, 0.5],
-            "AUROC low": [0.6, 0.4],
-            "AUROC high": [0.8, 0.6],
-            "ECE": [0.05, np.nan],
-            "ECE low": [0.03, np.nan],
-            "ECE high": [0.08, np.nan],
-        },
-        index=["model", "baseline"],
-    )
-    text = predictor.interval_table(table)
-    assert text.loc["model", "AUROC"] == "0.700 [0.600, 0.800]" and text.loc["baseline", "ECE"] == ""
-    spread = np.array([0.01, 0.02, 0.3, 0.4])
-    labels = np.array([0, 1, 0, 1])
-    probabilities = np.array([0.0, 1.0, 1.0, 0.0])  # right where confident, wrong where not
-    groups = predictor.confidence_table(spread, labels, probabilities, n_groups=2)
-    assert groups["windows"].tolist() == [2, 2] and groups["Brier"].tolist() == [0.0, 1.0]
-    assert groups["accuracy at 0.5"].tolist() == [1.0, 0.0] and groups.index[0].endswith("(most confident)")
-
-
-def test_the_forest_leaf_size_is_chosen_on_validation_and_ablations_are_paired():
-    rng = np.random.default_rng(0)
-    site_signal = rng.normal(size=60)
-    sites = np.repeat(np.arange(60), 4)
-    x = np.column_stack([site_signal[sites], rng.normal(size=len(sites))])  # a site-constant feature
-    y = (site_signal[sites] + rng.normal(0, 1.0, 60)[sites] > 0).astype(int)
-    train, val = sites < 40, sites >= 40
-    forest, leaf, scores = predictor.tuned_forest(x[train], y[train], x[val], y[val], seed=0, leaves=(1, 50))
-    assert set(scores) == {1, 50} and leaf == max(scores, key=scores.get)
-    assert forest.get_params()["min_samples_leaf"] == leaf
-    labels = np.tile([0, 1], 50)
-    full = labels + rng.normal(0, 0.5, 100)
-    table = predictor.ablation_table(
-        labels,
-        {"full": full, "worse": full - 0.8 * labels},
-        evaluation.bootstrap_resamples(100, n_boot=200),
-        reference="full",
-    )
-    assert table.loc["worse", "Δ high"] < 0 and table.loc["full", "Δ vs full"] == 0
 
 
 def test_the_training_cloud_stream_restarts_with_its_seed(windows):
@@ -248,43 +163,6 @@ def test_the_training_cloud_stream_restarts_with_its_seed(windows):
     assert not torch.equal(clouds(sample)["image"], first)  # the stream moves on
 
 
-def test_the_verdict_words_follow_the_numbers_they_come_from():
-    import pandas as pd
-
-    ablations = pd.DataFrame(
-        {"Δ high": [0.0, -0.01, 0.02, -0.02]}, index=["attention member 1", "mean pooling", "no metadata", "no SAR"]
-    )
-    assert (
-        predictor.ablation_verdict(ablations["Δ high"].to_dict())
-        == "removing mean pooling or no SAR lowers the AUROC beyond the interval"
-    )
-    assert (
-        predictor.ablation_verdict({"mean pooling": 0.0})
-        == "no single removal lowers the AUROC beyond its paired interval"
-    )
-    assert predictor.skill_verdict(0.01) == "beats" and predictor.skill_verdict(0.0) == "does not clearly beat"
-    assert predictor.ece_bar(0.02) == predictor.ECE_BAR and predictor.ece_bar(0.08) == 0.08
-    assert predictor.ece_verdict(0.05, 0.02) == "within" and predictor.ece_verdict(0.06, 0.02) == "above"
-    assert predictor.ece_verdict(0.07, 0.08) == "within" and predictor.ece_verdict(float("nan"), 0.02) == "above"
-    metrics = {
-        "auroc_diff_rf_ci_low": 0.1,
-        "ece_attention": 0.2,
-        "ece_floor_p90": 0.25,
-        "cloud_drop_diff_vs_meanpool_ci": [-0.2, -0.1],
-    }
-    assert predictor.verdicts(metrics) == {
-        "skill_verdict": "beats",
-        "ece_verdict": "within",
-        "cloud_verdict": "smaller than",
-    }
-    metrics.update(auroc_diff_rf_ci_low=-0.1, ece_attention=0.3, cloud_drop_diff_vs_meanpool_ci=[-0.1, 0.1])
-    assert predictor.verdicts(metrics) == {
-        "skill_verdict": "does not clearly beat",
-        "ece_verdict": "above",
-        "cloud_verdict": "not distinguishable from",
-    }
-
-
 def test_window_bounds_are_the_slots_a_window_sample_reads(stack):
     dataset = LandslideDataset(stack, split=None, leads=(1, 2), max_frames=5, max_sar_frames=4)
     bounds = dataset.window_bounds()
@@ -294,4 +172,152 @@ def test_window_bounds_are_the_slots_a_window_sample_reads(stack):
         row, sample = bounds.iloc[index], dataset[index]
         dates = stack["date"].values[row["site"], row["start"] : row["end"] + 1]
         assert int(sample["valid"].sum()) == int((~np.isnat(dates)).sum())
-    assert 0.0 <= predictor.timing_shortcut(stack, {"all": dataset}, seed=0) <= 1.0
+    from lslib.analysis.shortcuts import timing_shortcut_auroc
+
+    assert 0.0 <= timing_shortcut_auroc(stack, bounds, seed=0) <= 1.0
+
+
+# --- the fixed-horizon workflow -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def horizon():
+    train_stack = simulate(regions=["india", "america"], n_sites=24, n_times=14, size=16, seed=5)
+    test_stack = simulate(regions=["india", "america"], n_sites=10, n_times=14, size=16, seed=6)
+    return predictor.forecast_datasets(train_stack, test_stack, window_frames=4, sar_frames=4, seed=0)
+
+
+def test_horizon_windows_are_full_end_before_the_slide_and_carry_their_own_label(horizon):
+    dataset = horizon["train"]
+    table = dataset.table
+    assert len(table) and 0 < table["label"].sum() < len(table)
+    stack = dataset.stack
+    for index in range(0, len(dataset), max(1, len(dataset) // 15)):
+        sample, row = dataset[index], table.iloc[index]
+        assert bool(sample["valid"].all()) and bool(sample["sar_valid"].all())  # never padded
+        assert float(sample["time"][-1]) == 0.0 and bool((sample["sar_time"] <= 0).all())
+        assert float(sample["label"]) == row["label"] and int(sample["lead"]) == row["lead"]
+        if stack["landslide"].values[row["site"]]:
+            assert row["end_date"] < stack["event_time"].values[row["site"]]
+        if row["label"] == 1:
+            assert 1 <= row["lead"] <= 2 and int(sample["cause"]) == int(stack["cause"].values[row["site"]])
+        else:
+            assert row["lead"] == 0 and int(sample["cause"]) == predictor.Cause.THRIVING_FOREST
+    assert set(horizon["test_only"].sites) == set(range(10))  # every test-only site
+    assert horizon["test_only"].stack.attrs["norm_sar_mean"] == dataset.stack.attrs["norm_sar_mean"]
+
+
+def test_site_batches_give_the_same_outputs_as_window_samples(horizon):
+    from torch.utils.data import DataLoader
+
+    from lslib.data.batches import SiteBatches
+    from lslib.training.forecast import predict_windows
+
+    model = SpatioTemporalPredictor(PredictorConfig(size=16, width=8)).eval()
+    dataset = horizon["val"]
+    batched = predict_windows(model, SiteBatches(dataset, sites_per_batch=3))
+    with torch.no_grad():
+        one_by_one = torch.cat([model(batch)["logit"] for batch in DataLoader(dataset, batch_size=7)]).numpy()
+    np.testing.assert_allclose(batched["logit"], one_by_one, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(batched["label"], dataset.table["label"].to_numpy())
+    served = SiteBatches(dataset, sites_per_batch=2)
+    assert served.n_windows == len(dataset) and len(served) == -(-len(np.unique(dataset.table["position"])) // 2)
+    with pytest.raises(ValueError, match="horizon mode"):
+        SiteBatches(LandslideDataset(dataset.stack, split=None, leads=(1,), max_frames=4))
+
+
+def test_a_seed_gives_the_same_model_and_arms_start_from_their_seeds(horizon):
+    from lslib.training.forecast import train_seeds
+
+    config, train = PredictorConfig(size=16, width=8), TrainConfig(epochs=1, progress=False)
+    first, second = train_seeds(horizon, config, train, [3, 4], sites_per_batch=4, clouds=0.3)
+    (again,) = train_seeds(horizon, config, train, [3], sites_per_batch=4, clouds=0.3)
+    for name, value in first.model.state_dict().items():
+        torch.testing.assert_close(value, again.model.state_dict()[name])
+    assert any(not torch.equal(v, second.model.state_dict()[k]) for k, v in first.model.state_dict().items())
+    seeds = predictor.arm_seeds(7, 5)
+    assert seeds["attention"] == seeds["mean pooling"] == [7, 8, 9, 10, 11]
+    assert not set(seeds[predictor.NULL_ARM]) & set(seeds["attention"])
+    with pytest.raises(ValueError, match="n_seeds"):
+        predictor.arm_seeds(0, 1)
+
+
+def test_unflagged_haze_changes_the_bands_but_not_the_mask(horizon):
+    dataset = horizon["test_only"]
+    hazy, share = predictor.hazed(dataset, frame_share=1.0, seed=0)
+    before, after = dataset.encoded("image"), hazy.encoded("image")
+    np.testing.assert_array_equal(before[:, :, -1], after[:, :, -1])
+    assert share.shape == before.shape[:2] and share.max() > 0 and not np.array_equal(before, after)
+    assert len(hazy) == len(dataset) and hazy.table is dataset.table
+    values = predictor.window_frame_values(
+        {"test": horizon["test"], "test_only": dataset},
+        {"test": np.zeros(horizon["test"].encoded("cloud").shape), "test_only": share},
+    )
+    assert values.shape == (len(horizon["test"]) + len(dataset), 4) and values[len(horizon["test"]) :].max() > 0
+
+
+def _synthetic_case(seed=0, n_sites=300, windows=6, n_seeds=5):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    group = np.repeat(np.arange(n_sites), windows)
+    label = (rng.random(len(group)) < 0.2).astype(int)
+    lead = np.where(label == 1, rng.integers(1, 3, len(group)), 0)
+    cause = np.where(label == 1, rng.integers(0, 6, len(group)), 6)
+    table = pd.DataFrame({"group": group, "label": label, "lead": lead, "cause": cause})
+    strong = 1 / (1 + np.exp(-(2.0 * label - 1 + rng.normal(0, 1, (n_seeds, len(group))))))
+    weak = 1 / (1 + np.exp(-(0.5 * label - 1 + rng.normal(0, 1, (n_seeds, len(group))))))
+    return table, strong, weak, rng
+
+
+def test_evaluate_measures_what_it_names_from_shared_resamples():
+    table, strong, weak, rng = _synthetic_case()
+    n = len(table)
+    oracle = table["label"].to_numpy() + rng.normal(0, 0.3, n)
+    cause_probs = np.zeros((5, n, 7))
+    cause_probs[:, np.arange(n), table["cause"].to_numpy()] = 1.0  # names every trigger right
+    results = predictor.evaluate(
+        table,
+        {"attention ensemble": strong, "gradient boosting, matched": weak},
+        {"attention": strong, "mean pooling": weak, predictor.NULL_ARM: strong[::-1].copy()},
+        {"fs oracle": oracle, "climatology": np.full(n, 0.2)},
+        np.full(n, 0.2),
+        cause_probs,
+        np.array([0, 0, 1, 2]),
+        {"attention": strong, "mean pooling": weak},
+        n_boot=200,
+        seed=0,
+    )
+    labels = table["label"].to_numpy()
+    ensemble = evaluation.auroc(labels, strong.mean(axis=0))
+    assert results["auroc_attention_ensemble"][0] == pytest.approx(ensemble)
+    assert results["auroc_diff_gbm"][0] == pytest.approx(ensemble - evaluation.auroc(labels, weak.mean(axis=0)))
+    assert results["auroc_diff_gbm"][1] > 0  # a clear difference stays clear
+    low, high = results["auroc_diff_null"][1:]
+    assert low < 0 < high and results["auroc_diff_null"][0] == pytest.approx(0.0, abs=1e-12)  # the same seeds
+    assert results["auroc_diff_meanpool"][2] < 0
+    assert results["cause_macro_f1"][0] == 1.0 and results["cause_majority_macro_f1"][0] < 0.2
+    assert results["cloud_drop_diff"][0] == 0.0  # no haze: no drop
+    assert results["bss_ensemble"][0] > 0 and set(results) >= {"attainable_share_lead1", "attainable_share_lead2"}
+    share = (results["auroc_lead1_attention_ensemble"][0] - 0.5) / (results["auroc_lead1_fs_oracle"][0] - 0.5)
+    assert results["attainable_share_lead1"][0] == pytest.approx(share)
+    assert results["auroc_attention_ensemble"][1] < ensemble < results["auroc_attention_ensemble"][2]
+
+
+def test_the_seed_and_site_interval_widens_with_seed_to_seed_spread():
+    table, strong, _, rng = _synthetic_case(seed=1)
+    labels = table["label"].to_numpy()
+    shifts = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])[:, None]
+    spread = 1 / (1 + np.exp(-(np.log(strong / (1 - strong)) + shifts * rng.normal(0, 1, (5, len(labels))))))
+    resamples = evaluation.seed_site_resamples(5, len(labels), groups=table["group"].to_numpy(), n_boot=200)
+
+    def width(scores):
+        out = evaluation.seed_site_intervals(
+            lambda s, c: {"auroc": np.mean([evaluation.auroc(labels[c], scores[k][c]) for k in s])},
+            5,
+            len(labels),
+            resamples,
+        )
+        return out["auroc"][2] - out["auroc"][1]
+
+    assert width(spread) > 1.2 * width(np.repeat(strong[:1], 5, axis=0))

@@ -235,68 +235,89 @@ def test_vae_summary_compares_each_probe_with_chance():
 # --- chapter 4 ---------------------------------------------------------------------------------
 
 PREDICTOR = {
-    "auroc_attention": 0.80,
-    "auroc_rf": 0.70,
-    "auroc_attention_ci": [0.74, 0.86],
-    "auroc_diff_rf_ci_low": 0.02,
-    "ece_attention": 0.04,
-    "ece_floor_p90": 0.03,
-    "cloud_drop_attention": 0.01,
-    "cloud_drop_meanpool": 0.05,
-    "cloud_drop_diff_vs_meanpool": -0.04,
-    "cloud_drop_diff_vs_meanpool_ci": [-0.07, -0.01],
-    "cause_acc_attention": 0.6,
-    "cause_acc_attention_ci": [0.5, 0.7],
-    "cause_majority_acc": 0.4,
-    "auroc_diff_meanpool_vs_member": [-0.05, -0.09, -0.01],
-    "auroc_diff_no_meta_vs_member": [-0.01, -0.04, 0.02],
-    "auroc_diff_no_sar_vs_member": [0.0, -0.03, 0.03],
+    "auroc_ensemble": 0.80,
+    "auroc_gbm_matched": 0.74,
+    "auroc_diff_gbm_ci": [0.02, 0.10],
+    "auroc_diff_gbm_ci_low": 0.02,
+    "attainable_share_lead1": 0.7,
+    "attainable_share_lead1_ci": [0.6, 0.8],
+    "attainable_share_lead2": 0.5,
+    "auroc_lead1_fs_oracle": 0.85,
+    "auroc_lead1_gbm_matched": 0.75,
+    "auroc_lead1_climatology": 0.70,
     "shortcut_auroc_timing": 0.52,
     "shortcut_auroc_bookkeeping": 0.5,
+    "bss_ensemble": 0.05,
+    "bss_ensemble_ci": [0.02, 0.08],
+    "ece_ensemble": 0.01,
+    "ece_plugin": 0.02,
+    "ece_floor_p90": 0.015,
+    "cloud_drop_attention": 0.01,
+    "cloud_drop_meanpool": 0.05,
+    "cloud_drop_diff": -0.04,
+    "cloud_drop_diff_ci": [-0.07, -0.01],
+    "cause_macro_f1": 0.5,
+    "cause_macro_f1_ci": [0.4, 0.6],
+    "cause_majority_macro_f1": 0.1,
+    "cause_recall_earthquake": 0.0,
+    "cause_recall_heavy_rainfall": 0.9,
+    "auroc_diff_meanpool": -0.05,
+    "auroc_diff_meanpool_ci": [-0.09, -0.01],
+    "auroc_diff_no_prior": -0.01,
+    "auroc_diff_no_prior_ci": [-0.04, 0.02],
+    "auroc_diff_null": 0.01,
+    "auroc_diff_null_ci": [-0.02, 0.03],
 }
 
 
 def test_predictor_summary_reads_a_goal_met_as_met():
     findings = predictor.summary(PREDICTOR)
     _check_shape(findings)
-    skill = _by_question(findings, "random forest")
-    assert skill.answer.startswith("Yes") and skill.interval == (0.74, 0.86) and "chance" not in skill.answer
-    calibration = _by_question(findings, "calibrated")
-    assert calibration.answer.startswith("Yes: after temperature scaling the ECE is 0.040, within")
-    clouds = _by_question(findings, "clouds")
-    assert clouds.answer.startswith("Yes") and clouds.key_number == -0.04 and clouds.interval == (-0.07, -0.01)
-    assert _by_question(findings, "trigger").answer.startswith("Yes")
+    primary = _by_question(findings, "Primary")
+    assert primary.answer.startswith("Yes") and primary.interval == (0.02, 0.10)
+    assert primary.key_number == pytest.approx(0.06)
+    attainable = _by_question(findings, "attainable")
+    assert (
+        attainable.answer.startswith("Yes")
+        and "lead 2: 0.50" in attainable.answer
+        and "no ceiling" not in attainable.answer
+    )
+    assert _by_question(findings, "timing alone").answer.startswith("No: ")
+    assert _by_question(findings, "calibrated").answer.startswith("Yes")
+    haze = _by_question(findings, "haze")
+    assert haze.answer.startswith("Yes") and haze.interval == (-0.07, -0.01)
+    trigger = _by_question(findings, "trigger").answer
+    assert trigger.startswith("Yes") and "almost never names earthquake (recall" in trigger
     parts = _by_question(findings, "parts")
-    assert parts.answer.startswith("Shown") and "removing mean pooling lowers" in parts.answer
-    assert parts.metric == "ΔAUROC, mean pooling" and parts.interval == (-0.09, -0.01)
-    timing = _by_question(findings, "timing alone").answer
-    assert timing.startswith("No: ") and "Without the day of year" in timing and "0.50" in timing
+    assert parts.answer.startswith("Exploratory") and "mean pooling -0.050" in parts.answer and parts.key_number == 0.01
+    assert "excludes zero" not in parts.answer
+    noisy = predictor.summary({**PREDICTOR, "auroc_diff_null_ci": [0.01, 0.05]})
+    assert "The null's own interval excludes zero" in _by_question(noisy, "parts").answer
 
 
 def test_predictor_summary_reads_a_goal_missed_as_missed():
     missed = {
         **PREDICTOR,
-        "auroc_diff_rf_ci_low": -0.1,
-        "auroc_attention_ci": [0.45, 0.75],
-        "ece_attention": 0.12,
-        "ece_floor_p90": 0.08,
-        "cloud_drop_diff_vs_meanpool_ci": [0.01, 0.1],
-        "cause_acc_attention_ci": [0.3, 0.5],
-        "auroc_diff_meanpool_vs_member": [-0.05, -0.09, 0.01],
+        "auroc_gbm_matched": 0.79,
+        "auroc_diff_gbm_ci": [-0.02, 0.04],
+        "auroc_diff_gbm_ci_low": -0.02,
+        "attainable_share_lead1": 0.4,
+        "auroc_lead1_climatology": 0.9,
         "shortcut_auroc_timing": 0.66,
+        "bss_ensemble_ci": [-0.01, 0.08],
+        "cloud_drop_diff_ci": [-0.03, 0.01],
+        "cause_macro_f1_ci": [0.15, 0.6],
     }
     findings = predictor.summary(missed)
-    skill = _by_question(findings, "random forest")
-    assert skill.answer.startswith("No") and "does not clearly beat" in skill.answer
-    assert "reaches chance" in skill.answer
-    calibration = _by_question(findings, "calibrated")
-    assert calibration.answer.startswith("No") and "above the bar of 0.080" in calibration.answer
-    assert _by_question(findings, "clouds").answer.startswith("No, more")
-    assert _by_question(findings, "trigger").answer.startswith("Not beyond")
-    assert _by_question(findings, "parts").answer.startswith("None shown at this size")
-    assert _by_question(findings, "timing alone").answer.startswith("Yes, a shortcut: the windows' timing alone")
-    unsure = predictor.summary({**PREDICTOR, "cloud_drop_diff_vs_meanpool_ci": [-0.02, 0.03]})
-    assert _by_question(unsure, "clouds").answer.startswith("Cannot tell")
+    assert _by_question(findings, "Primary").answer.startswith("No (goal missed)")
+    attainable = _by_question(findings, "attainable").answer
+    assert attainable.startswith("No (goal missed)") and "climatology score above it" in attainable
+    assert _by_question(findings, "timing alone").answer.startswith("Yes, a shortcut (goal missed)")
+    assert _by_question(findings, "calibrated").answer.startswith("No (goal missed)")
+    assert _by_question(findings, "haze").answer.startswith("No (goal missed)")
+    assert _by_question(findings, "trigger").answer.startswith("Not well (goal missed)")
+    small = predictor.summary({**PREDICTOR, "auroc_gbm_matched": 0.78, "auroc_diff_gbm_ci_low": 0.001})
+    assert "below the 0.03 asked" in _by_question(small, "Primary").answer
 
 
 # --- chapter 5 ---------------------------------------------------------------------------------
