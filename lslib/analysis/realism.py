@@ -6,7 +6,8 @@ carries the oracle variables (``fs_min``, ``initiation_mask``, ``disturbed_mask`
 to say whether the task the later chapters learn is neither given away nor impossible:
 
 * a give-away and a reference oracle (:mod:`lslib.analysis.oracles`) on chapter 4's test sites, in windows
-  that end a few revisits before each site's reference time, with bootstrap intervals over sites (:func:`lslib.evaluation.resampling.bootstrap`);
+  that end a few revisits before each site's reference time, with bootstrap intervals over sites
+  (:func:`lslib.evaluation.resampling.bootstrap`);
 * where slides start (slope) and what starts them (rain on undisturbed land), and how many slides each
   cause has;
 * the QA's cloud and shadow errors against the true sky, the radar's clear-cut contrast, and the clear-sky
