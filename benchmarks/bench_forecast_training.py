@@ -7,7 +7,9 @@ Both train the same predictor for the same epochs on the same fixed-horizon wind
   (``__getitem__`` copies the window's frames, the CNN encodes every frame of every window);
 * **site batches** (:func:`lslib.training.forecast.train_seeds` over :class:`lslib.data.batches.SiteBatches`):
   pre-batched tensors of a few sites, each frame encoded once for all the windows it belongs to;
-* and the site batches with the chapter's narrower radar branch (``radar_width = width / 2``).
+* and the site batches with the chapter's narrower radar branch (``radar_width = width / 2``);
+* ``--seeds`` seeds trained one after another on site batches against the same seeds trained at once
+  (:func:`lslib.training.vectorised.train_seeds_vectorised`, ``torch.func``), with the same order of sites.
 
 Reported: seconds per epoch of each (median of ``--repeats``, alternating which runs first) and the ratios.
 Both validate on the same windows every epoch, as the chapter does.
@@ -30,6 +32,7 @@ from lslib.models.predictor import PredictorConfig
 from lslib.training.ensemble import train_member
 from lslib.training.forecast import train_seeds
 from lslib.training.loop import TrainConfig
+from lslib.training.vectorised import train_seeds_vectorised
 
 
 def main() -> None:
@@ -37,6 +40,7 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(2)
     stack = simulate(n_sites=args.sites, n_times=24, size=32, seed=0, n_workers=2).load()
@@ -49,6 +53,12 @@ def main() -> None:
         "site batches": lambda: train_seeds(datasets, full, train, [0], sites_per_batch=8, clouds=0.0),
         "site batches, radar width 16": lambda: train_seeds(
             datasets, narrow, train, [0], sites_per_batch=8, clouds=0.0
+        ),
+        "seeds one by one": lambda: train_seeds(
+            datasets, narrow, train, list(range(args.seeds)), sites_per_batch=8, clouds=0.0, order_seed=0
+        ),
+        "seeds vectorised": lambda: train_seeds_vectorised(
+            datasets, narrow, train, list(range(args.seeds)), sites_per_batch=8, clouds=0.0, order_seed=0
         ),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runs}
@@ -64,8 +74,11 @@ def main() -> None:
         "train_sites": len(datasets["train"].sites),
         "seconds_per_epoch": {name: round(value, 3) for name, value in median.items()},
         "speed_up_over_baseline": {
-            name: round(median["baseline"] / value, 2) for name, value in median.items() if name != "baseline"
+            name: round(median["baseline"] / median[name], 2)
+            for name in ("site batches", "site batches, radar width 16")
         },
+        "seeds": args.seeds,
+        "vectorised_speed_up_over_one_by_one": round(median["seeds one by one"] / median["seeds vectorised"], 2),
     }
     print(json.dumps(result, indent=2))
 

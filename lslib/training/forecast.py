@@ -44,6 +44,7 @@ def train_seeds(
     clouds: float = 0.3,
     name: str = "attention",
     build: Callable[[PredictorConfig], nn.Module] = SpatioTemporalPredictor,
+    order_seed: int | None = None,
 ) -> list[TrainedSeed]:
     """Train one model per seed on ``datasets["train"]``, validated on ``datasets["val"]`` (horizon mode).
 
@@ -63,6 +64,9 @@ def train_seeds(
         The arm's name, on the progress bar.
     build : callable
         Makes the model from ``model_config``.
+    order_seed : int, optional
+        One seed for the order of the sites and the clouds of every seed (default: each seed its own), as
+        :func:`lslib.training.vectorised.train_seeds_vectorised` shares them.
 
     Returns
     -------
@@ -79,7 +83,13 @@ def train_seeds(
         torch.manual_seed(seed)
         model = build(model_config)
         loaders = {
-            "train": SiteBatches(datasets["train"], sites_per_batch, shuffle=True, seed=seed, clouds=clouds),
+            "train": SiteBatches(
+                datasets["train"],
+                sites_per_batch,
+                shuffle=True,
+                seed=seed if order_seed is None else order_seed,
+                clouds=clouds,
+            ),
             "val": SiteBatches(datasets["val"], sites_per_batch=64),
         }
         config = replace(train_config, seed=seed, name=f"{name} seed {seed}", restore_best=True)
