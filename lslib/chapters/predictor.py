@@ -63,7 +63,7 @@ __all__ = [
     "normalised_like",
     "forecast_datasets",
     "window_counts",
-    "test_windows",
+    "held_out_windows",
     "timing_shortcut",
     "window_features",
     "gbm_seeds",
@@ -78,6 +78,9 @@ __all__ = [
     "window_frame_values",
     "window_hand_feature_names",
     "evaluate",
+    "REPORT_NAMES",
+    "report_name",
+    "debiased_calibration",
     "score_table",
     "lead_table",
     "cause_table",
@@ -172,7 +175,7 @@ def window_counts(datasets: Mapping[str, LandslideDataset]) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def test_windows(datasets: Mapping[str, LandslideDataset]) -> pd.DataFrame:
+def held_out_windows(datasets: Mapping[str, LandslideDataset]) -> pd.DataFrame:
     """The test windows of every set in :data:`TEST_SETS`, one table: ``set``, ``site`` (in its stack),
     ``group`` (a site id unique across sets, for the resampling), ``label``, ``lead``, ``cause``, ``end_date``,
     ``region`` and ``month`` of the last frame."""
@@ -342,7 +345,10 @@ def train_arms(
 
 
 def arm_predictions(
-    trained: Sequence[TrainedSeed], datasets: Mapping[str, LandslideDataset], test_sets: Mapping | None = None
+    trained: Sequence[TrainedSeed],
+    datasets: Mapping[str, LandslideDataset],
+    test_sets: Mapping | None = None,
+    temperatures: Sequence[float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each seed's temperature-scaled probabilities (one temperature per seed, fitted on the validation windows).
 
@@ -354,6 +360,9 @@ def arm_predictions(
         ``val`` and the :data:`TEST_SETS`.
     test_sets : mapping, optional
         Replacements for the test sets (e.g. the same windows under unflagged haze, :func:`hazed`).
+    temperatures : sequence of float, optional
+        The seeds' temperatures, already fitted (e.g. on the clean windows): the validation windows are then not
+        predicted again, and ``val`` is absent from the result.
 
     Returns
     -------
@@ -363,15 +372,22 @@ def arm_predictions(
         ``(seed, window, frame)`` and ``cloud`` ``(window, frame)``, the masked share of each frame.
     """
     tests = {name: (test_sets or {}).get(name, datasets[name]) for name in TEST_SETS}
-    out: dict[str, list] = {"val": [], "test": [], "temperature": [], "cause_probs": [], "attention": []}
+    if temperatures is not None and len(temperatures) != len(trained):
+        raise ValueError(f"temperatures must give one per seed ({len(trained)}), got {len(temperatures)}")
+    out: dict[str, list] = {"test": [], "temperature": [], "cause_probs": [], "attention": []}
+    if temperatures is None:
+        out["val"] = []
     cloud = None
-    for member in trained:
-        val = predict_windows(member.model, SiteBatches(datasets["val"], 64))
+    for k, member in enumerate(trained):
         parts = [predict_windows(member.model, SiteBatches(tests[name], 64)) for name in TEST_SETS]
         test = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
-        temperature = evaluation.fit_temperature(val["logit"], val["label"])
+        if temperatures is None:
+            val = predict_windows(member.model, SiteBatches(datasets["val"], 64))
+            temperature = evaluation.fit_temperature(val["logit"], val["label"])
+            out["val"].append(evaluation.sigmoid(val["logit"] / temperature))
+        else:
+            temperature = float(temperatures[k])
         out["temperature"].append(temperature)
-        out["val"].append(evaluation.sigmoid(val["logit"] / temperature))
         out["test"].append(evaluation.sigmoid(test["logit"] / temperature))
         out["cause_probs"].append(test["cause_probs"])
         out["attention"].append(test["attention"])
@@ -429,7 +445,7 @@ def evaluate(
     Parameters
     ----------
     table : pandas.DataFrame
-        The test windows (:func:`test_windows`): ``label``, ``lead``, ``cause`` and ``group``.
+        The test windows (:func:`held_out_windows`): ``label``, ``lead``, ``cause`` and ``group``.
     ensembles : mapping of str to array (seed, window)
         Models scored as the mean probability of their seeds (the attention ensemble, the matched and the
         hand-feature gradient boosting).
@@ -549,6 +565,48 @@ def evaluate(
         name: (value, *(float(b) for b in np.clip([low, high], 0.0, 1.0))) if bounded(name) else (value, low, high)
         for name, (value, low, high) in results.items()
     }
+
+
+#: How :func:`evaluate`'s model names read in the run report (``auroc_attention_ensemble`` -> ``auroc_ensemble``).
+REPORT_NAMES = {
+    "attention_ensemble": "ensemble",
+    "gradient_boosting_matched": "gbm_matched",
+    "gradient_boosting_hand_features": "gbm_hand",
+    "LHASA-style": "lhasa",
+    "NDVI_drop": "ndvi",
+}
+
+
+def report_name(result: str) -> str:
+    """The run report's name of one of :func:`evaluate`'s results (:data:`REPORT_NAMES`).
+
+    Examples
+    --------
+    >>> report_name("auroc_lead1_attention_ensemble"), report_name("auroc_diff_gbm")
+    ('auroc_lead1_ensemble', 'auroc_diff_gbm')
+    """
+    for long, short in REPORT_NAMES.items():
+        result = result.replace(long, short)
+    return result
+
+
+def debiased_calibration(
+    results: Mapping[str, tuple[float, float, float]],
+    probabilities: np.ndarray,
+    groups: np.ndarray,
+    seed: int,
+    n_draws: int = 1000,
+) -> dict[str, Any]:
+    """The ensemble's ECE less its chance level, from :func:`evaluate`'s plug-in ECE and its interval.
+
+    The noise is the ECE that perfect calibration with the same ``probabilities`` shows by chance, one label
+    draw per site (``groups``; :func:`lslib.evaluation.ece_noise`); its mean is subtracted from the value and
+    both bounds, and its 90th percentile is the noise floor. Returns ``ece_ensemble``, ``ece_ensemble_ci`` and
+    ``ece_floor_p90``.
+    """
+    noise = evaluation.ece_noise(probabilities, n_draws=n_draws, seed=seed, groups=groups)
+    value, low, high = (v - float(noise.mean()) for v in results["ece_plugin"])
+    return {"ece_ensemble": value, "ece_ensemble_ci": [low, high], "ece_floor_p90": float(np.quantile(noise, 0.9))}
 
 
 def score_table(results: Mapping[str, tuple[float, float, float]], kinds: Mapping[str, str]) -> pd.DataFrame:

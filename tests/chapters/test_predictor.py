@@ -321,3 +321,15 @@ def test_the_seed_and_site_interval_widens_with_seed_to_seed_spread():
         return out["auroc"][2] - out["auroc"][1]
 
     assert width(spread) > 1.2 * width(np.repeat(strong[:1], 5, axis=0))
+
+
+def test_debiased_calibration_subtracts_the_chance_level_from_value_and_bounds():
+    rng = np.random.default_rng(3)
+    probabilities = rng.uniform(0.01, 0.3, 2000)
+    groups = np.repeat(np.arange(500), 4)
+    out = predictor.debiased_calibration({"ece_plugin": (0.05, 0.04, 0.06)}, probabilities, groups, seed=0)
+    noise = evaluation.ece_noise(probabilities, n_draws=1000, seed=0, groups=groups).mean()
+    assert out["ece_ensemble"] == pytest.approx(0.05 - noise) and noise > 0
+    assert out["ece_ensemble_ci"] == pytest.approx([0.04 - noise, 0.06 - noise])
+    assert out["ece_floor_p90"] > noise
+    assert predictor.report_name("auroc_lead2_gradient_boosting_matched") == "auroc_lead2_gbm_matched"
