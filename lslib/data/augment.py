@@ -102,6 +102,52 @@ class SyntheticClouds:
             out["cloud"] = torch.where(torch.from_numpy(valid), image[:, bands].mean(dim=(-2, -1)), sample["cloud"])
         return out
 
+    def sites(self, image: torch.Tensor) -> torch.Tensor:
+        """Cloud the frames of a batch of whole sites at once, from the stream of draws (training).
+
+        The same clouds as :meth:`__call__` in distribution (each frame clouded with probability
+        ``frame_fraction``, its clouded share uniform in ``cover``, the clouds the top of a fractal field of
+        spectral exponent 4), drawn for every frame of the batch in one go: a site batch of
+        :class:`lslib.data.batches.SiteBatches` is clouded without a loop over frames.
+
+        Parameters
+        ----------
+        image : torch.Tensor
+            ``(site, time, band + 1, H, W)``: the bands and, last, the cloud-mask channel.
+
+        Returns
+        -------
+        torch.Tensor
+            A clouded copy: clouded pixels have their bands at 0 and their mask at 1.
+        """
+        if image.dim() != 5:
+            raise ValueError(f"image must be (site, time, band + 1, H, W), got {tuple(image.shape)}")
+        sites, frames, channels, rows, columns = image.shape
+        rng = self._stream
+        chosen = np.nonzero(rng.random(sites * frames) < self.frame_fraction)[0]
+        cloudy = np.zeros((sites * frames, rows * columns), dtype=bool)
+        if len(chosen):
+            share = rng.uniform(*self.cover, size=len(chosen))
+            first, second = _fractal_pairs(-(-len(chosen) // 2), (rows, columns), 4.0, rng)
+            field = np.concatenate([first, second])[: len(chosen)].reshape(len(chosen), -1)
+            cloudy[chosen] = _top_share(field, share)
+        mask = torch.from_numpy(cloudy.reshape(sites, frames, 1, rows, columns)).to(image.device)
+        bands = image[:, :, : channels - 1].masked_fill(mask, 0.0)
+        flag = torch.where(mask, torch.ones_like(image[:, :, -1:]), image[:, :, -1:])
+        return torch.cat([bands, flag], dim=2)
+
+
+def _top_share(field: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """``(k, n)`` bool: the pixels of each row of ``field`` at or above its ``1 - share`` quantile.
+
+    The same pixels as ``field >= np.quantile(field, 1 - share)`` (numpy's default "linear" method) row by
+    row, without the loop: the top ``n - ceil((1 - share) (n - 1))`` pixels of each row, by rank."""
+    n = field.shape[1]
+    keep = n - np.ceil((1.0 - np.asarray(share)) * (n - 1)).astype(np.int64)
+    rank = np.empty(field.shape, dtype=np.int64)
+    np.put_along_axis(rank, np.argsort(field, axis=1), np.arange(n)[None, :], axis=1)
+    return rank >= (n - keep)[:, None]
+
 
 def _haze_layers(
     n_frames: int, shape: tuple[int, int], frame_share: float, opacity: tuple[float, float], rng: np.random.Generator

@@ -128,9 +128,7 @@ class SiteBatches:
         local = np.repeat(np.arange(len(positions)), [len(self._windows_of[p]) for p in positions])
         image = torch.from_numpy(encoded["image"][positions])
         if self._augment is not None:
-            image = torch.stack(
-                [self._augment({"image": frames, "site": torch.tensor(0)})["image"] for frames in image]
-            )
+            image = self._augment.sites(image)
         return {
             "label": torch.from_numpy(self._label[windows]),
             "cause": torch.from_numpy(self._cause[windows]),

@@ -42,7 +42,7 @@ import xarray as xr
 from torch.utils.data import Dataset
 
 from lslib.data.qa import invalid_mask
-from lslib.data.schema import LANDSAT_BANDS, validate
+from lslib.data.schema import validate
 from lslib.data.splits import SPLITS, split_sites
 from lslib.data.tasks import assert_no_leak, forecast_table
 
@@ -82,6 +82,26 @@ def window_standardise(
         if values.size > 1:
             sar[frames, pol] = (values - values.mean()) / max(values.std(), 1e-3)
     return image, sar
+
+
+#: The stack's variables :meth:`LandslideDataset._encode` reads.
+_ENCODED_VARIABLES = (
+    "reflectance",
+    "qa_pixel",
+    "date",
+    "lat",
+    "lon",
+    "rain_1d",
+    "rain_7d",
+    "rain_30d",
+    "temperature",
+    "sar",
+    "sar_date",
+    "reference_time",
+    "landslide",
+    "cause",
+    "scar_mask",
+)
 
 
 class LandslideDataset(Dataset):
@@ -191,11 +211,23 @@ class LandslideDataset(Dataset):
 
     # ----------------------------------------------------------------- encoding
     def _encode(self, sites: np.ndarray) -> dict[str, np.ndarray]:
-        """Model inputs of ``sites`` as arrays with a leading site axis (one pass over the stack)."""
-        subset = self.stack.isel(site=sites)
-        reflectance = subset["reflectance"].sel(band=list(LANDSAT_BANDS)).values.astype(np.float32)
+        """Model inputs of ``sites`` as arrays with a leading site axis (one pass over the stack).
+
+        Only the variables the model reads are indexed (a whole stack is not copied), and the image is
+        normalised in place in its ``(site, time, band + 1, y, x)`` float32 array: the bands in
+        :data:`~lslib.data.schema.LANDSAT_BANDS` order (the order :func:`~lslib.data.schema.validate`
+        requires), then the cloud mask."""
+        every = len(sites) == self.stack.sizes["site"] and np.array_equal(sites, np.arange(len(sites)))
+        subset = self.stack.isel(site=slice(None) if every else sites)[list(_ENCODED_VARIABLES)]
         masked = invalid_mask(subset["qa_pixel"].values).astype(np.float32)  # (site, time, y, x)
-        bands = np.where(masked[:, :, None] > 0, 0.0, (reflectance - self._mean) / self._std)  # masked pixels: 0
+        reflectance = subset["reflectance"]
+        image = np.empty(reflectance.shape[:2] + (reflectance.shape[2] + 1,) + reflectance.shape[3:], np.float32)
+        bands = image[:, :, :-1]
+        bands[...] = reflectance.values  # float32, as the model reads them
+        np.subtract(bands, self._mean, out=bands)
+        np.divide(bands, self._std, out=bands)
+        np.copyto(bands, np.float32(0.0), where=masked[:, :, None] > 0)  # masked pixels: 0
+        image[:, :, -1] = masked
         dates = subset["date"].values
         doy = ((dates - dates.astype("datetime64[Y]")) / np.timedelta64(1, "D")).astype(np.float32)
         lat = np.deg2rad(subset["lat"].values.astype(np.float32))[:, None] * np.ones_like(doy)
@@ -215,7 +247,7 @@ class LandslideDataset(Dataset):
             axis=-1,
         ).astype(np.float32)
         return {
-            "image": np.concatenate([bands, masked[:, :, None]], axis=2).astype(np.float32),
+            "image": image,
             "cloud": masked.mean(axis=(2, 3)).astype(np.float32),
             "sar": ((subset["sar"].values.astype(np.float32) - self._sar_mean) / self._sar_std).astype(np.float32),
             "meta": meta,

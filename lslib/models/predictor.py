@@ -181,6 +181,13 @@ class _TemporalPool(nn.Module):
         return (weights.unsqueeze(-1) * encoded).sum(dim=1), weights
 
 
+def _all_finite(values: Tensor) -> bool:
+    """Whether every entry is finite: a sum first (one pass, no boolean copy), the entrywise test if it is not."""
+    if not values.is_floating_point():
+        return True
+    return bool(torch.isfinite(values.sum())) or bool(torch.isfinite(values).all())
+
+
 class SpatioTemporalPredictor(nn.Module):
     """Landslide probability (logit) and a distribution over causes from a site's past frames."""
 
@@ -220,7 +227,9 @@ class SpatioTemporalPredictor(nn.Module):
         if "valid" in batch and not batch["valid"].any(dim=1).all():
             raise ValueError("Every sample needs at least one valid frame (a window with no usable frame)")
         for key in ("image", "time", "meta", "sar", "sar_time"):
-            if key in batch and not torch.isfinite(batch[key]).all():
+            # one reduction first (a NaN or an infinity makes the sum non-finite); the full test only then, so
+            # an overflowing sum of finite values is not mistaken for one
+            if key in batch and not _all_finite(batch[key]):
                 raise ValueError(f"{key!r} contains NaN or infinite values")
 
     def _frames(self, encoder: nn.Module, frames: Tensor, valid: Tensor) -> Tensor:

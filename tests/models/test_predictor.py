@@ -3,7 +3,13 @@
 import pytest
 import torch
 
-from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor, day_encoding, masked_attention
+from lslib.models.predictor import (
+    PredictorConfig,
+    SpatioTemporalPredictor,
+    _all_finite,
+    day_encoding,
+    masked_attention,
+)
 from lslib.training.loop import TrainConfig, fit
 
 
@@ -78,6 +84,10 @@ def test_bad_inputs_give_clear_errors():
         model(dict(batch, image=batch["image"][:, :, :5]))
     with pytest.raises(ValueError, match="'meta' contains NaN"):
         model(dict(batch, meta=torch.full_like(batch["meta"], float("nan"))))
+    one_inf = batch["image"].clone()
+    one_inf[0, 0, 0, 0, 0] = float("inf")
+    with pytest.raises(ValueError, match="'image' contains NaN"):
+        model(dict(batch, image=one_inf))
     no_frames = batch["valid"].clone()
     no_frames[1] = False
     with pytest.raises(ValueError, match="at least one valid frame"):
@@ -86,3 +96,10 @@ def test_bad_inputs_give_clear_errors():
         PredictorConfig(pooling="max")
     with pytest.raises(ValueError, match="at least one valid frame"):
         masked_attention(torch.zeros(1, 3), torch.zeros(1, 3, dtype=torch.bool))
+
+
+def test_the_finite_check_takes_an_overflowing_sum_of_finite_values_for_finite():
+    assert _all_finite(torch.full((10,), 3e38))  # the sum is inf, every entry is finite
+    assert not _all_finite(torch.tensor([1.0, float("nan")]))
+    assert not _all_finite(torch.tensor([1.0, float("-inf")]))
+    assert _all_finite(torch.arange(5))  # integers are always finite
