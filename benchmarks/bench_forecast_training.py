@@ -9,7 +9,7 @@ Both train the same predictor for the same epochs on the same fixed-horizon wind
   pre-batched tensors of a few sites, each frame encoded once for all the windows it belongs to;
 * and the site batches with the chapter's narrower radar branch (``radar_width = width / 2``);
 * ``--seeds`` seeds trained one after another on site batches against the same seeds trained at once
-  (:func:`lslib.training.vectorised.train_seeds_vectorised`, ``torch.func``), with the same order of sites.
+  (:func:`lslib.training.forecast.train_seeds` with ``vectorised=True``, ``torch.func``), with the same order of sites.
 
 Reported: seconds per epoch of each (median of ``--repeats``, alternating which runs first) and the ratios.
 Both validate on the same windows every epoch, as the chapter does.
@@ -32,7 +32,6 @@ from lslib.models.predictor import PredictorConfig
 from lslib.training.ensemble import train_member
 from lslib.training.forecast import train_seeds
 from lslib.training.loop import TrainConfig
-from lslib.training.vectorised import train_seeds_vectorised
 
 
 def main() -> None:
@@ -57,8 +56,15 @@ def main() -> None:
         "seeds one by one": lambda: train_seeds(
             datasets, narrow, train, list(range(args.seeds)), sites_per_batch=8, clouds=0.0, order_seed=0
         ),
-        "seeds vectorised": lambda: train_seeds_vectorised(
-            datasets, narrow, train, list(range(args.seeds)), sites_per_batch=8, clouds=0.0, order_seed=0
+        "seeds vectorised": lambda: train_seeds(
+            datasets,
+            narrow,
+            train,
+            list(range(args.seeds)),
+            sites_per_batch=8,
+            clouds=0.0,
+            order_seed=0,
+            vectorised=True,
         ),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runs}

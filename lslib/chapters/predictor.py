@@ -475,87 +475,14 @@ def evaluate(
         ``cloud_drop_diff``, ``cause_macro_f1``, ``cause_majority_macro_f1`` and ``cause_recall_<cause>``;
         models are named by :data:`ARM_KEYS` and the keys of the mappings, with spaces as underscores.
     """
-    labels = table["label"].to_numpy().astype(int)
-    leads = table["lead"].to_numpy()
-    causes = table["cause"].to_numpy()
-    present_leads = sorted(int(k) for k in np.unique(leads[labels == 1]))
-    n_seeds = min(len(v) for v in [*ensembles.values(), *singles.values()])
-    majority = int(np.bincount(train_causes, minlength=_N_TRIGGERS).argmax())
-
-    def key(name: str) -> str:
-        return ARM_KEYS.get(name, name).replace(" ", "_").replace(",", "")
-
-    lead_masks = {k: (leads == k) | (labels == 0) for k in present_leads}
-    ranked: dict[tuple, evaluation.RankedScores] = {}  # every score order sorted once, whatever the resample
-
-    def auroc_of(cache_key: tuple, scores: Callable[[], np.ndarray], weights: np.ndarray) -> float:
-        if cache_key not in ranked:
-            ranked[cache_key] = evaluation.RankedScores(labels, scores())
-        return ranked[cache_key].auroc(weights)
-
-    def statistics(seeds: np.ndarray, cases: np.ndarray) -> dict[str, float]:
-        y = labels[cases]
-        weights = np.bincount(cases, minlength=len(labels)).astype(float)
-        drawn = tuple(sorted(int(k) for k in seeds))
-        out: dict[str, float] = {}
-        members = {name: (lambda scores=scores: scores[list(drawn)].mean(axis=0)) for name, scores in ensembles.items()}
-        sources = {
-            **{name: ((name, drawn), make) for name, make in members.items()},
-            **{name: ((name,), (lambda scores=scores: scores)) for name, scores in fixed.items()},
-        }
-        for name, (cache_key, make) in sources.items():
-            out[f"auroc_{key(name)}"] = auroc_of(cache_key, make, weights)
-        for k, mask in lead_masks.items():
-            for name in (*ensembles, "fs oracle", "LHASA-style", "climatology"):
-                if name in sources:
-                    cache_key, make = sources[name]
-                    out[f"auroc_lead{k}_{key(name)}"] = auroc_of(cache_key, make, weights * mask)
-            ceiling = out[f"auroc_lead{k}_fs_oracle"] - 0.5
-            model = out[f"auroc_lead{k}_{key(PRIMARY[0])}"] - 0.5
-            out[f"attainable_share_lead{k}"] = model / ceiling if ceiling > 0.01 else float("nan")
-        for name, scores in singles.items():
-            values = [auroc_of((name, int(s)), lambda s=s, scores=scores: scores[s], weights) for s in seeds]
-            out[f"auroc_single_{key(name)}"] = float(np.mean(values))
-        for name in singles:
-            if name != "attention":
-                out[f"auroc_diff_{key(name)}"] = out[f"auroc_single_{key(name)}"] - out["auroc_single_attention"]
-        out["auroc_diff_gbm"] = out[f"auroc_{key(PRIMARY[0])}"] - out[f"auroc_{key(PRIMARY[1])}"]
-        probs = {name: make()[cases] for name, make in members.items()}
-        reference = evaluation.brier(y, climatology[cases])
-        for name, p in probs.items():
-            out[f"brier_{key(name)}"] = evaluation.brier(y, p)
-        out["brier_climatology"] = reference
-        out["bss_ensemble"] = 1.0 - out[f"brier_{key(PRIMARY[0])}"] / reference if reference > 0 else float("nan")
-        out["ece_plugin"] = evaluation.expected_calibration_error(y, probs[PRIMARY[0]], n_bins)
-        for name, scores in hazed_ensembles.items():
-            clean_scores = ensembles.get(name, singles.get(name))
-            haze = auroc_of(("haze", name, drawn), lambda s=scores: s[list(drawn)].mean(axis=0), weights)
-            clean = auroc_of(("clean", name, drawn), lambda s=clean_scores: s[list(drawn)].mean(axis=0), weights)
-            out[f"cloud_drop_{key(name)}"] = clean - haze
-        if len(hazed_ensembles) == 2:
-            first, second = (key(name) for name in hazed_ensembles)
-            out["cloud_drop_diff"] = out[f"cloud_drop_{first}"] - out[f"cloud_drop_{second}"]
-        slid = cases[labels[cases] == 1]
-        if len(slid):
-            predicted = cause_probs[seeds][:, slid, :_N_TRIGGERS].mean(axis=0).argmax(axis=1)
-            truth = causes[slid]
-            present = sorted(int(c) for c in np.unique(truth))
-            out["cause_macro_f1"] = evaluation.macro_f1(truth, predicted, _N_TRIGGERS, classes=present)
-            out["cause_majority_macro_f1"] = evaluation.macro_f1(
-                truth, np.full(len(truth), majority), _N_TRIGGERS, classes=present
-            )
-            for cause in range(_N_TRIGGERS):
-                chosen = truth == cause
-                out[f"cause_recall_{Cause(cause).key}"] = (
-                    float((predicted[chosen] == cause).mean()) if chosen.any() else float("nan")
-                )
-        return out
-
+    scorer = _WindowScorer(
+        table, ensembles, singles, fixed, climatology, cause_probs, train_causes, hazed_ensembles, n_bins
+    )
     resamples = evaluation.seed_site_resamples(
-        n_seeds, len(labels), groups=table["group"].to_numpy(), n_boot=n_boot, seed=seed
+        scorer.n_seeds, len(table), groups=table["group"].to_numpy(), n_boot=n_boot, seed=seed
     )
     results = evaluation.seed_site_intervals(
-        statistics, n_seeds, len(labels), resamples, progress="seed-and-site bootstrap", centre=True
+        scorer.statistics, scorer.n_seeds, len(table), resamples, progress="seed-and-site bootstrap", centre=True
     )
 
     def bounded(name: str) -> bool:  # AUROCs, recalls and F1s: centred draws may leave [0, 1], so clip them back
@@ -565,6 +492,139 @@ def evaluate(
         name: (value, *(float(b) for b in np.clip([low, high], 0.0, 1.0))) if bounded(name) else (value, low, high)
         for name, (value, low, high) in results.items()
     }
+
+
+def _key(name: str) -> str:
+    """A model's name in :func:`evaluate`'s keys: :data:`ARM_KEYS`, spaces as underscores, no commas."""
+    return ARM_KEYS.get(name, name).replace(" ", "_").replace(",", "")
+
+
+class _WindowScorer:
+    """The statistics of :func:`evaluate` for one resample of seeds and windows, family by family.
+
+    Every order of scores is ranked once (:class:`lslib.evaluation.RankedScores`) and reused by every resample,
+    which only changes the weights of the windows."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        ensembles: Mapping[str, np.ndarray],
+        singles: Mapping[str, np.ndarray],
+        fixed: Mapping[str, np.ndarray],
+        climatology: np.ndarray,
+        cause_probs: np.ndarray,
+        train_causes: np.ndarray,
+        hazed_ensembles: Mapping[str, np.ndarray],
+        n_bins: int,
+    ) -> None:
+        self.labels = table["label"].to_numpy().astype(int)
+        leads = table["lead"].to_numpy()
+        self.causes = table["cause"].to_numpy()
+        present_leads = sorted(int(k) for k in np.unique(leads[self.labels == 1]))
+        self.lead_masks = {k: (leads == k) | (self.labels == 0) for k in present_leads}
+        self.ensembles, self.singles, self.fixed, self.hazed = ensembles, singles, fixed, hazed_ensembles
+        self.climatology, self.cause_probs, self.n_bins = climatology, cause_probs, n_bins
+        self.n_seeds = min(len(v) for v in [*ensembles.values(), *singles.values()])
+        self.majority = int(np.bincount(train_causes, minlength=_N_TRIGGERS).argmax())
+        self._ranked: dict[tuple, evaluation.RankedScores] = {}
+
+    def auroc(self, cache_key: tuple, scores: Callable[[], np.ndarray], weights: np.ndarray) -> float:
+        """The weighted AUROC of the scores named ``cache_key`` (made by ``scores()`` the first time only)."""
+        if cache_key not in self._ranked:
+            self._ranked[cache_key] = evaluation.RankedScores(self.labels, scores())
+        return self._ranked[cache_key].auroc(weights)
+
+    def statistics(self, seeds: np.ndarray, cases: np.ndarray) -> dict[str, float]:
+        """Every number of :func:`evaluate` on the drawn ``seeds`` and windows ``cases``."""
+        weights = np.bincount(cases, minlength=len(self.labels)).astype(float)
+        drawn = tuple(sorted(int(k) for k in seeds))
+        members = {
+            name: (lambda scores=scores: scores[list(drawn)].mean(axis=0)) for name, scores in self.ensembles.items()
+        }
+        out = self._skill(members, drawn, weights)
+        out.update(self._ablations(seeds, weights, out))
+        out.update(self._calibration(members, cases, out))
+        out.update(self._haze(drawn, weights))
+        out.update(self._cause(seeds, cases))
+        return out
+
+    def _skill(self, members: Mapping[str, Callable], drawn: tuple, weights: np.ndarray) -> dict[str, float]:
+        """AUROC of every model, per lead for the models of the lead figure, and the attainable shares."""
+        out: dict[str, float] = {}
+        sources = {
+            **{name: ((name, drawn), make) for name, make in members.items()},
+            **{name: ((name,), (lambda scores=scores: scores)) for name, scores in self.fixed.items()},
+        }
+        for name, (cache_key, make) in sources.items():
+            out[f"auroc_{_key(name)}"] = self.auroc(cache_key, make, weights)
+        for k, mask in self.lead_masks.items():
+            for name in (*self.ensembles, "fs oracle", "LHASA-style", "climatology"):
+                if name in sources:
+                    cache_key, make = sources[name]
+                    out[f"auroc_lead{k}_{_key(name)}"] = self.auroc(cache_key, make, weights * mask)
+            ceiling = out[f"auroc_lead{k}_fs_oracle"] - 0.5
+            model = out[f"auroc_lead{k}_{_key(PRIMARY[0])}"] - 0.5
+            out[f"attainable_share_lead{k}"] = model / ceiling if ceiling > 0.01 else float("nan")
+        return out
+
+    def _ablations(self, seeds: np.ndarray, weights: np.ndarray, skill: Mapping[str, float]) -> dict[str, float]:
+        """Mean single-seed AUROC of every arm, each arm against attention, and the primary difference."""
+        out: dict[str, float] = {}
+        for name, scores in self.singles.items():
+            values = [self.auroc((name, int(s)), lambda s=s, scores=scores: scores[s], weights) for s in seeds]
+            out[f"auroc_single_{_key(name)}"] = float(np.mean(values))
+        for name in self.singles:
+            if name != "attention":
+                out[f"auroc_diff_{_key(name)}"] = out[f"auroc_single_{_key(name)}"] - out["auroc_single_attention"]
+        out["auroc_diff_gbm"] = skill[f"auroc_{_key(PRIMARY[0])}"] - skill[f"auroc_{_key(PRIMARY[1])}"]
+        return out
+
+    def _calibration(
+        self, members: Mapping[str, Callable], cases: np.ndarray, skill: Mapping[str, float]
+    ) -> dict[str, float]:
+        """Brier scores, the Brier skill score of the ensemble against climatology and its plug-in ECE."""
+        y = self.labels[cases]
+        probs = {name: make()[cases] for name, make in members.items()}
+        reference = evaluation.brier(y, self.climatology[cases])
+        out = {f"brier_{_key(name)}": evaluation.brier(y, p) for name, p in probs.items()}
+        out["brier_climatology"] = reference
+        out["bss_ensemble"] = 1.0 - out[f"brier_{_key(PRIMARY[0])}"] / reference if reference > 0 else float("nan")
+        out["ece_plugin"] = evaluation.expected_calibration_error(y, probs[PRIMARY[0]], self.n_bins)
+        return out
+
+    def _haze(self, drawn: tuple, weights: np.ndarray) -> dict[str, float]:
+        """The AUROC each hazed ensemble loses, and the difference of the first two."""
+        out: dict[str, float] = {}
+        for name, scores in self.hazed.items():
+            clean_scores = self.ensembles.get(name, self.singles.get(name))
+            haze = self.auroc(("haze", name, drawn), lambda s=scores: s[list(drawn)].mean(axis=0), weights)
+            clean = self.auroc(("clean", name, drawn), lambda s=clean_scores: s[list(drawn)].mean(axis=0), weights)
+            out[f"cloud_drop_{_key(name)}"] = clean - haze
+        if len(self.hazed) == 2:
+            first, second = (_key(name) for name in self.hazed)
+            out["cloud_drop_diff"] = out[f"cloud_drop_{first}"] - out[f"cloud_drop_{second}"]
+        return out
+
+    def _cause(self, seeds: np.ndarray, cases: np.ndarray) -> dict[str, float]:
+        """Macro-F1 of the ensemble's cause on the drawn slides, the majority trigger's, and per-cause recall."""
+        slid = cases[self.labels[cases] == 1]
+        if not len(slid):
+            return {}
+        predicted = self.cause_probs[seeds][:, slid, :_N_TRIGGERS].mean(axis=0).argmax(axis=1)
+        truth = self.causes[slid]
+        present = sorted(int(c) for c in np.unique(truth))
+        out = {
+            "cause_macro_f1": evaluation.macro_f1(truth, predicted, _N_TRIGGERS, classes=present),
+            "cause_majority_macro_f1": evaluation.macro_f1(
+                truth, np.full(len(truth), self.majority), _N_TRIGGERS, classes=present
+            ),
+        }
+        for cause in range(_N_TRIGGERS):
+            chosen = truth == cause
+            out[f"cause_recall_{Cause(cause).key}"] = (
+                float((predicted[chosen] == cause).mean()) if chosen.any() else float("nan")
+            )
+        return out
 
 
 #: How :func:`evaluate`'s model names read in the run report (``auroc_attention_ensemble`` -> ``auroc_ensemble``).

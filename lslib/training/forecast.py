@@ -2,7 +2,9 @@
 
 Every seed of every arm of chapter 4 trains here: :func:`train_seeds` runs the study's one loop
 (:func:`lslib.training.loop.fit`) once per seed, each seed with its own initialisation, its own order of
-the sites and its own training clouds, and keeps the weights of its best validation epoch.
+the sites and its own training clouds, and keeps the weights of its best validation epoch. With
+``vectorised=True`` it trains the seeds at once instead (:mod:`lslib.training.vectorised`, ``torch.func``),
+on one shared order of the sites.
 :func:`predict_windows` scores a dataset's windows and returns them in the dataset's order.
 """
 
@@ -19,7 +21,8 @@ from torch import nn
 from lslib.data.batches import SiteBatches
 from lslib.data.dataset import LandslideDataset
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
-from lslib.training.loop import History, TrainConfig, fit
+from lslib.training.loop import History, TrainConfig, fit, resolve_device, seed_everything
+from lslib.training.vectorised import train_together
 
 __all__ = ["TrainedSeed", "train_seeds", "predict_windows"]
 
@@ -45,6 +48,7 @@ def train_seeds(
     name: str = "attention",
     build: Callable[[PredictorConfig], nn.Module] = SpatioTemporalPredictor,
     order_seed: int | None = None,
+    vectorised: bool = False,
 ) -> list[TrainedSeed]:
     """Train one model per seed on ``datasets["train"]``, validated on ``datasets["val"]`` (horizon mode).
 
@@ -65,8 +69,11 @@ def train_seeds(
     build : callable
         Makes the model from ``model_config``.
     order_seed : int, optional
-        One seed for the order of the sites and the clouds of every seed (default: each seed its own), as
-        :func:`lslib.training.vectorised.train_seeds_vectorised` shares them.
+        One seed for the order of the sites and the clouds of every seed (default: each seed its own; with
+        ``vectorised``, the first seed).
+    vectorised : bool
+        Train all seeds at once (:func:`lslib.training.vectorised.train_together`): one shared order of the
+        sites and clouds; ``seconds`` is then the shared time divided among the seeds.
 
     Returns
     -------
@@ -76,7 +83,11 @@ def train_seeds(
     if not len(seeds):
         raise ValueError("seeds must name at least one training seed")
     if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must differ, got {list(seeds)}")
+        raise ValueError(f"seeds must all be different, got {list(seeds)}")
+    if vectorised:
+        return _train_vectorised(
+            datasets, model_config, train_config, seeds, sites_per_batch, clouds, build, order_seed
+        )
     out = []
     for seed in seeds:
         started = time.perf_counter()
@@ -96,6 +107,32 @@ def train_seeds(
         history = fit(model, loaders, config)
         out.append(TrainedSeed(int(seed), model.eval(), history, time.perf_counter() - started))
     return out
+
+
+def _train_vectorised(
+    datasets: dict[str, LandslideDataset],
+    model_config: PredictorConfig,
+    train_config: TrainConfig,
+    seeds: Sequence[int],
+    sites_per_batch: int,
+    clouds: float,
+    build: Callable[[PredictorConfig], nn.Module],
+    order_seed: int | None,
+) -> list[TrainedSeed]:
+    """:func:`train_seeds` with ``vectorised=True``."""
+    started = time.perf_counter()
+    device = resolve_device(train_config.device)
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        models.append(build(model_config).to(device))
+    order = seeds[0] if order_seed is None else order_seed
+    seed_everything(order)
+    train = SiteBatches(datasets["train"], sites_per_batch, shuffle=True, seed=order, clouds=clouds)
+    val = SiteBatches(datasets["val"], sites_per_batch=64)
+    histories = train_together(models, train, val, train_config, device)
+    seconds = (time.perf_counter() - started) / len(seeds)
+    return [TrainedSeed(int(s), m.eval(), h, seconds) for s, m, h in zip(seeds, models, histories)]
 
 
 @torch.no_grad()

@@ -1,12 +1,12 @@
 """Several seeds of one forecaster trained at once, as one vectorised model (``torch.func``).
 
-:func:`train_seeds_vectorised` stacks the parameters of one model per seed
-(:func:`torch.func.stack_module_state`) and maps the forward and backward pass over them with
-:func:`torch.func.vmap`, so every optimiser step trains all seeds in one call. Each seed keeps its own
-initialisation, its own Adam state, its own gradient clipping and its own best validation epoch; the seeds
-share the order of the training sites and the training clouds (one site batch feeds them all). Trained with
-the same order (``order_seed``) and without dropout, the result equals :func:`lslib.training.forecast.train_seeds`
-seed by seed, to float rounding (``tests/training/test_vectorised.py``).
+:func:`train_together` (called by :func:`lslib.training.forecast.train_seeds` with ``vectorised=True``)
+stacks the parameters of one model per seed (:func:`torch.func.stack_module_state`) and maps the forward and
+backward pass over them with :func:`torch.func.vmap`, so every optimiser step trains all seeds in one call.
+Each seed keeps its own initialisation, its own Adam state, its own gradient clipping and its own best
+validation epoch; the seeds share the order of the training sites and the training clouds (one site batch
+feeds them all). Trained with the same order and without dropout, the result equals seeds trained one by one,
+to float rounding (``tests/training/test_vectorised.py``).
 
 On a GPU the stacked step fills the device that one small model leaves idle; on a few CPU cores the work is
 the same number of convolutions, and torch has no batching rule for its fused LSTM, so it runs that part seed
@@ -16,20 +16,16 @@ by seed (``benchmarks/bench_forecast_training.py`` measures both).
 from __future__ import annotations
 
 import copy
-import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
+from torch import nn
 from torch.func import functional_call, grad_and_value, stack_module_state, vmap
 
-from lslib.data.batches import SiteBatches
-from lslib.data.dataset import LandslideDataset
-from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
-from lslib.training.forecast import TrainedSeed
-from lslib.training.loop import History, TrainConfig, resolve_device, seed_everything
+from lslib.training.loop import History, TrainConfig
 
-__all__ = ["train_seeds_vectorised"]
+__all__ = ["train_together"]
 
 
 def _clip_per_seed(grads: Sequence[torch.Tensor], max_norm: float) -> None:
@@ -41,101 +37,96 @@ def _clip_per_seed(grads: Sequence[torch.Tensor], max_norm: float) -> None:
         g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
 
 
-def train_seeds_vectorised(
-    datasets: dict[str, LandslideDataset],
-    model_config: PredictorConfig,
-    train_config: TrainConfig,
-    seeds: Sequence[int],
-    sites_per_batch: int = 16,
-    clouds: float = 0.3,
-    order_seed: int | None = None,
-) -> list[TrainedSeed]:
-    """Train one :class:`~lslib.models.predictor.SpatioTemporalPredictor` per seed, all at once.
+class _Stacked:
+    """The seeds' models as one stacked set of parameters and buffers, with their loss as a function of them."""
+
+    def __init__(self, models: Sequence[nn.Module]) -> None:
+        self.models = models
+        self.params, self.buffers = stack_module_state(list(models))
+        self.template = copy.deepcopy(models[0]).to("meta")
+        self.gradients = vmap(grad_and_value(self.loss), in_dims=(0, 0, None), randomness="different")
+
+    def loss(self, params: dict, buffers: dict, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        out = functional_call(self.template, (params, buffers), (batch,))
+        return self.template.losses(out, batch)["loss"]
+
+    def seed(self, k: int) -> tuple[dict, dict]:
+        """Seed ``k``'s parameters and buffers."""
+        return {n: v[k] for n, v in self.params.items()}, {n: v[k] for n, v in self.buffers.items()}
+
+
+def _train_epoch(
+    stacked: _Stacked, optimiser: torch.optim.Optimizer, batches: Iterable, config: TrainConfig, device: str
+) -> torch.Tensor:
+    """One pass over the training batches; each seed's mean loss per window."""
+    stacked.template.train()
+    total, count = torch.zeros(len(stacked.models)), 0
+    for batch in batches:
+        batch = {key: value.to(device) for key, value in batch.items()}
+        grads, loss = stacked.gradients({n: v.detach() for n, v in stacked.params.items()}, stacked.buffers, batch)
+        for name, value in stacked.params.items():
+            value.grad = grads[name]
+        if config.grad_clip:
+            _clip_per_seed([p.grad for p in stacked.params.values()], config.grad_clip)
+        optimiser.step()
+        total += loss.detach().cpu() * len(batch["label"])
+        count += len(batch["label"])
+    return total / max(count, 1)
+
+
+@torch.no_grad()
+def _validation_loss(stacked: _Stacked, batches: Iterable, device: str) -> torch.Tensor:
+    """Each seed's mean validation loss per window, seed by seed (torch's LSTM has no batching rule outside grad)."""
+    stacked.template.eval()
+    total, count = torch.zeros(len(stacked.models)), 0
+    for batch in batches:
+        batch = {key: value.to(device) for key, value in batch.items()}
+        losses = [stacked.loss(*stacked.seed(k), batch) for k in range(len(stacked.models))]
+        total += torch.stack(losses).cpu() * len(batch["label"])
+        count += len(batch["label"])
+    return total / max(count, 1)
+
+
+def train_together(
+    models: Sequence[nn.Module], train: Iterable, val: Iterable, config: TrainConfig, device: str
+) -> list[History]:
+    """Train ``models`` (one per seed, same architecture, on ``device``) at once on the shared batches.
 
     Parameters
     ----------
-    datasets : dict of str to LandslideDataset
-        ``train`` and ``val`` windows in horizon mode.
-    model_config, train_config : PredictorConfig, TrainConfig
-        The model and its training (epochs, learning rate, weight decay, gradient clipping, device).
-    seeds : sequence of int
-        One model per seed; the seed sets its initialisation.
-    sites_per_batch : int
-        Sites per optimisation step.
-    clouds : float
-        Share of training frames clouded afresh at every epoch.
-    order_seed : int, optional
-        Seed of the shared order of the sites and of the clouds (default: the first seed).
+    models : sequence of torch.nn.Module
+        The seeds' models, initialised; each ends with the weights of its own best validation epoch.
+    train, val : iterable of batches
+        Site batches (:class:`lslib.data.batches.SiteBatches`): one pass per epoch.
+    config : TrainConfig
+        Epochs, learning rate, weight decay and gradient clipping (per seed).
+    device : str
+        Where the models are.
 
     Returns
     -------
-    list of TrainedSeed
-        In the order of ``seeds``, each with the weights of its own best validation epoch; ``seconds`` is the
-        shared training time divided among the seeds.
+    list of History
+        Per seed, its training and validation loss per epoch and its best epoch.
     """
-    if len(seeds) < 1 or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must name at least one seed, all different, got {list(seeds)}")
-    started = time.perf_counter()
-    device = resolve_device(train_config.device)
-    models = []
-    for seed in seeds:
-        torch.manual_seed(seed)
-        models.append(SpatioTemporalPredictor(model_config).to(device))
-    params, buffers = stack_module_state(models)
-    template = copy.deepcopy(models[0]).to("meta")
-    optimiser = torch.optim.Adam(params.values(), lr=train_config.lr, weight_decay=train_config.weight_decay)
-    order = seeds[0] if order_seed is None else order_seed
-    seed_everything(order)
-    train = SiteBatches(datasets["train"], sites_per_batch, shuffle=True, seed=order, clouds=clouds)
-    val = SiteBatches(datasets["val"], sites_per_batch=64)
-
-    def losses(p, b, batch):
-        out = functional_call(template, (p, b), (batch,))
-        return template.losses(out, batch)["loss"]
-
-    gradients = vmap(grad_and_value(losses), in_dims=(0, 0, None), randomness="different")
-    histories = [History() for _ in seeds]
-    best = torch.full((len(seeds),), float("inf"))
-    best_params = {name: value.detach().clone() for name, value in params.items()}
+    stacked = _Stacked(models)
+    optimiser = torch.optim.Adam(stacked.params.values(), lr=config.lr, weight_decay=config.weight_decay)
+    histories = [History() for _ in models]
+    best = torch.full((len(models),), float("inf"))
+    best_params = {name: value.detach().clone() for name, value in stacked.params.items()}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*batching rule.*")  # the fused LSTM runs seed by seed
-        for epoch in range(train_config.epochs):
-            template.train()
-            total, count = torch.zeros(len(seeds)), 0
-            for batch in train:
-                batch = {key: value.to(device) for key, value in batch.items()}
-                grads, loss = gradients({n: v.detach() for n, v in params.items()}, buffers, batch)
-                for name, value in params.items():
-                    value.grad = grads[name]
-                if train_config.grad_clip:
-                    _clip_per_seed([p.grad for p in params.values()], train_config.grad_clip)
-                optimiser.step()
-                total += loss.detach().cpu() * len(batch["label"])
-                count += len(batch["label"])
-            template.eval()
-            with torch.no_grad():
-                val_total, val_count = torch.zeros(len(seeds)), 0
-                for batch in val:
-                    batch = {key: value.to(device) for key, value in batch.items()}
-                    seed_losses = [  # seed by seed: torch's LSTM has no batching rule outside grad
-                        losses({n: v[k] for n, v in params.items()}, {n: v[k] for n, v in buffers.items()}, batch)
-                        for k in range(len(seeds))
-                    ]
-                    val_total += torch.stack(seed_losses).cpu() * len(batch["label"])
-                    val_count += len(batch["label"])
-            val_loss = val_total / max(val_count, 1)
+        for epoch in range(config.epochs):
+            train_loss = _train_epoch(stacked, optimiser, train, config, device)
+            val_loss = _validation_loss(stacked, val, device)
             for k, history in enumerate(histories):
-                history.train.setdefault("loss", []).append(float(total[k] / max(count, 1)))
+                history.train.setdefault("loss", []).append(float(train_loss[k]))
                 history.val.setdefault("loss", []).append(float(val_loss[k]))
-            improved = val_loss < best
-            for k in torch.nonzero(improved).flatten().tolist():
+            for k in torch.nonzero(val_loss < best).flatten().tolist():
                 best[k] = val_loss[k]
                 histories[k].best_epoch = epoch
-                for name, value in params.items():
+                for name, value in stacked.params.items():
                     best_params[name][k] = value.detach()[k]
-    seconds = (time.perf_counter() - started) / len(seeds)
-    out = []
-    for k, (seed, model) in enumerate(zip(seeds, models)):
-        model.load_state_dict({**{n: v[k] for n, v in best_params.items()}, **{n: v[k] for n, v in buffers.items()}})
-        out.append(TrainedSeed(int(seed), model.eval(), histories[k], seconds))
-    return out
+    for k, model in enumerate(models):
+        buffers = {n: v[k] for n, v in stacked.buffers.items()}
+        model.load_state_dict({**{n: v[k] for n, v in best_params.items()}, **buffers})
+    return histories

@@ -11,7 +11,6 @@ from lslib.data.sim import simulate
 from lslib.models.predictor import PredictorConfig
 from lslib.training.forecast import train_seeds
 from lslib.training.loop import TrainConfig
-from lslib.training.vectorised import train_seeds_vectorised
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +23,9 @@ def datasets():
 def test_vectorised_seeds_match_seeds_trained_one_by_one(datasets):
     config = PredictorConfig(size=16, width=8, dropout=0.0)
     train = TrainConfig(epochs=2, lr=3e-3, progress=False, grad_clip=0.5)  # a clip that bites
-    together = train_seeds_vectorised(datasets, config, train, [3, 4, 5], sites_per_batch=4, clouds=0.3, order_seed=9)
+    together = train_seeds(
+        datasets, config, train, [3, 4, 5], sites_per_batch=4, clouds=0.3, order_seed=9, vectorised=True
+    )
     alone = train_seeds(datasets, config, train, [3, 4, 5], sites_per_batch=4, clouds=0.3, order_seed=9)
     for vectorised, single in zip(together, alone):
         assert vectorised.seed == single.seed and vectorised.history.best_epoch == single.history.best_epoch
@@ -44,5 +45,5 @@ def test_vectorised_seeds_match_seeds_trained_one_by_one(datasets):
 
 
 def test_vectorised_seeds_must_differ(datasets):
-    with pytest.raises(ValueError, match="all different"):
-        train_seeds_vectorised(datasets, PredictorConfig(size=16, width=8), TrainConfig(epochs=1), [1, 1])
+    with pytest.raises(ValueError, match="all be different"):
+        train_seeds(datasets, PredictorConfig(size=16, width=8), TrainConfig(epochs=1), [1, 1], vectorised=True)
