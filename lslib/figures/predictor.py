@@ -215,7 +215,9 @@ def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -
         raise ValueError(f"{name} lacks columns {missing}; it has {list(frame.columns)}")
 
 
-def skill_lead_figure(skill: pd.DataFrame, oracle: pd.DataFrame, source: str, horizon_days: float) -> Figure:
+def skill_lead_figure(
+    skill: pd.DataFrame, oracle: pd.DataFrame, source: str, horizon_days: float, oracle_name: str = "FS oracle"
+) -> Figure:
     """AUROC against lead of every model, with the attainable ceiling and chance.
 
     Parameters
@@ -225,12 +227,14 @@ def skill_lead_figure(skill: pd.DataFrame, oracle: pd.DataFrame, source: str, ho
         window's last frame to the slide, 1..K), ``auroc`` and its 95 % interval ``low``, ``high``.
         AUROC at lead k scores the positives at that lead against all negatives.
     oracle : pandas.DataFrame
-        The attainable ceiling (an FS oracle) per lead: columns ``lead``, ``auroc``, ``low``, ``high``.
+        The attainable ceiling per lead: columns ``lead``, ``auroc``, ``low``, ``high``.
     source : str
         Data source (``"simulated:..."``, ``"registry:..."``, ...); the title and the corner tag say
         real or simulated.
     horizon_days : float
         Forecast horizon in days, named in the title.
+    oracle_name : str
+        The ceiling's name in the legend.
 
     Returns
     -------
@@ -270,7 +274,7 @@ def skill_lead_figure(skill: pd.DataFrame, oracle: pd.DataFrame, source: str, ho
         handles.append(handle)
         names.append(str(name))
     handles += [(band, line), chance]
-    names += ["attainable (FS oracle)", "chance"]
+    names += [f"attainable ({oracle_name})", "chance"]
     leads = sorted({int(v) for v in skill["lead"]} | {int(v) for v in oracle["lead"]})
     ax.set_xticks(leads, [str(v) for v in leads])
     ax.set(

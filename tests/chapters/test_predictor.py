@@ -280,7 +280,7 @@ def test_evaluate_measures_what_it_names_from_shared_resamples():
         table,
         {"attention ensemble": strong, "gradient boosting, matched": weak},
         {"attention": strong, "mean pooling": weak, predictor.NULL_ARM: strong[::-1].copy()},
-        {"fs oracle": oracle, "climatology": np.full(n, 0.2)},
+        {"fs oracle": oracle, predictor.ATTAINABLE: 2 * oracle, "climatology": np.full(n, 0.2)},
         np.full(n, 0.2),
         cause_probs,
         np.array([0, 0, 1, 2]),
@@ -299,8 +299,10 @@ def test_evaluate_measures_what_it_names_from_shared_resamples():
     assert results["cause_macro_f1"][0] == 1.0 and results["cause_majority_macro_f1"][0] < 0.2
     assert results["cloud_drop_diff"][0] == 0.0  # no haze: no drop
     assert results["bss_ensemble"][0] > 0 and set(results) >= {"attainable_share_lead1", "attainable_share_lead2"}
-    share = (results["auroc_lead1_attention_ensemble"][0] - 0.5) / (results["auroc_lead1_fs_oracle"][0] - 0.5)
-    assert results["attainable_share_lead1"][0] == pytest.approx(share)
+    skill = results["auroc_lead1_attention_ensemble"][0] - 0.5
+    ceiling = results["auroc_lead1_state-season_oracle"][0] - 0.5
+    assert results["attainable_share_lead1"][0] == pytest.approx(skill / ceiling)
+    assert results["attainable_share_fs_lead1"][0] == pytest.approx(skill / (results["auroc_lead1_fs_oracle"][0] - 0.5))
     assert results["auroc_attention_ensemble"][1] < ensemble < results["auroc_attention_ensemble"][2]
 
 
