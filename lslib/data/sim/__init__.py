@@ -199,97 +199,89 @@ def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[s
     return assemble(variables, coords, attrs)
 
 
+#: The per-site arrays of a simulated stack: ``name: (dims, attrs)``, in the stack's order (``role: oracle``
+#: marks the simulator's hidden truth, never a model input).
+_ORACLE = {"role": "oracle"}
+_SITE_ARRAYS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "reflectance": (
+        ("site", "time", "band", "y", "x"),
+        {"units": "1", "long_name": "surface reflectance"},
+    ),
+    "qa_pixel": (("site", "time", "y", "x"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
+    "date": (("site", "time"), {"long_name": "Landsat 8 acquisition date"}),
+    "cloud_fraction": (("site", "time"), {"units": "1"}),
+    "rain_1d": (("site", "time"), {"units": "mm"}),
+    "rain_7d": (("site", "time"), {"units": "mm"}),
+    "rain_30d": (("site", "time"), {"units": "mm"}),
+    "temperature": (("site", "time"), {"units": "degC"}),
+    "sar": (
+        ("site", "sar_time", "pol", "y", "x"),
+        {"units": "dB", "long_name": "Sentinel-1 gamma0, terrain-flattened"},
+    ),
+    "sar_date": (("site", "sar_time"), {"long_name": "Sentinel-1 acquisition date"}),
+    "rain_daily": (("site", "day"), {"units": "mm/day"}),
+    "dem": (("site", "y", "x"), {"units": "m"}),
+    "slope": (("site", "y", "x"), {"units": "degrees"}),
+    "scar_mask": (("site", "y", "x"), {"long_name": "landslide scar and deposit"}),
+    "fs_min": (
+        ("site", "day"),
+        {"units": "1", **_ORACLE, "long_name": "daily minimum factor of safety (never a model input)"},
+    ),
+    "fs_unstable_px": (
+        ("site", "day"),
+        {"units": "pixels", **_ORACLE, "long_name": "pixels with factor of safety below 1 (never a model input)"},
+    ),
+    "initiation_mask": (
+        ("site", "y", "x"),
+        {**_ORACLE, "long_name": "cells where the slide started (FS below 1 on the event day)"},
+    ),
+    "soil_depth": (("site", "y", "x"), {"units": "m", **_ORACLE, "long_name": "soil depth"}),
+    "soil_cohesion": (
+        ("site", "y", "x"),
+        {"units": "kPa", **_ORACLE, "long_name": "effective soil cohesion before any disturbance"},
+    ),
+    "friction_angle": (
+        ("site", "y", "x"),
+        {"units": "degrees", **_ORACLE, "long_name": "effective friction angle before any disturbance"},
+    ),
+    "forest_root_cohesion": (
+        ("site", "y", "x"),
+        {"units": "kPa", **_ORACLE, "long_name": "root cohesion of standing forest"},
+    ),
+    "disturbed_mask": (
+        ("site", "time", "y", "x"),
+        {**_ORACLE, "long_name": "pixels changed by the disturbance or the slide, on each Landsat frame"},
+    ),
+    "land_cover": (
+        ("site", "time", "y", "x"),
+        {**_ORACLE, "long_name": "land cover on each Landsat frame (lslib.data.sim.landcover.Cover codes)"},
+    ),
+    "sar_clearcut": (
+        ("site", "sar_time", "y", "x"),
+        {
+            **_ORACLE,
+            "long_name": "on each radar frame: 0 neither, 1 standing forest, 2 forest cleared within a year",
+        },
+    ),
+    "cloud_truth": (
+        ("site", "time", "y", "x"),
+        {**_ORACLE, "long_name": "where cloud (thick or thin) really was, flagged or not"},
+    ),
+    "shadow_truth": (
+        ("site", "time", "y", "x"),
+        {**_ORACLE, "long_name": "where cloud shadow really was (outside cloud), flagged or not"},
+    ),
+    "storm_day": (
+        ("site", "day"),
+        {**_ORACLE, "long_name": "days of an extreme storm of the climate"},
+    ),
+}
+
+
 def _site_variables(sites: list[dict]) -> dict[str, tuple]:
     """``(dims, values, attrs)`` of every variable, the per-site arrays stacked along ``site``."""
-    stack = lambda key: np.stack([s[key] for s in sites])
-    oracle = {"role": "oracle"}
     variables = {
-        "reflectance": (
-            ("site", "time", "band", "y", "x"),
-            stack("reflectance"),
-            {"units": "1", "long_name": "surface reflectance"},
-        ),
-        "qa_pixel": (("site", "time", "y", "x"), stack("qa_pixel"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
-        "date": (("site", "time"), stack("date"), {"long_name": "Landsat 8 acquisition date"}),
-        "cloud_fraction": (("site", "time"), stack("cloud_fraction"), {"units": "1"}),
-        "rain_1d": (("site", "time"), stack("rain_1d"), {"units": "mm"}),
-        "rain_7d": (("site", "time"), stack("rain_7d"), {"units": "mm"}),
-        "rain_30d": (("site", "time"), stack("rain_30d"), {"units": "mm"}),
-        "temperature": (("site", "time"), stack("temperature"), {"units": "degC"}),
-        "sar": (
-            ("site", "sar_time", "pol", "y", "x"),
-            stack("sar"),
-            {"units": "dB", "long_name": "Sentinel-1 gamma0, terrain-flattened"},
-        ),
-        "sar_date": (("site", "sar_time"), stack("sar_date"), {"long_name": "Sentinel-1 acquisition date"}),
-        "rain_daily": (("site", "day"), stack("rain_daily"), {"units": "mm/day"}),
-        "dem": (("site", "y", "x"), stack("dem"), {"units": "m"}),
-        "slope": (("site", "y", "x"), stack("slope"), {"units": "degrees"}),
-        "scar_mask": (("site", "y", "x"), stack("scar_mask"), {"long_name": "landslide scar and deposit"}),
-        "fs_min": (
-            ("site", "day"),
-            stack("fs_min"),
-            {"units": "1", **oracle, "long_name": "daily minimum factor of safety (never a model input)"},
-        ),
-        "fs_unstable_px": (
-            ("site", "day"),
-            stack("fs_unstable_px"),
-            {"units": "pixels", **oracle, "long_name": "pixels with factor of safety below 1 (never a model input)"},
-        ),
-        "initiation_mask": (
-            ("site", "y", "x"),
-            stack("initiation_mask"),
-            {**oracle, "long_name": "cells where the slide started (FS below 1 on the event day)"},
-        ),
-        "soil_depth": (("site", "y", "x"), stack("soil_depth"), {"units": "m", **oracle, "long_name": "soil depth"}),
-        "soil_cohesion": (
-            ("site", "y", "x"),
-            stack("soil_cohesion"),
-            {"units": "kPa", **oracle, "long_name": "effective soil cohesion before any disturbance"},
-        ),
-        "friction_angle": (
-            ("site", "y", "x"),
-            stack("friction_angle"),
-            {"units": "degrees", **oracle, "long_name": "effective friction angle before any disturbance"},
-        ),
-        "forest_root_cohesion": (
-            ("site", "y", "x"),
-            stack("forest_root_cohesion"),
-            {"units": "kPa", **oracle, "long_name": "root cohesion of standing forest"},
-        ),
-        "disturbed_mask": (
-            ("site", "time", "y", "x"),
-            stack("disturbed_mask"),
-            {**oracle, "long_name": "pixels changed by the disturbance or the slide, on each Landsat frame"},
-        ),
-        "land_cover": (
-            ("site", "time", "y", "x"),
-            stack("land_cover"),
-            {**oracle, "long_name": "land cover on each Landsat frame (lslib.data.sim.landcover.Cover codes)"},
-        ),
-        "sar_clearcut": (
-            ("site", "sar_time", "y", "x"),
-            stack("sar_clearcut"),
-            {
-                **oracle,
-                "long_name": "on each radar frame: 0 neither, 1 standing forest, 2 forest cleared within a year",
-            },
-        ),
-        "cloud_truth": (
-            ("site", "time", "y", "x"),
-            stack("cloud_truth"),
-            {**oracle, "long_name": "where cloud (thick or thin) really was, flagged or not"},
-        ),
-        "shadow_truth": (
-            ("site", "time", "y", "x"),
-            stack("shadow_truth"),
-            {**oracle, "long_name": "where cloud shadow really was (outside cloud), flagged or not"},
-        ),
-        "storm_day": (
-            ("site", "day"),
-            stack("storm_day"),
-            {**oracle, "long_name": "days of an extreme storm of the climate"},
-        ),
+        name: (dims, np.stack([s[name] for s in sites]), dict(attrs)) for name, (dims, attrs) in _SITE_ARRAYS.items()
     }
     for key in _SITE_SCALARS:
         values = np.array([s[key] for s in sites])
