@@ -157,8 +157,6 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
     frames on each side of the site's reference time, by the true sky (``cloud_truth``) where the stack keeps
     it and by the QA's cloud fraction otherwise.
     """
-    from lslib.data.indices import ndvi
-
     source = stack.attrs.get("source", "simulated:lslib.data.sim")
     columns = [
         "RGB before",
@@ -175,70 +173,85 @@ def cause_gallery(stack, sites: dict[str, int]) -> Figure:
     )
     for row, (cause, index) in enumerate(sites.items()):
         site = stack.isel(site=index).load()
-        reference = site["reference_time"].values
-        dates, sar_dates = site["date"].values, site["sar_date"].values
-        # the frames shown are chosen by the true sky where the simulator kept it (haze the QA misses included),
-        # else by the QA's cloud fraction; no model chooses frames this way
-        cloud = (
-            site["cloud_truth"].mean(dim=("y", "x")).values + np.isnat(dates)
-            if "cloud_truth" in site
-            else site["cloud_fraction"].values
-        )
-        before = _clearest(cloud, dates < reference)
-        after = _clearest(cloud, dates >= reference)
-        after = after if after is not None else len(dates) - 1
-        before = before if before is not None else 0
-        s_before = int(np.nonzero(sar_dates < reference)[0][-1]) if (sar_dates < reference).any() else 0
-        s_after = (
-            int(np.nonzero(sar_dates >= reference)[0][0]) if (sar_dates >= reference).any() else len(sar_dates) - 1
-        )
-        refl = site["reflectance"].values
-        partly = int(np.argmin(np.abs(cloud - 0.35)))  # the frame closest to a third cloudy
-        panels = [
-            (true_colour(refl[before]), None, None, dates[before]),
-            (true_colour(refl[after]), None, None, dates[after]),
-            (ndvi(refl[before, 2], refl[before, 3]), "YlGn", (-0.1, 0.9), dates[before]),
-            (ndvi(refl[after, 2], refl[after, 3]), "YlGn", (-0.1, 0.9), dates[after]),
-            (site["sar"].values[s_before, 0], "gray", (-22, 0), sar_dates[s_before]),
-            (site["sar"].values[s_after, 0], "gray", (-22, 0), sar_dates[s_after]),
-            (((site["qa_pixel"].values[partly].astype(np.uint32) >> 3) & 1), "Blues", (0, 1), dates[partly]),
-            (site["scar_mask"].values.astype(float), "Reds", (0, 1), reference),
-        ]
-        for column, (image, cmap, limits, date) in enumerate(panels):
-            ax = axes[row, column]
-            shown = ax.imshow(
-                image,
-                cmap=cmap,
-                vmin=None if limits is None else limits[0],
-                vmax=None if limits is None else limits[1],
-                interpolation="nearest",
-            )
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if row == 0:
-                ax.set_title(columns[column], fontsize=8)
-            ax.text(
-                0.02,
-                0.03,
-                str(np.datetime_as_string(date, unit="D")),
-                transform=ax.transAxes,
-                fontsize=6,
-                color="white",
-                bbox={"fc": "black", "alpha": 0.5, "pad": 1, "lw": 0},
-            )
+        for column, (image, cmap, limits, date) in enumerate(_gallery_panels(site)):
+            colourbar = None
             if row == len(sites) - 1 and column in (3, 5):
-                fig.colorbar(
-                    shown,
-                    ax=ax,
-                    orientation="horizontal",
-                    fraction=0.08,
-                    pad=0.04,
-                    label="NDVI (unitless)" if column == 3 else "gamma0 VV, terrain-flattened (dB)",
-                )
+                colourbar = "NDVI (unitless)" if column == 3 else "gamma0 VV, terrain-flattened (dB)"
+            _gallery_cell(
+                fig, axes[row, column], image, cmap, limits, date, columns[column] if row == 0 else None, colourbar
+            )
         label = "slide: " + str(site["landslide"].values).lower()
         axes[row, 0].set_ylabel(f"{cause.replace('_', ' ')}\n{site['region'].values}, {label}", fontsize=8)
     fig.suptitle(titled(source, "one site per cause, 30 m pixels (site is 32 x 32 px = 0.96 km)"), fontsize=11)
     return stamp(fig, source)
+
+
+def _gallery_panels(site: xr.Dataset) -> list[tuple[np.ndarray, str | None, tuple | None, np.datetime64]]:
+    """The eight panels of one gallery row, as ``(image, colour map, limits, date)``."""
+    from lslib.data.indices import ndvi
+
+    reference = site["reference_time"].values
+    dates, sar_dates = site["date"].values, site["sar_date"].values
+    # the frames shown are chosen by the true sky where the simulator kept it (haze the QA misses included),
+    # else by the QA's cloud fraction; no model chooses frames this way
+    cloud = (
+        site["cloud_truth"].mean(dim=("y", "x")).values + np.isnat(dates)
+        if "cloud_truth" in site
+        else site["cloud_fraction"].values
+    )
+    before = _clearest(cloud, dates < reference)
+    after = _clearest(cloud, dates >= reference)
+    after = after if after is not None else len(dates) - 1
+    before = before if before is not None else 0
+    s_before = int(np.nonzero(sar_dates < reference)[0][-1]) if (sar_dates < reference).any() else 0
+    s_after = int(np.nonzero(sar_dates >= reference)[0][0]) if (sar_dates >= reference).any() else len(sar_dates) - 1
+    refl = site["reflectance"].values
+    partly = int(np.argmin(np.abs(cloud - 0.35)))  # the frame closest to a third cloudy
+    return [
+        (true_colour(refl[before]), None, None, dates[before]),
+        (true_colour(refl[after]), None, None, dates[after]),
+        (ndvi(refl[before, 2], refl[before, 3]), "YlGn", (-0.1, 0.9), dates[before]),
+        (ndvi(refl[after, 2], refl[after, 3]), "YlGn", (-0.1, 0.9), dates[after]),
+        (site["sar"].values[s_before, 0], "gray", (-22, 0), sar_dates[s_before]),
+        (site["sar"].values[s_after, 0], "gray", (-22, 0), sar_dates[s_after]),
+        (((site["qa_pixel"].values[partly].astype(np.uint32) >> 3) & 1), "Blues", (0, 1), dates[partly]),
+        (site["scar_mask"].values.astype(float), "Reds", (0, 1), reference),
+    ]
+
+
+def _gallery_cell(
+    fig: Figure,
+    ax: plt.Axes,
+    image: np.ndarray,
+    cmap: str | None,
+    limits: tuple | None,
+    date: np.datetime64,
+    title: str | None,
+    colourbar: str | None,
+) -> None:
+    """One gallery panel: the image without ticks, its date in the corner, a title and a colour bar if asked."""
+    shown = ax.imshow(
+        image,
+        cmap=cmap,
+        vmin=None if limits is None else limits[0],
+        vmax=None if limits is None else limits[1],
+        interpolation="nearest",
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=8)
+    ax.text(
+        0.02,
+        0.03,
+        str(np.datetime_as_string(date, unit="D")),
+        transform=ax.transAxes,
+        fontsize=6,
+        color="white",
+        bbox={"fc": "black", "alpha": 0.5, "pad": 1, "lw": 0},
+    )
+    if colourbar is not None:
+        fig.colorbar(shown, ax=ax, orientation="horizontal", fraction=0.08, pad=0.04, label=colourbar)
 
 
 def cloud_comparison_figure(samples: dict, stats: dict, simulated: str, real: str) -> Figure:
@@ -509,58 +522,81 @@ def slope_frequency_figure(stack: xr.Dataset, bin_edges: np.ndarray = SLOPE_BIN_
     widths = (table["slope_high_deg"] - table["slope_low_deg"]).to_numpy()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), layout="constrained")
     for ax in axes:
-        ax.axvspan(
-            low, high, color="#fee8c8", zorder=0, label=f"{low:.0f}-{high:.0f}°: where real shallow slides mostly start"
-        )
-        ax.axvspan(
-            edges[0],
-            _REAL_RARE_BELOW_DEG,
-            facecolor="none",
-            edgecolor="#bdbdbd",
-            hatch="///",
-            lw=0,
-            zorder=0,
-            label=f"< {_REAL_RARE_BELOW_DEG:.0f}°: real ones rare",
-        )
-        ax.set_xlim(edges[0], edges[-1])
-        ax.set_xticks(edges[:: max(1, len(edges) // 7)] if len(edges) > 13 else edges)
-        ax.set_xlabel("slope (degrees)")
+        _slope_bands(ax, edges)
+    peak = _initiation_panel(axes[0], table, centres, widths)
+    _slope_density_panel(axes[1], table, edges, widths)
+    _slope_captions(fig, stack, table, edges, peak, source)
+    return stamp(fig, source)
 
+
+def _slope_bands(ax: plt.Axes, edges: np.ndarray) -> None:
+    """The 25-45 degree band of real shallow slides, the hatched slopes where they are rare, and the x axis."""
+    low, high = _REAL_BAND_DEG
+    ax.axvspan(
+        low, high, color="#fee8c8", zorder=0, label=f"{low:.0f}-{high:.0f}°: where real shallow slides mostly start"
+    )
+    ax.axvspan(
+        edges[0],
+        _REAL_RARE_BELOW_DEG,
+        facecolor="none",
+        edgecolor="#bdbdbd",
+        hatch="///",
+        lw=0,
+        zorder=0,
+        label=f"< {_REAL_RARE_BELOW_DEG:.0f}°: real ones rare",
+    )
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_xticks(edges[:: max(1, len(edges) // 7)] if len(edges) > 13 else edges)
+    ax.set_xlabel("slope (degrees)")
+
+
+def _initiation_panel(ax: plt.Axes, table: pd.DataFrame, centres: np.ndarray, widths: np.ndarray) -> pd.Series | None:
+    """Panel (a): initiation cells per 1000 land pixels per slope bin; returns the bin of the highest rate."""
     per_1000 = table["initiation_per_1000"].fillna(0.0).to_numpy()
-    axes[0].bar(centres, per_1000, width=widths * 0.9, color="#b2182b", zorder=2)
+    ax.bar(centres, per_1000, width=widths * 0.9, color="#b2182b", zorder=2)
     for x, y, n in zip(centres, per_1000, table["initiation_pixels"]):
-        axes[0].text(x, y, f"{n}", ha="center", va="bottom", fontsize=7, color="#67001f")
+        ax.text(x, y, f"{n}", ha="center", va="bottom", fontsize=7, color="#67001f")
     peak = table.loc[table["initiation_per_1000"].idxmax()] if table["initiation_pixels"].sum() else None
-    axes[0].set_ylim(0, max(per_1000.max(), 1e-9) * 1.15)
-    axes[0].set(
+    ax.set_ylim(0, max(per_1000.max(), 1e-9) * 1.15)
+    ax.set(
         ylabel="initiation cells per 1000 land pixels",
         title="(a) How often a land pixel started a slide (numbers: initiation cells)",
     )
-    axes[0].legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left")
+    return peak
 
+
+def _slope_density_panel(ax: plt.Axes, table: pd.DataFrame, edges: np.ndarray, widths: np.ndarray) -> None:
+    """Panel (b): the slope density (1/degree) of all land pixels and of the initiation cells."""
+    low, high = _REAL_BAND_DEG
     density_all = table["pixel_share"].to_numpy() / widths
     density_started = table["initiation_share"].to_numpy() / widths
-    axes[1].set_ylim(0, max(density_all.max(), density_started.max(), 1e-9) * 1.35)
-    axes[1].stairs(density_all, edges, fill=True, color="#969696", alpha=0.6, label="all land pixels", zorder=2)
-    axes[1].stairs(density_started, edges, color="#b2182b", lw=2, label="slide-initiation cells", zorder=3)
+    ax.set_ylim(0, max(density_all.max(), density_started.max(), 1e-9) * 1.35)
+    ax.stairs(density_all, edges, fill=True, color="#969696", alpha=0.6, label="all land pixels", zorder=2)
+    ax.stairs(density_started, edges, color="#b2182b", lw=2, label="slide-initiation cells", zorder=3)
     shares = band_share(table, low, high)
-    axes[1].text(
+    ax.text(
         0.98,
         0.97,
         f"on {low:.0f}-{high:.0f}°: {shares['initiation_share']:.0%} of initiation cells,\n"
         f"{shares['pixel_share']:.0%} of land pixels",
-        transform=axes[1].transAxes,
+        transform=ax.transAxes,
         ha="right",
         va="top",
         fontsize=8,
         bbox={"fc": "white", "ec": "#cccccc", "lw": 0.6},
     )
-    axes[1].set(
+    ax.set(
         ylabel="share per degree of slope (1/degree)",
         title="(b) Slope of all land pixels and of initiation cells",
     )
-    axes[1].legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left")
 
+
+def _slope_captions(
+    fig: Figure, stack: xr.Dataset, table: pd.DataFrame, edges: np.ndarray, peak: pd.Series | None, source: str
+) -> None:
+    """The figure's title (counts, the peak bin and the bin with most initiation cells) and its footnote."""
     attrs = table.attrs
     n_sites = int(stack.sizes["site"])
     n_slid = int((np.asarray(stack["initiation_mask"].values).reshape(n_sites, -1).any(axis=1)).sum())
@@ -595,7 +631,6 @@ def slope_frequency_figure(stack: xr.Dataset, bin_edges: np.ndarray = SLOPE_BIN_
         fontsize=7,
         color="#444444",
     )
-    return stamp(fig, source)
 
 
 def _hazy_frame(stack: xr.Dataset, min_clear_share: float = 0.1) -> tuple[int, int]:
