@@ -20,11 +20,15 @@ Sources of the numbers (see also the book's chapter 1 and ``shared/design/SIMULA
 
 from __future__ import annotations
 
+import dataclasses
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from lslib.causes import Cause
 
-__all__ = ["Region", "REGIONS", "get_region"]
+__all__ = ["Region", "REGIONS", "REGIONS_FILE", "get_region", "load_regions"]
 
 
 @dataclass(frozen=True)
@@ -87,109 +91,48 @@ class Region:
     spread_deg: float = 0.4
 
 
-REGIONS: dict[str, Region] = {
-    "india": Region(
-        name="india",
-        country="India",
-        centres=(
-            (19.162, 73.687, "Malin, Pune district"),
-            (17.92, 73.66, "Mahabaleshwar, Satara"),
-            (10.50, 76.90, "Kerala Western Ghats"),
-            (12.42, 75.74, "Kodagu, Karnataka"),
-        ),
-        # IMD district normal, Pune (mm): JAN..DEC
-        rain_mm=(0.6, 0.1, 1.6, 7.6, 27.4, 156.9, 312.9, 225.1, 166.1, 87.1, 24.3, 6.0),
-        wet_day_prob=(0.02, 0.01, 0.04, 0.10, 0.20, 0.60, 0.85, 0.80, 0.60, 0.30, 0.10, 0.03),
-        temperature_c=(24.5, 4.0, 130),
-        overcast_prob=(0.03, 0.03, 0.05, 0.08, 0.15, 0.65, 0.85, 0.85, 0.60, 0.25, 0.08, 0.04),
-        clear_prob=(0.75, 0.78, 0.70, 0.55, 0.40, 0.05, 0.02, 0.02, 0.08, 0.35, 0.60, 0.72),
-        green_peak_doy=275,
-        # semi-evergreen and moist deciduous forest of the Western Ghats: part of the canopy drops in the dry season
-        forest_green=(0.7, 0.95),
-        relief=(150.0, 380.0),
-        landform="escarpment",
-        friction_deg=(30.0, 36.0),
-        soil_cohesion_kpa=(1.0, 4.0),
-        forest_root_cohesion_kpa=(5.0, 12.0),
-        scenario_weights={
-            "heavy_rainfall": 0.14,
-            "deforestation": 0.15,
-            "mining": 0.14,
-            "construction": 0.19,
-            "earthquake": 0.20,
-            "volcanic_eruption": 0.00,
-            "thriving_forest": 0.18,
-        },
-        storm_mm=(80.0, 330.0),
-        storm_rate_per_year=1.1,
-    ),
-    "america": Region(
-        name="america",
-        country="United States",
-        centres=(
-            (35.866, -121.432, "Mud Creek, Big Sur"),
-            (48.282, -121.848, "Oso, Washington"),
-            (46.20, -122.18, "Mount St. Helens, Washington"),
-            (38.20, -122.90, "Marin County, California"),
-        ),
-        rain_mm=(150.0, 140.0, 110.0, 45.0, 15.0, 5.0, 1.0, 2.0, 8.0, 45.0, 95.0, 145.0),
-        wet_day_prob=(0.45, 0.45, 0.40, 0.25, 0.12, 0.05, 0.02, 0.03, 0.08, 0.22, 0.38, 0.45),
-        temperature_c=(13.0, 6.0, 215),
-        overcast_prob=(0.45, 0.42, 0.38, 0.30, 0.22, 0.18, 0.15, 0.15, 0.18, 0.25, 0.38, 0.45),
-        clear_prob=(0.35, 0.38, 0.42, 0.48, 0.55, 0.60, 0.65, 0.65, 0.60, 0.50, 0.40, 0.35),
-        green_peak_doy=150,
-        relief=(120.0, 320.0),
-        landform="coastal_range",
-        friction_deg=(28.0, 35.0),
-        soil_cohesion_kpa=(1.0, 5.0),
-        forest_root_cohesion_kpa=(6.0, 16.0),
-        scenario_weights={
-            "heavy_rainfall": 0.06,
-            "deforestation": 0.11,
-            "mining": 0.12,
-            "construction": 0.16,
-            "earthquake": 0.17,
-            "volcanic_eruption": 0.30,
-            "thriving_forest": 0.08,
-        },
-        storm_mm=(70.0, 280.0),
-        storm_rate_per_year=1.0,
-        forest_green=(0.55, 0.95),
-    ),
-    "china": Region(
-        name="china",
-        country="China",
-        centres=(
-            (31.03, 103.40, "Wenchuan, Sichuan"),
-            (33.79, 104.37, "Zhouqu, Gansu"),
-            (29.98, 102.99, "Ya'an, Sichuan"),
-            (32.03, 104.68, "Beichuan, Sichuan"),
-        ),
-        rain_mm=(8.0, 14.0, 30.0, 60.0, 95.0, 135.0, 230.0, 200.0, 125.0, 50.0, 20.0, 7.0),
-        wet_day_prob=(0.10, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.60, 0.55, 0.40, 0.20, 0.10),
-        temperature_c=(16.0, 9.0, 200),
-        overcast_prob=(0.45, 0.45, 0.45, 0.45, 0.45, 0.55, 0.60, 0.55, 0.60, 0.55, 0.45, 0.45),
-        clear_prob=(0.25, 0.22, 0.20, 0.18, 0.15, 0.10, 0.08, 0.10, 0.10, 0.15, 0.22, 0.25),
-        green_peak_doy=215,
-        relief=(200.0, 420.0),
-        landform="valley",
-        friction_deg=(29.0, 36.0),
-        soil_cohesion_kpa=(0.5, 3.5),
-        forest_root_cohesion_kpa=(5.0, 14.0),
-        scenario_weights={
-            "heavy_rainfall": 0.10,
-            "deforestation": 0.13,
-            "mining": 0.12,
-            "construction": 0.19,
-            "earthquake": 0.32,
-            "volcanic_eruption": 0.00,
-            "thriving_forest": 0.14,
-        },
-        storm_mm=(75.0, 300.0),
-        storm_rate_per_year=1.0,
-        forest_green=(0.55, 0.95),  # mixed deciduous and evergreen forest, cold winters in the north (Gansu)
-    ),
-}
+REGIONS_FILE = Path(__file__).with_name("regions.toml")
+
+
+def _as_tuples(value: Any) -> Any:
+    """TOML arrays as the tuples :class:`Region` declares (nested arrays too)."""
+    if isinstance(value, list):
+        return tuple(_as_tuples(item) for item in value)
+    return value
+
+
+def load_regions(path: Path = REGIONS_FILE) -> dict[str, Region]:
+    """The regions of a TOML file, one table per region (the book's are in ``regions.toml``).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A TOML file whose tables are regions; a table's keys are :class:`Region` fields (``name`` is the
+        table's name) and a field left out takes its default.
+
+    Returns
+    -------
+    dict of str to Region
+        In the file's order.
+
+    Examples
+    --------
+    >>> sorted(load_regions())
+    ['america', 'china', 'india']
+    """
+    with open(path, "rb") as file:
+        tables = tomllib.load(file)
+    fields = {f.name for f in dataclasses.fields(Region)} - {"name"}
+    regions = {}
+    for name, table in tables.items():
+        unknown = set(table) - fields
+        if unknown:
+            raise ValueError(f"Region {name!r} in {path} has unknown fields {sorted(unknown)}; known: {sorted(fields)}")
+        regions[name] = Region(name=name, **{key: _as_tuples(value) for key, value in table.items()})
+    return regions
+
+
+REGIONS: dict[str, Region] = load_regions()
 
 for _region in REGIONS.values():
     assert set(_region.scenario_weights) == {c.key for c in Cause}, _region.name
