@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,9 @@ __all__ = [
     "ndvi_drop_score",
     "lhasa_score",
     "STEEP_SLOPE_DEG",
+    "LHASA_WINDOW_DAYS",
+    "LHASA_HISTORY_DAYS",
+    "GBM_DEFAULTS",
     "random_forest_baseline",
     "gradient_boosting_baseline",
     "tuned_gradient_boosting",
@@ -83,14 +86,17 @@ def _latest_clear(frames: np.ndarray) -> np.ndarray:
 #: Slope (degrees) above which a pixel counts as susceptible in :func:`lhasa_score` (SIMULATOR.md: shallow slides
 #: mostly start on 25-45 degree slopes).
 STEEP_SLOPE_DEG = 25.0
+#: Days of rain summed by :func:`lhasa_score` (LHASA's antecedent window, Kirschbaum and Stanley 2018), and the
+#: days of a site's own history its sum is ranked against.
+LHASA_WINDOW_DAYS, LHASA_HISTORY_DAYS = 7, 365
 
 
 def lhasa_score(
     rain_daily_mm: np.ndarray,
     end_day: np.ndarray,
     slope_deg: np.ndarray,
-    window_days: int = 7,
-    history_days: int = 365,
+    window_days: int = LHASA_WINDOW_DAYS,
+    history_days: int = LHASA_HISTORY_DAYS,
     steep_deg: float = STEEP_SLOPE_DEG,
 ) -> np.ndarray:
     """A LHASA-style nowcast: how extreme the recent rain is, times how susceptible the slope is.
@@ -171,33 +177,38 @@ def random_forest_baseline(
 GBM_GRID: dict[str, tuple] = {"learning_rate": (0.05, 0.1), "max_leaf_nodes": (7, 15, 31)}
 
 
-def _check_gbm_parameters(
-    learning_rate: float, max_leaf_nodes: int, max_iter: int, max_features: float, min_samples_leaf: int
-) -> None:
-    """Raise a ValueError naming the first out-of-range parameter of :func:`gradient_boosting_baseline`."""
+#: The settings of :func:`gradient_boosting_baseline` and their defaults.
+GBM_DEFAULTS: dict[str, float] = {
+    "learning_rate": 0.1, "max_leaf_nodes": 15, "max_iter": 200, "max_features": 0.5, "min_samples_leaf": 40
+}  # fmt: skip
+
+
+def _check_gbm_names(names: Iterable[str]) -> None:
+    """Raise a ValueError naming the first name that is not a setting of :func:`gradient_boosting_baseline`."""
+    for name in names:
+        if name not in GBM_DEFAULTS:
+            raise ValueError(
+                f"{name!r} is not a parameter of gradient_boosting_baseline; expected one of {sorted(GBM_DEFAULTS)}"
+            )
+
+
+def _gbm_settings(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """:data:`GBM_DEFAULTS` updated by ``overrides``; a ValueError names an unknown or out-of-range setting."""
+    _check_gbm_names(overrides)
+    settings = {**GBM_DEFAULTS, **overrides}
+    learning_rate = settings["learning_rate"]
     if not (np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be finite and > 0, got {learning_rate!r}")
-    for name, value, least in (
-        ("max_leaf_nodes", max_leaf_nodes, 2),
-        ("max_iter", max_iter, 1),
-        ("min_samples_leaf", min_samples_leaf, 1),
-    ):
+    for name, least in (("max_leaf_nodes", 2), ("max_iter", 1), ("min_samples_leaf", 1)):
+        value = settings[name]
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    if not 0.0 < max_features <= 1.0:
-        raise ValueError(f"max_features must be a share of the features in (0, 1], got {max_features!r}")
+    if not 0.0 < settings["max_features"] <= 1.0:
+        raise ValueError(f"max_features must be a share of the features in (0, 1], got {settings['max_features']!r}")
+    return settings
 
 
-def gradient_boosting_baseline(
-    train_x: np.ndarray,
-    train_y: np.ndarray,
-    seed: int = 0,
-    learning_rate: float = 0.1,
-    max_leaf_nodes: int = 15,
-    max_iter: int = 200,
-    max_features: float = 0.5,
-    min_samples_leaf: int = 40,
-):
+def gradient_boosting_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, **settings: float):
     """Gradient-boosted trees on tabular window features (scikit-learn's histogram GBM), fitted.
 
     ``predict_proba(x)[:, 1]`` gives probabilities. There is no early stopping, so ``max_iter`` is the
@@ -212,17 +223,16 @@ def gradient_boosting_baseline(
         Labels, 0 or 1; both classes must be present.
     seed : int
         Random state of the feature subsampling (and of the binning's subsample of large inputs).
-    learning_rate : float
-        Shrinkage of each tree's contribution, > 0.
-    max_leaf_nodes : int
-        Leaves per tree, >= 2.
-    max_iter : int
-        Number of boosting iterations (trees), >= 1.
-    max_features : float
-        Share of the features considered at each split, in (0, 1].
-    min_samples_leaf : int
-        Fewest training rows in a leaf: as for the random forest, windows of one site share its label and
-        its site-constant features, so small leaves memorise sites.
+    **settings
+        Any of :data:`GBM_DEFAULTS` (the defaults in brackets):
+
+        - ``learning_rate`` (0.1): shrinkage of each tree's contribution, > 0;
+        - ``max_leaf_nodes`` (15): leaves per tree, an integer >= 2;
+        - ``max_iter`` (200): number of boosting iterations (trees), an integer >= 1;
+        - ``max_features`` (0.5): share of the features considered at each split, in (0, 1];
+        - ``min_samples_leaf`` (40): fewest training rows in a leaf, an integer >= 1 (as for the random
+          forest, windows of one site share its label and its site-constant features, so small leaves
+          memorise sites).
 
     Returns
     -------
@@ -232,7 +242,7 @@ def gradient_boosting_baseline(
     Raises
     ------
     ValueError
-        ``train_y`` holds one class only, its length differs from ``train_x``'s, or a parameter is out
+        ``train_y`` holds one class only, its length differs from ``train_x``'s, or a setting is unknown or out
         of range (the message names it).
 
     Examples
@@ -244,7 +254,7 @@ def gradient_boosting_baseline(
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    _check_gbm_parameters(learning_rate, max_leaf_nodes, max_iter, max_features, min_samples_leaf)
+    settings = _gbm_settings(settings)
     labels = np.asarray(train_y)
     if len(labels) != len(train_x):
         raise ValueError(f"train_x has {len(train_x)} rows but train_y has {len(labels)} labels")
@@ -253,15 +263,7 @@ def gradient_boosting_baseline(
         raise ValueError(
             f"The gradient-boosting baseline needs both classes in its training labels, got only {classes}"
         )
-    model = HistGradientBoostingClassifier(
-        learning_rate=learning_rate,
-        max_leaf_nodes=max_leaf_nodes,
-        max_iter=max_iter,
-        max_features=max_features,
-        min_samples_leaf=min_samples_leaf,
-        early_stopping=False,
-        random_state=seed,
-    )
+    model = HistGradientBoostingClassifier(**settings, early_stopping=False, random_state=seed)
     return model.fit(train_x, labels)
 
 
@@ -342,14 +344,9 @@ def tuned_gradient_boosting(
 
 def _check_grid(grid: dict[str, Sequence], fixed: dict[str, Any]) -> None:
     """Raise a ValueError for an empty grid, an empty axis, or a name that is not a tunable parameter."""
-    tunable = {"learning_rate", "max_leaf_nodes", "max_iter", "max_features", "min_samples_leaf"}
     if not grid:
         raise ValueError("grid is empty: give at least one parameter and its values")
-    for name in (*grid, *fixed):
-        if name not in tunable:
-            raise ValueError(
-                f"{name!r} is not a parameter of gradient_boosting_baseline; expected one of {sorted(tunable)}"
-            )
+    _check_gbm_names((*grid, *fixed))
     for name, values in grid.items():
         if name in fixed:
             raise ValueError(f"{name!r} is both in the grid and fixed")

@@ -57,6 +57,7 @@ def test_one_class_is_refused(data):
         ({"max_iter": 2.5}, "max_iter must be an integer >= 1, got 2.5"),
         ({"max_features": 1.5}, "max_features must be a share of the features in \\(0, 1\\], got 1.5"),
         ({"min_samples_leaf": 0}, "min_samples_leaf must be an integer >= 1, got 0"),
+        ({"n_trees": 50}, "'n_trees' is not a parameter of gradient_boosting_baseline"),
     ],
 )
 def test_bad_parameters_are_named(data, parameters, message):
