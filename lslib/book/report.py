@@ -23,15 +23,16 @@ np.float32(0.5)
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,6 +44,8 @@ __all__ = [
     "METRICS_ENV",
     "write_json_atomic",
     "Finding",
+    "Answer",
+    "answers",
     "PROVENANCES",
     "format_number",
     "findings_table",
@@ -293,6 +296,71 @@ class Finding:
         if self.interval is not None:
             text += f" [{format_number(self.interval[0])}, {format_number(self.interval[1])}]"
         return f"{self.metric} {text}".strip()
+
+
+class Answer(NamedTuple):
+    """What a chapter's answering function returns; :func:`answers` adds the question and makes it a :class:`Finding`.
+
+    Attributes
+    ----------
+    text : str
+        The answer, a sentence built from the numbers.
+    key_number : float or None
+        The number it rests on (NaN or None when not measured).
+    interval : tuple of float, or None
+        Its 95 % interval, when the chapter has one.
+    """
+
+    text: str
+    key_number: float | None
+    interval: tuple[float, float] | None = None
+
+
+def answers(
+    question: str, provenance: str, metric: str = ""
+) -> Callable[[Callable[..., Answer]], Callable[..., Finding]]:
+    """Declare the question a function answers, above the function: calling it then returns a :class:`Finding`.
+
+    The question, its provenance and the key number's metric are fixed text, read before the code that
+    builds the answer from the run's numbers; the decorated function keeps its name and docstring, and
+    ``question`` is its attribute.
+
+    Parameters
+    ----------
+    question : str
+        The question, e.g. "Are the simulator's clouds like real clouds?".
+    provenance : {"real", "simulated"}
+        Whether the key number comes from real data or from the simulator (checked here, at import).
+    metric : str
+        What the key number is, with its unit where it has one.
+
+    Returns
+    -------
+    callable
+        A decorator of a function returning an :class:`Answer`.
+
+    Examples
+    --------
+    >>> @answers("Rain?", "real", metric="share of known triggers")
+    ... def rain(metrics):
+    ...     return Answer(f"Mostly: {metrics['rain']:.0%}.", metrics["rain"])
+    >>> finding = rain({"rain": 0.97})
+    >>> finding.answer, finding.key_text(), rain.question
+    ('Mostly: 97%.', 'share of known triggers 0.97', 'Rain?')
+    """
+    if provenance not in PROVENANCES:
+        raise ValueError(f"provenance must be one of {PROVENANCES}, got {provenance!r}")
+
+    def decorate(function: Callable[..., Answer]) -> Callable[..., Finding]:
+        @functools.wraps(function)
+        def finding(*args: Any, **kwargs: Any) -> Finding:
+            text, key_number, interval = function(*args, **kwargs)
+            return Finding(question, text, key_number, interval, provenance, metric)
+
+        finding.question = question
+        return finding
+
+    return decorate
 
 
 def findings_table(findings: Iterable[Finding]):

@@ -13,7 +13,7 @@ import xarray as xr
 
 from lslib.analysis.realism import simulator_checks
 from lslib.analysis.slope import band_share, slope_frequency
-from lslib.book.report import Finding, publish, record, value_of
+from lslib.book.report import Answer, Finding, answers, publish, record, value_of
 from lslib.data.qa import CFMASK_COMMISSION_RANGE, CFMASK_OMISSION_RANGE, CFMASK_SHADOW_OMISSION_RANGE
 from lslib.data.sim.sensors import CLEARCUT_VV_CONTRAST_DB_RANGE
 from lslib.data.stac import acquire_events, showcase_events
@@ -142,7 +142,12 @@ def record_slope_frequency(stack: xr.Dataset) -> pd.DataFrame:
     return table
 
 
-def _rain_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "What triggers the landslides of the NASA Global Landslide Catalog?",
+    "real",
+    "share of known triggers that are rain",
+)
+def _rain_finding(metrics: Mapping[str, Any]) -> Answer:
     share, events = value_of(metrics, "glc_rain_share_of_known_triggers"), value_of(metrics, "glc_n_events")
     if math.isnan(share):
         answer = "Not measured: the catalog could not be read in this run."
@@ -153,17 +158,11 @@ def _rain_finding(metrics: Mapping[str, Any]) -> Finding:
         )
     else:
         answer = f"Not mostly rain: rain triggered {share:.0%} of the catalogued events whose trigger is known."
-    return Finding(
-        "What triggers the landslides of the NASA Global Landslide Catalog?",
-        answer,
-        share,
-        None,
-        "real",
-        "share of known triggers that are rain",
-    )
+    return Answer(answer, share)
 
 
-def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Are the simulator's clouds like real clouds?", "simulated", "KS distance, cloud fraction")
+def _cloud_finding(metrics: Mapping[str, Any]) -> Answer:
     ks = value_of(metrics, "cloud_ks")
     if math.isnan(ks):
         answer = "Not measured: the real cloud masks could not be read in this run."
@@ -177,12 +176,11 @@ def _cloud_finding(metrics: Mapping[str, Any]) -> Finding:
             f"No: the simulated cloud cover differs from the real patch's (Kolmogorov-Smirnov distance "
             f"{ks:.3f}, above {CLOUD_KS_CLOSE})."
         )
-    return Finding(
-        "Are the simulator's clouds like real clouds?", answer, ks, None, "simulated", "KS distance, cloud fraction"
-    )
+    return Answer(answer, ks)
 
 
-def _ndvi_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Is the simulated forest season as strong as a real one?", "simulated", "NDVI amplitude, simulated / real")
+def _ndvi_finding(metrics: Mapping[str, Any]) -> Answer:
     low, high = NDVI_AMPLITUDE_CLOSE
     ratios = {region: value_of(metrics, f"ndvi_amplitude_ratio_eolearn_{region}") for region in _REGIONS}
     pooled = value_of(metrics, "ndvi_amplitude_ratio_eolearn")
@@ -203,21 +201,19 @@ def _ndvi_finding(metrics: Mapping[str, Any]) -> Finding:
             f"eo-learn forest, is {listed} times the real one ({low}-{high} reads as alike; median "
             f"{pooled:.2f}){missing}."
         )
-    return Finding(
-        "Is the simulated forest season as strong as a real one?",
-        answer,
-        pooled,
-        None,
-        "simulated",
-        "NDVI amplitude, simulated / real",
-    )
+    return Answer(answer, pooled)
 
 
 #: How far the simulated texture may be from the real one (autocorrelation, at lags 1 and 4) to read as alike.
 TEXTURE_CLOSE = 0.1
 
 
-def _texture_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "Do simulated Landsat patches have the spatial texture of real ones?",
+    "simulated",
+    "lag-1 autocorrelation, simulated",
+)
+def _texture_finding(metrics: Mapping[str, Any]) -> Answer:
     sim1, real1 = value_of(metrics, "texture_lag1_sim"), value_of(metrics, "texture_lag1_real")
     sim4, real4 = value_of(metrics, "texture_lag4_sim"), value_of(metrics, "texture_lag4_real")
     if any(math.isnan(v) for v in (sim1, real1, sim4, real4)):
@@ -229,17 +225,11 @@ def _texture_finding(metrics: Mapping[str, Any]) -> Finding:
             f"{sim1:.2f} at 1 pixel and {sim4:.2f} at 4 pixels, against {real1:.2f} and {real4:.2f} for real "
             f"Landsat 8 patches ({'within' if alike else 'not within'} {TEXTURE_CLOSE} at both lags)."
         )
-    return Finding(
-        "Do simulated Landsat patches have the spatial texture of real ones?",
-        answer,
-        sim1,
-        None,
-        "simulated",
-        "lag-1 autocorrelation, simulated",
-    )
+    return Answer(answer, sim1)
 
 
-def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Is the simulated forecasting task neither trivial nor impossible?", "simulated", "AUROC, NDVI drop")
+def _difficulty_finding(metrics: Mapping[str, Any]) -> Answer:
     ndvi, ceiling = value_of(metrics, "auroc_ndvi_threshold"), value_of(metrics, "auroc_fs_oracle_lead1")
     low, high = NDVI_THRESHOLD_RANGE
     if math.isnan(ndvi):
@@ -262,14 +252,7 @@ def _difficulty_finding(metrics: Mapping[str, Any]) -> Finding:
                 f"Yes: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites{against}: vegetation "
                 f"loss is a cue, not the answer ({low}-{high} is the aim)."
             )
-    return Finding(
-        "Is the simulated forecasting task neither trivial nor impossible?",
-        answer,
-        ndvi,
-        None,
-        "simulated",
-        "AUROC, NDVI drop",
-    )
+    return Answer(answer, ndvi)
 
 
 def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | None:
@@ -277,7 +260,8 @@ def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | No
     return None if math.isnan(low) or math.isnan(high) else (low, high)
 
 
-def _giveaway_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Does the land-use scenario give the label away?", "simulated", "AUROC, scenario")
+def _giveaway_finding(metrics: Mapping[str, Any]) -> Answer:
     value = value_of(metrics, "oracle_scenario_auroc")
     interval = _interval(metrics, "oracle_scenario_auroc")
     span = f" (95 % interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
@@ -298,16 +282,15 @@ def _giveaway_finding(metrics: Mapping[str, Any]) -> Finding:
             f"Partly, a goal missed: the scenario and region alone score AUROC {value:.2f}{span} on chapter 4's "
             f"test sites, above the {SCENARIO_ORACLE_MAX} allowed."
         )
-    return Finding(
-        "Does the land-use scenario give the label away?", answer, value, interval, "simulated", "AUROC, scenario"
-    )
+    return Answer(answer, value, interval)
 
 
 def _two_places(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.2f}"
 
 
-def _ceiling_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("How much does the hidden state tell, at short lead?", "simulated", "AUROC, FS oracle")
+def _ceiling_finding(metrics: Mapping[str, Any]) -> Answer:
     value = value_of(metrics, "oracle_fs_auroc_lead1")
     interval = _interval(metrics, "oracle_fs_auroc_lead1")
     leads = sorted(
@@ -334,12 +317,11 @@ def _ceiling_finding(metrics: Mapping[str, Any]) -> Finding:
             f"{same_sites if not math.isnan(n_common) else ''}). It knows the slope's state but not the storms after "
             "the last frame: a reference for the models, not a bound on them."
         )
-    return Finding(
-        "How much does the hidden state tell, at short lead?", answer, value, interval, "simulated", "AUROC, FS oracle"
-    )
+    return Answer(answer, value, interval)
 
 
-def _slope_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Do simulated slides start on steep slopes?", "simulated", "AUROC, slope")
+def _slope_finding(metrics: Mapping[str, Any]) -> Answer:
     value, band = value_of(metrics, "slope_slide_auroc"), value_of(metrics, "slope_initiation_share_25_45")
     if math.isnan(value):
         answer = "Not measured in this run."
@@ -352,10 +334,11 @@ def _slope_finding(metrics: Mapping[str, Any]) -> Finding:
             f"{verdict}: within sliding sites, slope ranks the cells where the slide started above the rest with "
             f"AUROC {value:.2f}{share}."
         )
-    return Finding("Do simulated slides start on steep slopes?", answer, value, None, "simulated", "AUROC, slope")
+    return Answer(answer, value)
 
 
-def _trigger_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Is rain on undisturbed slopes the commonest way to slide?", "simulated", "share of slides")
+def _trigger_finding(metrics: Mapping[str, Any]) -> Answer:
     share = value_of(metrics, "positives_rain_undisturbed_share")
     fewest = value_of(metrics, "min_slides_per_cause")
     counts = metrics.get("slides_per_cause") or {}
@@ -379,14 +362,7 @@ def _trigger_finding(metrics: Mapping[str, Any]) -> Finding:
             f"{verdict}: {share:.0%} of the simulated slides are rain on ground no disturbance touched. Slides per "
             f"cause: {listed}; the rarer causes are oversampled among the sites so that each has examples.{enough}"
         )
-    return Finding(
-        "Is rain on undisturbed slopes the commonest way to slide?",
-        answer,
-        share,
-        None,
-        "simulated",
-        "share of slides",
-    )
+    return Answer(answer, share)
 
 
 def _inside(value: float, bounds: tuple[float, float]) -> bool:
@@ -432,7 +408,8 @@ def _sensor_finding(metrics: Mapping[str, Any]) -> Finding:
     return Finding(question, f"{verdict}: " + "; ".join(parts) + ". " + source, omission, None, "simulated", metric)
 
 
-def _speed_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Is the simulator fast enough to rerun?", "simulated", "seconds")
+def _speed_finding(metrics: Mapping[str, Any]) -> Answer:
     seconds, sizes = value_of(metrics, "sim_seconds"), metrics.get("sim_sizes") or {}
     if math.isnan(seconds):
         answer = "Not measured in this run."
@@ -443,7 +420,7 @@ def _speed_finding(metrics: Mapping[str, Any]) -> Finding:
         verdict = "Yes" if seconds <= SIM_SECONDS_MAX else f"No, a goal missed (the aim is {SIM_SECONDS_MAX} s)"
         processes = f"{workers} worker process" + ("es" if workers != 1 else "")
         answer = f"{verdict}: {size} took {seconds:.0f} s to simulate with {processes}{cached}."
-    return Finding("Is the simulator fast enough to rerun?", answer, seconds, None, "simulated", "seconds")
+    return Answer(answer, seconds)
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from lslib.book.report import Finding, value_of
+from lslib.book.report import Answer, Finding, answers, value_of
 from lslib.data.imd import MONTHS, subdivision_monthly
 from lslib.data.indices import ndvi_stack
 from lslib.data.sim import SOURCE, _stack, normalisation_statistics
@@ -329,7 +329,8 @@ def real_or_note(load, what: str):
         return None, f"{what} could not be read, so this part is skipped: {error}"
 
 
-def _malin_rain_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Was Malin's July 2014 monsoon extreme for its subdivision?", "real", "percentile of Julys")
+def _malin_rain_finding(metrics: Mapping[str, Any]) -> Answer:
     percentile, rain = value_of(metrics, "malin_july2014_rain_percentile"), value_of(metrics, "malin_july2014_rain_mm")
     if math.isnan(percentile):
         answer = "Not measured: the IMD rainfall could not be read in this run."
@@ -343,14 +344,7 @@ def _malin_rain_finding(metrics: Mapping[str, Any]) -> Finding:
             f"No: July 2014 brought {rain:.0f} mm to Madhya Maharashtra, only at percentile {percentile:.0f} "
             "of the 1901-2015 Julys; the trigger was local and short, which monthly totals cannot show."
         )
-    return Finding(
-        "Was Malin's July 2014 monsoon extreme for its subdivision?",
-        answer,
-        percentile,
-        None,
-        "real",
-        "percentile of Julys",
-    )
+    return Answer(answer, percentile)
 
 
 def _malin_cue_finding(metrics: Mapping[str, Any]) -> Finding:
@@ -379,7 +373,10 @@ def _malin_cue_finding(metrics: Mapping[str, Any]) -> Finding:
     )
 
 
-def _mud_creek_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "Did the Mud Creek slide area lose vegetation in the months before it failed?", "real", "NDVI difference per year"
+)
+def _mud_creek_finding(metrics: Mapping[str, Any]) -> Answer:
     slope = value_of(metrics, "mudcreek_ndvi_diff_trend")
     low, high = (value_of(metrics, "mudcreek_ndvi_diff_trend_ci", i) for i in (0, 1))
     if math.isnan(slope):
@@ -408,17 +405,11 @@ def _mud_creek_finding(metrics: Mapping[str, Any]) -> Finding:
                 f"Cannot tell: the inside-minus-outside NDVI changed by {slope:+.3f} per year, but its 95 % "
                 f"interval ({low:+.3f} to {high:+.3f}) includes zero."
             )
-    return Finding(
-        "Did the Mud Creek slide area lose vegetation in the months before it failed?",
-        answer,
-        slope,
-        interval,
-        "real",
-        "NDVI difference per year",
-    )
+    return Answer(answer, slope, interval)
 
 
-def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Do real clouds bias a cloud-blind NDVI time series?", "real", "NDVI bias of a naive mean")
+def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Answer:
     bias, cloudy = value_of(metrics, "eolearn_naive_mean_ndvi_bias"), value_of(metrics, "eolearn_cloudy_fraction")
     if math.isnan(bias):
         answer = "Not measured: the eo-learn Sentinel-2 patch could not be read in this run."
@@ -433,9 +424,7 @@ def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Finding:
             f"Hardly: {cloudy:.0%} of the real dates are more than half cloudy, but a naive temporal mean of "
             f"NDVI is off by only {bias:+.2f}."
         )
-    return Finding(
-        "Do real clouds bias a cloud-blind NDVI time series?", answer, bias, None, "real", "NDVI bias of a naive mean"
-    )
+    return Answer(answer, bias)
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from lslib import evaluation
-from lslib.book.report import Finding, interval_of, value_of
+from lslib.book.report import Answer, Finding, answers, interval_of, value_of
 from lslib.data.indices import ndvi
 from lslib.models.cgan import CGANConfig, ScenarioGAN, scenario_index
 from lslib.models.vae import ConvVAE
@@ -440,7 +440,8 @@ def verdicts(metrics: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _diversity_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Does the latent code z make the generator draw different futures?", "simulated", "diversity, VAE latent")
+def _diversity_finding(metrics: Mapping[str, Any]) -> Answer:
     diversity, no_z = value_of(metrics, "cgan_diversity"), value_of(metrics, "cgan_diversity_no_z")
     apart = value_of(metrics, "cgan_true_futures_apart")
     said = f"futures of one input drawn with different z lie {diversity:.3f} apart in the VAE's latent space"
@@ -453,17 +454,15 @@ def _diversity_finding(metrics: Mapping[str, Any]) -> Finding:
         )
     else:
         answer = f"Yes: {said}, against {no_z:.3f} without z (the true futures of two random sites: {apart:.2f})."
-    return Finding(
-        "Does the latent code z make the generator draw different futures?",
-        answer,
-        diversity,
-        None,
-        "simulated",
-        "diversity, VAE latent",
-    )
+    return Answer(answer, diversity)
 
 
-def _realism_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "Are BicycleGAN's futures closer to the real ones than an L1-only U-Net's?",
+    "simulated",
+    "Fréchet distance, VAE latent",
+)
+def _realism_finding(metrics: Mapping[str, Any]) -> Answer:
     frechet = {name: value_of(metrics, f"cgan_fd{key}") for name, key in VARIANT_KEYS.items()}
     bicycle, l1_only = frechet["BicycleGAN (z)"], frechet["U-Net, L1 only"]
     if bicycle < l1_only:
@@ -476,17 +475,11 @@ def _realism_finding(metrics: Mapping[str, Any]) -> Finding:
             f"No: their Fréchet distance to the true futures is {bicycle:.3f}, not below the L1-only U-Net's "
             f"{l1_only:.3f}."
         )
-    return Finding(
-        "Are BicycleGAN's futures closer to the real ones than an L1-only U-Net's?",
-        answer,
-        bicycle,
-        None,
-        "simulated",
-        "Fréchet distance, VAE latent",
-    )
+    return Answer(answer, bicycle)
 
 
-def _mining_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Can generated futures detect mines better than NDVI/SWIR change detection?", "simulated", "AUROC")
+def _mining_finding(metrics: Mapping[str, Any]) -> Answer:
     auroc, baseline = value_of(metrics, "mining_auroc"), value_of(metrics, "mining_auroc_baseline")
     word = verdicts(metrics)["mining_verdict"]
     lead = {"beats": "Yes", "falls below": "No, worse", "does not clearly beat": "Not clearly"}[word]
@@ -496,17 +489,11 @@ def _mining_finding(metrics: Mapping[str, Any]) -> Finding:
         f"(lower end of the paired 95 % interval of the difference: "
         f"{value_of(metrics, 'mining_auroc_diff_ci_low'):+.2f})."
     )
-    return Finding(
-        "Can generated futures detect mines better than NDVI/SWIR change detection?",
-        answer,
-        auroc,
-        interval_of(metrics, "mining_auroc_ci"),
-        "simulated",
-        "AUROC",
-    )
+    return Answer(answer, auroc, interval_of(metrics, "mining_auroc_ci"))
 
 
-def _damage_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Can generated damage futures map a slide's extent better than a slope threshold?", "simulated", "mean IoU")
+def _damage_finding(metrics: Mapping[str, Any]) -> Answer:
     iou, baseline = value_of(metrics, "damage_iou"), value_of(metrics, "damage_iou_baseline")
     floor = value_of(metrics, "damage_iou_all_pixels")
     word = verdicts(metrics)["damage_verdict"]
@@ -515,17 +502,13 @@ def _damage_finding(metrics: Mapping[str, Any]) -> Finding:
         f"IoU of {iou:.3f} with the true scars, {word} the slope threshold's {baseline:.3f}; calling every pixel "
         f"a scar scores {floor:.3f}."
     )
-    return Finding(
-        "Can generated damage futures map a slide's extent better than a slope threshold?",
-        answer,
-        iou,
-        None,
-        "simulated",
-        "mean IoU",
-    )
+    return Answer(answer, iou)
 
 
-def _planting_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "Do the generated futures improve a reforestation plan over physics alone?", "simulated", "slide-rate points added"
+)
+def _planting_finding(metrics: Mapping[str, Any]) -> Answer:
     ranked = 100 * value_of(metrics, "reforest_slide_reduction_ranked")
     physics = 100 * value_of(metrics, "reforest_slide_reduction_physics_only")
     interval = interval_of(metrics, "reforest_cgan_added_ci", scale=100)
@@ -539,14 +522,7 @@ def _planting_finding(metrics: Mapping[str, Any]) -> Finding:
         answer = f"No, they cost: {said}; the futures change it by {interval[0]:+.1f} to {interval[1]:+.1f} points."
     else:
         answer = f"Cannot tell: {said}; the 95 % interval of what the futures add includes zero or was not measured."
-    return Finding(
-        "Do the generated futures improve a reforestation plan over physics alone?",
-        answer,
-        100 * value_of(metrics, "reforest_cgan_added"),
-        interval,
-        "simulated",
-        "slide-rate points added",
-    )
+    return Answer(answer, 100 * value_of(metrics, "reforest_cgan_added"), interval)
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from lslib import evaluation
 from lslib.analysis.attainable import StateSeasonOracle, state_season_features
 from lslib.analysis.oracles import window_day_index, window_fs_oracle, window_scenario_oracle
 from lslib.analysis.shortcuts import BOOKKEEPING_FEATURES, TIMING_FEATURES, timing_shortcut_auroc
-from lslib.book.report import Finding, interval_of, value_of
+from lslib.book.report import Answer, Finding, answers, interval_of, value_of
 from lslib.causes import N_CAUSES, Cause
 from lslib.data.augment import unflagged_haze
 from lslib.data.batches import SiteBatches
@@ -436,18 +436,37 @@ def window_frame_values(datasets: Mapping[str, LandslideDataset], per_site: Mapp
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HeldOutScores:
+    """Every score of the test windows that :func:`evaluate` reads, grouped by how it is resampled.
+
+    Attributes
+    ----------
+    ensembles : mapping of str to array (seed, window)
+        Models scored as the mean probability of their seeds (the attention ensemble, the matched and the
+        hand-feature gradient boosting).
+    singles : mapping of str to array (seed, window)
+        The arms compared seed by seed: their value is the mean AUROC of their single seeds (ablations).
+    fixed : mapping of str to array (window,)
+        Scores without training randomness (climatology, LHASA, NDVI drop, the oracles).
+    climatology : array (window,)
+        The reference probabilities of the Brier skill score.
+    cause_probs : array (seed, window, 7)
+        The attention seeds' cause distributions.
+    hazed_ensembles : mapping of str to array (seed, window)
+        The same ensembles on the test windows under unflagged haze (attention and mean pooling).
+    """
+
+    ensembles: Mapping[str, np.ndarray]
+    singles: Mapping[str, np.ndarray]
+    fixed: Mapping[str, np.ndarray]
+    climatology: np.ndarray
+    cause_probs: np.ndarray
+    hazed_ensembles: Mapping[str, np.ndarray]
+
+
 def evaluate(
-    table: pd.DataFrame,
-    ensembles: Mapping[str, np.ndarray],
-    singles: Mapping[str, np.ndarray],
-    fixed: Mapping[str, np.ndarray],
-    climatology: np.ndarray,
-    cause_probs: np.ndarray,
-    train_causes: np.ndarray,
-    hazed_ensembles: Mapping[str, np.ndarray],
-    n_boot: int,
-    seed: int,
-    n_bins: int = 10,
+    table: pd.DataFrame, scores: HeldOutScores, train_causes: np.ndarray, n_boot: int, seed: int, n_bins: int = 10
 ) -> dict[str, tuple[float, float, float]]:
     """The chapter's numbers with their 95 % seed-and-site intervals, all from the same resamples.
 
@@ -460,21 +479,10 @@ def evaluate(
     ----------
     table : pandas.DataFrame
         The test windows (:func:`held_out_windows`): ``label``, ``lead``, ``cause`` and ``group``.
-    ensembles : mapping of str to array (seed, window)
-        Models scored as the mean probability of their seeds (the attention ensemble, the matched and the
-        hand-feature gradient boosting).
-    singles : mapping of str to array (seed, window)
-        The arms compared seed by seed: their value is the mean AUROC of their single seeds (ablations).
-    fixed : mapping of str to array (window,)
-        Scores without training randomness (climatology, LHASA, NDVI drop, the oracles).
-    climatology : array (window,)
-        The reference probabilities of the Brier skill score.
-    cause_probs : array (seed, window, 7)
-        The attention seeds' cause distributions.
+    scores : HeldOutScores
+        The models' scores of those windows.
     train_causes : array
         Causes of the training slides (for the majority baseline).
-    hazed_ensembles : mapping of str to array (seed, window)
-        The same ensembles on the test windows under unflagged haze (attention and mean pooling).
     n_boot, seed : int
         Resamples and their seed.
     n_bins : int
@@ -489,9 +497,7 @@ def evaluate(
         ``cloud_drop_diff``, ``cause_macro_f1``, ``cause_majority_macro_f1`` and ``cause_recall_<cause>``;
         models are named by :data:`ARM_KEYS` and the keys of the mappings, with spaces as underscores.
     """
-    scorer = _WindowScorer(
-        table, ensembles, singles, fixed, climatology, cause_probs, train_causes, hazed_ensembles, n_bins
-    )
+    scorer = _WindowScorer(table, scores, train_causes, n_bins)
     resamples = evaluation.seed_site_resamples(
         scorer.n_seeds, len(table), groups=table["group"].to_numpy(), n_boot=n_boot, seed=seed
     )
@@ -519,26 +525,16 @@ class _WindowScorer:
     Every order of scores is ranked once (:class:`lslib.evaluation.RankedScores`) and reused by every resample,
     which only changes the weights of the windows."""
 
-    def __init__(
-        self,
-        table: pd.DataFrame,
-        ensembles: Mapping[str, np.ndarray],
-        singles: Mapping[str, np.ndarray],
-        fixed: Mapping[str, np.ndarray],
-        climatology: np.ndarray,
-        cause_probs: np.ndarray,
-        train_causes: np.ndarray,
-        hazed_ensembles: Mapping[str, np.ndarray],
-        n_bins: int,
-    ) -> None:
+    def __init__(self, table: pd.DataFrame, scores: HeldOutScores, train_causes: np.ndarray, n_bins: int) -> None:
         self.labels = table["label"].to_numpy().astype(int)
         leads = table["lead"].to_numpy()
         self.causes = table["cause"].to_numpy()
         present_leads = sorted(int(k) for k in np.unique(leads[self.labels == 1]))
         self.lead_masks = {k: (leads == k) | (self.labels == 0) for k in present_leads}
-        self.ensembles, self.singles, self.fixed, self.hazed = ensembles, singles, fixed, hazed_ensembles
-        self.climatology, self.cause_probs, self.n_bins = climatology, cause_probs, n_bins
-        self.n_seeds = min(len(v) for v in [*ensembles.values(), *singles.values()])
+        self.ensembles, self.singles, self.fixed = scores.ensembles, scores.singles, scores.fixed
+        self.hazed, self.climatology, self.cause_probs = scores.hazed_ensembles, scores.climatology, scores.cause_probs
+        self.n_bins = n_bins
+        self.n_seeds = min(len(v) for v in [*self.ensembles.values(), *self.singles.values()])
         self.majority = int(np.bincount(train_causes, minlength=_N_TRIGGERS).argmax())
         self._ranked: dict[tuple, evaluation.RankedScores] = {}
 
@@ -730,7 +726,12 @@ def cause_table(results: Mapping[str, tuple[float, float, float]], test_causes: 
 # --------------------------------------------------------------------------------------------
 
 
-def _skill_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "Primary: does the attention ensemble beat gradient boosting that sees the same information?",
+    "simulated",
+    "ΔAUROC, ensemble - matched GBM",
+)
+def _skill_finding(metrics: Mapping[str, Any]) -> Answer:
     ensemble, gbm = value_of(metrics, "auroc_ensemble"), value_of(metrics, "auroc_gbm_matched")
     low = value_of(metrics, "auroc_diff_gbm_ci_low")
     diff = ensemble - gbm
@@ -751,17 +752,11 @@ def _skill_finding(metrics: Mapping[str, Any]) -> Finding:
             f"No (goal missed): the attention ensemble reaches AUROC {ensemble:.3f} against {gbm:.3f} for gradient "
             f"boosting on matched features ({diff:+.3f}); {why}."
         )
-    return Finding(
-        "Primary: does the attention ensemble beat gradient boosting that sees the same information?",
-        answer,
-        diff,
-        interval_of(metrics, "auroc_diff_gbm_ci"),
-        "simulated",
-        "ΔAUROC, ensemble - matched GBM",
-    )
+    return Answer(answer, diff, interval_of(metrics, "auroc_diff_gbm_ci"))
 
 
-def _attainable_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("How much of the attainable skill does it reach?", "simulated", "attainable share, lead 1")
+def _attainable_finding(metrics: Mapping[str, Any]) -> Answer:
     share = value_of(metrics, "attainable_share_lead1")
     oracle = value_of(metrics, "auroc_lead1_state_season_oracle")
     prefix = "attainable_share_lead"
@@ -791,17 +786,11 @@ def _attainable_finding(metrics: Mapping[str, Any]) -> Finding:
     if above:
         verb = "scores" if len(above) == 1 else "score"
         answer += f" Even this ceiling is not one here: {' and '.join(above)} {verb} above it."
-    return Finding(
-        "How much of the attainable skill does it reach?",
-        answer,
-        share,
-        interval_of(metrics, "attainable_share_lead1_ci"),
-        "simulated",
-        "attainable share, lead 1",
-    )
+    return Answer(answer, share, interval_of(metrics, "attainable_share_lead1_ci"))
 
 
-def _shortcut_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Can the windows' timing alone give the label away?", "simulated", "AUROC, timing only")
+def _shortcut_finding(metrics: Mapping[str, Any]) -> Answer:
     value, bookkeeping = value_of(metrics, "shortcut_auroc_timing"), value_of(metrics, "shortcut_auroc_bookkeeping")
     without_season = (
         ""
@@ -820,12 +809,11 @@ def _shortcut_finding(metrics: Mapping[str, Any]) -> Finding:
             f"Yes, a shortcut (goal missed): the windows' timing alone reaches AUROC {value:.2f}, above the "
             f"{SHORTCUT_AUROC_MAX} allowed.{without_season}"
         )
-    return Finding(
-        "Can the windows' timing alone give the label away?", answer, value, None, "simulated", "AUROC, timing only"
-    )
+    return Answer(answer, value)
 
 
-def _calibration_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Is its probability skilful and calibrated?", "simulated", "Brier skill score")
+def _calibration_finding(metrics: Mapping[str, Any]) -> Answer:
     bss, bss_ci = value_of(metrics, "bss_ensemble"), interval_of(metrics, "bss_ensemble_ci")
     ece, floor = value_of(metrics, "ece_ensemble"), value_of(metrics, "ece_floor_p90")
     plugin = value_of(metrics, "ece_plugin")
@@ -837,10 +825,15 @@ def _calibration_finding(metrics: Mapping[str, Any]) -> Finding:
         f"{word}: the Brier skill score against climatology is {bss:+.3f}{interval}; the debiased calibration error "
         f"is {ece:.3f} (plug-in {plugin:.3f}, against a noise floor of {floor:.3f} and a bar of {ECE_MAX})."
     )
-    return Finding("Is its probability skilful and calibrated?", answer, bss, bss_ci, "simulated", "Brier skill score")
+    return Answer(answer, bss, bss_ci)
 
 
-def _haze_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers(
+    "Does the attention lose less than mean pooling to haze the QA misses?",
+    "simulated",
+    "AUROC drop, attention - mean pooling",
+)
+def _haze_finding(metrics: Mapping[str, Any]) -> Answer:
     attention, pooling = value_of(metrics, "cloud_drop_attention"), value_of(metrics, "cloud_drop_meanpool")
     interval = interval_of(metrics, "cloud_drop_diff_ci")
     if interval is None:
@@ -856,17 +849,11 @@ def _haze_finding(metrics: Mapping[str, Any]) -> Finding:
             f"mean pooling's by {pooling:+.3f}; the interval of the difference is "
             f"[{interval[0]:+.3f}, {interval[1]:+.3f}]."
         )
-    return Finding(
-        "Does the attention lose less than mean pooling to haze the QA misses?",
-        answer,
-        value_of(metrics, "cloud_drop_diff"),
-        interval,
-        "simulated",
-        "AUROC drop, attention - mean pooling",
-    )
+    return Answer(answer, value_of(metrics, "cloud_drop_diff"), interval)
 
 
-def _cause_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Does it name the trigger of a slide?", "simulated", "cause macro-F1")
+def _cause_finding(metrics: Mapping[str, Any]) -> Answer:
     f1, majority = value_of(metrics, "cause_macro_f1"), value_of(metrics, "cause_majority_macro_f1")
     interval = interval_of(metrics, "cause_macro_f1_ci")
     never = [
@@ -887,10 +874,11 @@ def _cause_finding(metrics: Mapping[str, Any]) -> Finding:
             f"Not well (goal missed): the macro-F1 of the six triggers is {f1:.2f} against {majority:.2f} for always "
             "answering the most common trigger."
         )
-    return Finding("Does it name the trigger of a slide?", answer, f1, interval, "simulated", "cause macro-F1")
+    return Answer(answer, f1, interval)
 
 
-def _ablation_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Which parts of the model matter, beside training noise?", "simulated", "ΔAUROC, null")
+def _ablation_finding(metrics: Mapping[str, Any]) -> Answer:
     null = value_of(metrics, "auroc_diff_null")
     null_ci = interval_of(metrics, "auroc_diff_null_ci")
     parts = []
@@ -909,9 +897,7 @@ def _ablation_finding(metrics: Mapping[str, Any]) -> Finding:
             " The null's own interval excludes zero: two sets of seeds of one model differ by more than the "
             "seed-and-site interval allows, so with this many seeds it understates training noise."
         )
-    return Finding(
-        "Which parts of the model matter, beside training noise?", answer, null, null_ci, "simulated", "ΔAUROC, null"
-    )
+    return Answer(answer, null, null_ci)
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

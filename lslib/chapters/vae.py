@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lslib.book.report import Finding, value_of
+from lslib.book.report import Answer, Finding, answers, value_of
 from lslib.models.probes import linear_probe_accuracy, majority_rate, pca_features
 from lslib.models.vae import ConvVAE
 
@@ -81,7 +81,8 @@ def probe_table(
     return pd.DataFrame(rows).set_index("target")
 
 
-def _reconstruction_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("What does a VAE of simulated Landsat frames keep?", "simulated", "reconstruction MSE, band variances")
+def _reconstruction_finding(metrics: Mapping[str, Any]) -> Answer:
     mse = value_of(metrics, "vae_recon_mse")
     if math.isnan(mse):
         answer = "Not measured in this run."
@@ -95,14 +96,7 @@ def _reconstruction_finding(metrics: Mapping[str, Any]) -> Finding:
             f"Little: the test frames come back with a mean squared error of {mse:.2f} of a band's variance, "
             "no better than predicting every band's mean (1)."
         )
-    return Finding(
-        "What does a VAE of simulated Landsat frames keep?",
-        answer,
-        mse,
-        None,
-        "simulated",
-        "reconstruction MSE, band variances",
-    )
+    return Answer(answer, mse)
 
 
 _LABELS = {"region": "the region", "season": "the season of acquisition", "cause": "the site's cause"}
@@ -127,7 +121,8 @@ def _probe_finding(metrics: Mapping[str, Any], target: str) -> Finding:
     return Finding(f"Does the latent space know {label}, unasked?", answer, latent, None, "simulated", "probe accuracy")
 
 
-def _sim2real_finding(metrics: Mapping[str, Any]) -> Finding:
+@answers("Do real frames move through the simulated latent space with their seasons?", "real", "correlation with NDVI")
+def _sim2real_finding(metrics: Mapping[str, Any]) -> Answer:
     correlation, frames = value_of(metrics, "sim2real_latent_ndvi_corr"), value_of(metrics, "sim2real_frames")
     if math.isnan(correlation):
         answer = "Not measured: the real Sentinel-2 patch was unavailable in this run."
@@ -141,14 +136,7 @@ def _sim2real_finding(metrics: Mapping[str, Any]) -> Finding:
             f"No: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
             f"hardly follow their greenness (|correlation| {abs(correlation):.2f})."
         )
-    return Finding(
-        "Do real frames move through the simulated latent space with their seasons?",
-        answer,
-        correlation,
-        None,
-        "real",
-        "correlation with NDVI",
-    )
+    return Answer(answer, correlation)
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

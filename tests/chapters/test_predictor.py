@@ -276,18 +276,15 @@ def test_evaluate_measures_what_it_names_from_shared_resamples():
     oracle = table["label"].to_numpy() + rng.normal(0, 0.3, n)
     cause_probs = np.zeros((5, n, 7))
     cause_probs[:, np.arange(n), table["cause"].to_numpy()] = 1.0  # names every trigger right
-    results = predictor.evaluate(
-        table,
-        {"attention ensemble": strong, "gradient boosting, matched": weak},
-        {"attention": strong, "mean pooling": weak, predictor.NULL_ARM: strong[::-1].copy()},
-        {"fs oracle": oracle, predictor.ATTAINABLE: 2 * oracle, "climatology": np.full(n, 0.2)},
-        np.full(n, 0.2),
-        cause_probs,
-        np.array([0, 0, 1, 2]),
-        {"attention": strong, "mean pooling": weak},
-        n_boot=200,
-        seed=0,
+    scores = predictor.HeldOutScores(
+        ensembles={"attention ensemble": strong, "gradient boosting, matched": weak},
+        singles={"attention": strong, "mean pooling": weak, predictor.NULL_ARM: strong[::-1].copy()},
+        fixed={"fs oracle": oracle, predictor.ATTAINABLE: 2 * oracle, "climatology": np.full(n, 0.2)},
+        climatology=np.full(n, 0.2),
+        cause_probs=cause_probs,
+        hazed_ensembles={"attention": strong, "mean pooling": weak},
     )
+    results = predictor.evaluate(table, scores, np.array([0, 0, 1, 2]), n_boot=200, seed=0)
     labels = table["label"].to_numpy()
     ensemble = evaluation.auroc(labels, strong.mean(axis=0))
     assert results["auroc_attention_ensemble"][0] == pytest.approx(ensemble)
