@@ -39,7 +39,13 @@ PAIR_SCENARIOS: tuple[str, ...] = ("unchanged", "mining", "reforestation", "land
 POST_FRAME = 5  # frame number of the "after" image of unchanged, mining and detection pairs (about 80 days on)
 
 
-def site_split(stack: xr.Dataset, seed: int = 0, fractions: tuple[float, float, float] = (0.6, 0.1, 0.3)) -> np.ndarray:
+#: Train, validation and test shares of the sites.
+Shares = tuple[float, float, float]
+#: The shares of chapter 5's pairs.
+PAIR_FRACTIONS: Shares = (0.6, 0.1, 0.3)
+
+
+def site_split(stack: xr.Dataset, seed: int = 0, fractions: Shares = PAIR_FRACTIONS) -> np.ndarray:
     """Train / val / test per site, stratified by outcome: the one split of chapter 5."""
     return split_sites(stack["landslide"].values.astype(int), fractions=fractions, seed=seed)
 
@@ -60,10 +66,7 @@ def _normalise(stack: xr.Dataset, reflectance: np.ndarray) -> np.ndarray:
 
 
 def scenario_pairs(
-    stack: xr.Dataset,
-    seed: int = 0,
-    fractions: tuple[float, float, float] = (0.6, 0.1, 0.3),
-    post_frame: int = POST_FRAME,
+    stack: xr.Dataset, seed: int = 0, fractions: Shares = PAIR_FRACTIONS, post_frame: int = POST_FRAME
 ) -> dict[str, np.ndarray]:
     """All before/after pairs of ``stack`` (see the module docstring).
 
@@ -124,10 +127,7 @@ def scenario_pairs(
 
 
 def detection_pairs(
-    stack: xr.Dataset,
-    seed: int = 0,
-    fractions: tuple[float, float, float] = (0.6, 0.1, 0.3),
-    post_frame: int = POST_FRAME,
+    stack: xr.Dataset, seed: int = 0, fractions: Shares = PAIR_FRACTIONS, post_frame: int = POST_FRAME
 ) -> dict[str, np.ndarray]:
     """One pair per site for the mining detector: the first frame and frame number ``post_frame`` of
     every site where no slide came before it (the same frames for mines and for the rest, so neither the

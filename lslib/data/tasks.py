@@ -71,11 +71,7 @@ def _check_horizon_parameters(horizon_days, window_frames, min_frames, stride) -
 
 
 def horizon_windows(
-    stack: xr.Dataset,
-    horizon_days: float = 32.0,
-    window_frames: int = 8,
-    min_frames: int = 2,
-    stride: int = 1,
+    stack: xr.Dataset, horizon_days: float = 32.0, window_frames: int = 8, min_frames: int = 2, stride: int = 1
 ) -> pd.DataFrame:
     """Every fixed-length window of every site, labelled by whether a slide follows within a horizon.
 

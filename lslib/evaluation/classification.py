@@ -212,10 +212,8 @@ def macro_f1(true, predicted, n_classes: int, classes=None) -> float:
 
     Parameters
     ----------
-    true, predicted : array-like of int
-        Class labels in ``[0, n_classes)``, one per record.
-    n_classes : int
-        Number of classes.
+    true, predicted, n_classes
+        As in :func:`per_class_f1`.
     classes : sequence of int, optional
         The classes to average over (e.g. all classes of the study, so that predicting an absent class
         costs a 0); a listed class absent from both ``true`` and ``predicted`` makes the mean NaN.

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "resample_indices",
@@ -46,6 +47,9 @@ __all__ = [
     "seed_site_bootstrap",
     "seed_site_intervals",
 ]
+
+#: A score of labelled cases, ``metric(labels, scores) -> float`` (e.g. :func:`lslib.evaluation.auroc`).
+Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
 def resample_indices(
@@ -294,11 +298,7 @@ def paired_difference(
     b: Sequence[float] | np.ndarray,
     *,
     statistic: Callable[[np.ndarray], float] = np.mean,
-    resamples: Sequence[np.ndarray] | None = None,
-    groups: Sequence | np.ndarray | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
-    level: float = 0.95,
+    **options: Any,
 ) -> tuple[float, float, float]:
     """The statistic (by default the mean) of ``a - b`` over paired units, with its bootstrap interval.
 
@@ -308,9 +308,9 @@ def paired_difference(
         One value per unit (e.g. per site) for each of the two things compared, paired by position.
     statistic : callable, default numpy.mean
         Maps the resampled differences, shape (m,), to a float.
-    resamples, groups, n_boot, seed, level
-        As in :func:`bootstrap`, over the units (``groups``: the cluster of each unit, when several
-        units belong to one site).
+    **options
+        ``resamples``, ``groups``, ``strata``, ``n_boot``, ``seed`` and ``level``, as in :func:`bootstrap`,
+        over the units (``groups``: the cluster of each unit, when several units belong to one site).
 
     Returns
     -------
@@ -333,19 +333,11 @@ def paired_difference(
     if np.shape(a) != np.shape(b) or np.ndim(a) != 1:
         raise ValueError(f"a {np.shape(a)} and b {np.shape(b)} must be 1-D arrays of one shape")
     differences = np.asarray(a, float) - np.asarray(b, float)
-    return bootstrap(
-        lambda pick: statistic(differences[pick]),
-        len(differences),
-        resamples=resamples,
-        groups=groups,
-        n_boot=n_boot,
-        seed=seed,
-        level=level,
-    )
+    return bootstrap(lambda pick: statistic(differences[pick]), len(differences), **options)
 
 
 def paired_bootstrap(
-    metric: Callable[[np.ndarray, np.ndarray], float],
+    metric: Metric,
     labels: Sequence | np.ndarray,
     scores: dict[str, np.ndarray],
     resamples: Sequence[np.ndarray],
@@ -423,12 +415,7 @@ def paired_bootstrap(
 
 
 def bootstrap_ci(
-    metric: Callable[[np.ndarray, np.ndarray], float],
-    labels: Sequence | np.ndarray,
-    scores: Sequence | np.ndarray,
-    n_boot: int = 1000,
-    seed: int = 0,
-    level: float = 0.95,
+    metric: Metric, labels: ArrayLike, scores: ArrayLike, n_boot: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:
     """A metric of labelled scores and its percentile bootstrap interval over resampled cases.
 
@@ -438,10 +425,8 @@ def bootstrap_ci(
         ``metric(labels, scores) -> float``; resamples where it raises ``ValueError`` are skipped.
     labels, scores : array-like, shape (n,)
         Truth and scores of each case.
-    n_boot : int, default 1000
-        Number of resamples (cases drawn with replacement).
-    seed : int, default 0
-        Seed of the resamples.
+    n_boot, seed : int, default 1000 and 0
+        Number of resamples (cases drawn with replacement) and their seed.
     level : float, default 0.95
         Coverage; tails ``50 (1 - level)`` percent as this function always computed them (see
         :func:`paired_bootstrap`).

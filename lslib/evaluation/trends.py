@@ -177,10 +177,14 @@ def block_bootstrap_slope_ci(
 
     Examples
     --------
-    >>> t = np.arange(24.0)
-    >>> low, high = block_bootstrap_slope_ci(t, 0.5 * t + np.sin(t), n_boot=300)
-    >>> bool(low < 0.5 < high)
-    True
+    Residuals that stay alike for six dates at a time widen the interval well beyond the one that
+    resamples single points (:func:`bootstrap_slope_ci`):
+
+    >>> t = np.arange(48.0)
+    >>> y = 0.5 * t + np.repeat(np.random.default_rng(1).normal(0, 2, 8), 6)
+    >>> blocked, points = block_bootstrap_slope_ci(t, y, n_boot=300), bootstrap_slope_ci(t, y, n_boot=300)
+    >>> bool(blocked[0] < 0.5 < blocked[1]), bool(blocked[1] - blocked[0] > 2 * (points[1] - points[0]))
+    (True, True)
     """
     t, y = np.asarray(t, float), np.asarray(y, float)
     slope, intercept = theil_sen(t, y)

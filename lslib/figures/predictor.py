@@ -477,7 +477,7 @@ def _binned_mean(values: np.ndarray, shares: np.ndarray, n_bins: int) -> tuple[n
 
 
 def attention_haze_figure(
-    attention: np.ndarray, flagged: np.ndarray, unflagged: np.ndarray, source: str, n_bins: int = 8
+    attention: np.ndarray, flagged: np.ndarray, unflagged: np.ndarray, source: str, *, n_bins: int = 8
 ) -> Figure:
     """Mean attention weight against the QA-flagged share and the unflagged haze/shadow share of a frame.
 

@@ -30,6 +30,7 @@ torch.Size([2, 6, 32, 32])
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -66,16 +67,33 @@ def scenario_index(name: str) -> int:
 
 @dataclass
 class CGANConfig:
-    """Hyper-parameters of :class:`ScenarioGAN`; the loss weights follow BicycleGAN's defaults."""
+    """Hyper-parameters of :class:`ScenarioGAN`; the loss weights follow BicycleGAN's defaults.
+
+    Attributes
+    ----------
+    bands, size : int
+        Bands per image and image side in pixels (a multiple of 8, >= 16).
+    latent_dim, width : int
+        Size of the latent code ``z`` and channels of the generator's first convolution.
+    discriminator_layers : int
+        4 x 4 convolutions of the PatchGAN discriminator, all stride 2 but the last (its receptive field
+        is :func:`receptive_field`).
+    n_scenarios, n_triggers : int
+        Sizes of the one-hot scenario and trigger conditions.
+    mode : {"bicycle", "pix2pix", "l1"}
+        BicycleGAN (``z`` encoded and sampled), pix2pix (adversarial, no ``z``) or an L1-only U-Net.
+    lambda_l1, lambda_gan, lambda_kl, lambda_latent : float
+        Weights of the reconstruction, adversarial, KL and latent-regression losses.
+    """
 
     bands: int = 6
     size: int = 32
     latent_dim: int = 8
     width: int = 32
+    discriminator_layers: int = 3
     n_scenarios: int = len(SCENARIOS)
     n_triggers: int = N_CAUSES
-    mode: str = "bicycle"
-    discriminator_layers: int = 3
+    mode: Literal["bicycle", "pix2pix", "l1"] = "bicycle"
     lambda_l1: float = 10.0
     lambda_gan: float = 1.0
     lambda_kl: float = 0.01

@@ -195,11 +195,10 @@ class SpatioTemporalPredictor(nn.Module):
 
     def __init__(self, config: PredictorConfig) -> None:
         super().__init__()
+        w, rw = config.width, config.radar_width or config.width  # optical and radar channels
         self.config = config
-        w = config.width
         self.optical = _encoder(config.bands + 1, w, config.norm)
         self.optical_pool = _TemporalPool(w, config.pooling, with_cloud=config.clear_prior)
-        rw = config.radar_width or w
         self.radar = _encoder(2, rw, config.norm) if config.use_sar else None
         self.radar_pool = _TemporalPool(rw, config.pooling, allow_empty=True) if config.use_sar else None
         self.meta = nn.LSTM(config.meta_features, w, batch_first=True) if config.use_meta else None

@@ -199,15 +199,22 @@ def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[s
     return assemble(variables, coords, attrs)
 
 
+_FRAMES = ("site", "time", "y", "x")  # a map on every Landsat frame
+_RADAR = ("site", "sar_time", "y", "x")  # a map on every Sentinel-1 frame
+_MAP = ("site", "y", "x")  # a map fixed in time
+_DAYS = ("site", "day")  # a daily series
+
+
+def _oracle(long_name: str, units: str | None = None) -> dict[str, str]:
+    """Attributes of an oracle variable: the simulator's hidden truth, never a model input."""
+    return {**({"units": units} if units else {}), "role": "oracle", "long_name": long_name}
+
+
 #: The per-site arrays of a simulated stack: ``name: (dims, attrs)``, in the stack's order (``role: oracle``
 #: marks the simulator's hidden truth, never a model input).
-_ORACLE = {"role": "oracle"}
 _SITE_ARRAYS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-    "reflectance": (
-        ("site", "time", "band", "y", "x"),
-        {"units": "1", "long_name": "surface reflectance"},
-    ),
-    "qa_pixel": (("site", "time", "y", "x"), {"long_name": "Landsat C2 QA_PIXEL bits"}),
+    "reflectance": (("site", "time", "band", "y", "x"), {"units": "1", "long_name": "surface reflectance"}),
+    "qa_pixel": (_FRAMES, {"long_name": "Landsat C2 QA_PIXEL bits"}),
     "date": (("site", "time"), {"long_name": "Landsat 8 acquisition date"}),
     "cloud_fraction": (("site", "time"), {"units": "1"}),
     "rain_1d": (("site", "time"), {"units": "mm"}),
@@ -219,62 +226,26 @@ _SITE_ARRAYS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         {"units": "dB", "long_name": "Sentinel-1 gamma0, terrain-flattened"},
     ),
     "sar_date": (("site", "sar_time"), {"long_name": "Sentinel-1 acquisition date"}),
-    "rain_daily": (("site", "day"), {"units": "mm/day"}),
-    "dem": (("site", "y", "x"), {"units": "m"}),
-    "slope": (("site", "y", "x"), {"units": "degrees"}),
-    "scar_mask": (("site", "y", "x"), {"long_name": "landslide scar and deposit"}),
-    "fs_min": (
-        ("site", "day"),
-        {"units": "1", **_ORACLE, "long_name": "daily minimum factor of safety (never a model input)"},
-    ),
-    "fs_unstable_px": (
-        ("site", "day"),
-        {"units": "pixels", **_ORACLE, "long_name": "pixels with factor of safety below 1 (never a model input)"},
-    ),
-    "initiation_mask": (
-        ("site", "y", "x"),
-        {**_ORACLE, "long_name": "cells where the slide started (FS below 1 on the event day)"},
-    ),
-    "soil_depth": (("site", "y", "x"), {"units": "m", **_ORACLE, "long_name": "soil depth"}),
-    "soil_cohesion": (
-        ("site", "y", "x"),
-        {"units": "kPa", **_ORACLE, "long_name": "effective soil cohesion before any disturbance"},
-    ),
-    "friction_angle": (
-        ("site", "y", "x"),
-        {"units": "degrees", **_ORACLE, "long_name": "effective friction angle before any disturbance"},
-    ),
-    "forest_root_cohesion": (
-        ("site", "y", "x"),
-        {"units": "kPa", **_ORACLE, "long_name": "root cohesion of standing forest"},
-    ),
-    "disturbed_mask": (
-        ("site", "time", "y", "x"),
-        {**_ORACLE, "long_name": "pixels changed by the disturbance or the slide, on each Landsat frame"},
-    ),
-    "land_cover": (
-        ("site", "time", "y", "x"),
-        {**_ORACLE, "long_name": "land cover on each Landsat frame (lslib.data.sim.landcover.Cover codes)"},
-    ),
+    "rain_daily": (_DAYS, {"units": "mm/day"}),
+    "dem": (_MAP, {"units": "m"}),
+    "slope": (_MAP, {"units": "degrees"}),
+    "scar_mask": (_MAP, {"long_name": "landslide scar and deposit"}),
+    "fs_min": (_DAYS, _oracle("daily minimum factor of safety (never a model input)", "1")),
+    "fs_unstable_px": (_DAYS, _oracle("pixels with factor of safety below 1 (never a model input)", "pixels")),
+    "initiation_mask": (_MAP, _oracle("cells where the slide started (FS below 1 on the event day)")),
+    "soil_depth": (_MAP, _oracle("soil depth", "m")),
+    "soil_cohesion": (_MAP, _oracle("effective soil cohesion before any disturbance", "kPa")),
+    "friction_angle": (_MAP, _oracle("effective friction angle before any disturbance", "degrees")),
+    "forest_root_cohesion": (_MAP, _oracle("root cohesion of standing forest", "kPa")),
+    "disturbed_mask": (_FRAMES, _oracle("pixels changed by the disturbance or the slide, on each Landsat frame")),
+    "land_cover": (_FRAMES, _oracle("land cover on each Landsat frame (lslib.data.sim.landcover.Cover codes)")),
     "sar_clearcut": (
-        ("site", "sar_time", "y", "x"),
-        {
-            **_ORACLE,
-            "long_name": "on each radar frame: 0 neither, 1 standing forest, 2 forest cleared within a year",
-        },
+        _RADAR,
+        _oracle("on each radar frame: 0 neither, 1 standing forest, 2 forest cleared within a year"),
     ),
-    "cloud_truth": (
-        ("site", "time", "y", "x"),
-        {**_ORACLE, "long_name": "where cloud (thick or thin) really was, flagged or not"},
-    ),
-    "shadow_truth": (
-        ("site", "time", "y", "x"),
-        {**_ORACLE, "long_name": "where cloud shadow really was (outside cloud), flagged or not"},
-    ),
-    "storm_day": (
-        ("site", "day"),
-        {**_ORACLE, "long_name": "days of an extreme storm of the climate"},
-    ),
+    "cloud_truth": (_FRAMES, _oracle("where cloud (thick or thin) really was, flagged or not")),
+    "shadow_truth": (_FRAMES, _oracle("where cloud shadow really was (outside cloud), flagged or not")),
+    "storm_day": (_DAYS, _oracle("days of an extreme storm of the climate")),
 }
 
 

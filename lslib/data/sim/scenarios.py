@@ -300,16 +300,8 @@ def build_scenario(
     initial = _initial_land(kind, dem, soil, region, rng, overrides)
     scenario = Scenario(kind=kind, initial=initial, n_days=n_days, k_h=np.zeros(n_days), factors=("rain",))
     first, last = window
-    setting = Setting(
-        dem=dem,
-        slope=slope,
-        region=region,
-        n_days=n_days,
-        first=first,
-        last=last,
-        land=initial.cover != Cover.WATER,
-        overrides=overrides,
-    )
+    land = initial.cover != Cover.WATER
+    setting = Setting(dem, slope, region, n_days, first, last, land=land, overrides=overrides)
     scenario.details["disturbed"] = np.zeros(dem.shape, bool)
     SCENARIO_BUILDERS[kind](scenario, setting, rng)
     return scenario
