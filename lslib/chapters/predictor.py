@@ -35,6 +35,7 @@ from lslib.data.augment import unflagged_haze
 from lslib.data.batches import SiteBatches
 from lslib.data.dataset import LandslideDataset
 from lslib.data.indices import ndvi_stack
+from lslib.data.sim import normalised_like
 from lslib.data.splits import FORECAST_FRACTIONS
 from lslib.data.tasks import horizon_label_shares
 from lslib.data.window_features import matched_window_features, window_hand_feature_names
@@ -121,22 +122,12 @@ SKILL_MARGIN = 0.03
 ATTAINABLE_SHARE_MIN = 0.6
 SHORTCUT_AUROC_MAX = 0.55
 ECE_MAX = 0.03
-_NORM_KEYS = ("norm_reflectance_mean", "norm_reflectance_std", "norm_sar_mean", "norm_sar_std")
 _N_TRIGGERS = N_CAUSES - 1
 
 
 # --------------------------------------------------------------------------------------------
 # Windows
 # --------------------------------------------------------------------------------------------
-
-
-def normalised_like(stack: xr.Dataset, reference: xr.Dataset) -> xr.Dataset:
-    """``stack`` carrying the normalisation statistics of ``reference`` (the training stack), so test-only sites
-    are standardised exactly as the sites the models were trained on."""
-    missing = [key for key in _NORM_KEYS if key not in reference.attrs]
-    if missing:
-        raise ValueError(f"the reference stack has no {missing} attributes")
-    return stack.assign_attrs({key: reference.attrs[key] for key in _NORM_KEYS})
 
 
 def forecast_datasets(

@@ -144,3 +144,71 @@ class SiteBatches:
             "sar_time": torch.from_numpy(self._sar_time[positions]),
             "site": torch.from_numpy(self.dataset.sites[positions].astype(np.int64)),
         }
+
+
+#: Keys of a target batch that :class:`DomainSiteBatches` never passes on: its labels and bookkeeping.
+_TARGET_DROPPED = ("label", "cause", "lead", "window")
+
+
+class DomainSiteBatches:
+    """Site batches of labelled source windows, each joined by a site batch of unlabelled target windows (DANN).
+
+    Every source batch of ``source`` is served with the next batch of ``target`` (which restarts, reshuffled,
+    whenever it runs out), its keys prefixed with :data:`lslib.models.dann.TARGET_PREFIX` (``target_``) and
+    its ``position`` offset by the source batch's sites, so concatenating source and target keys gives one
+    valid site batch. The target's labels, causes, leads and window indices are dropped: no target label can
+    reach a loss. Give ``target`` the same ``clouds`` as ``source``, so augmentation cannot tell the domains
+    apart.
+
+    Parameters
+    ----------
+    source, target : SiteBatches
+        The labelled training windows, and the unlabelled windows of the target domain.
+
+    Examples
+    --------
+    >>> from lslib.data.sim import simulate
+    >>> from lslib.data.dataset import LandslideDataset
+    >>> def windows(region):  # a few sites of one region, in horizon mode
+    ...     stack = simulate(regions=[region], n_sites=4, n_times=12, size=16, seed=0)
+    ...     return LandslideDataset(stack, split=None, horizon_days=32, max_frames=4, max_sar_frames=4)
+    >>> pairs = DomainSiteBatches(SiteBatches(windows("india"), 2), SiteBatches(windows("china"), 3, shuffle=True))
+    >>> batch = next(iter(pairs))
+    >>> "target_label" in batch, int(batch["target_position"].min()) == batch["image"].shape[0]
+    (False, True)
+    """
+
+    def __init__(self, source: SiteBatches, target: SiteBatches) -> None:
+        if not len(target):
+            raise ValueError("the target batches are empty: give target windows to adapt to")
+        self.source, self.target = source, target
+        self.dataset = source.dataset
+        self._target_batches: Iterator[dict[str, torch.Tensor]] = iter(())
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    @property
+    def n_windows(self) -> int:
+        """Labelled windows served by one pass."""
+        return self.source.n_windows
+
+    def reset(self, seed: int) -> None:
+        """Restart both streams (the target's from ``seed + 1``)."""
+        self.source.reset(seed)
+        self.target.reset(seed + 1)
+        self._target_batches = iter(())
+
+    def _next_target(self) -> dict[str, torch.Tensor]:
+        try:
+            return next(self._target_batches)
+        except StopIteration:
+            self._target_batches = iter(self.target)
+            return next(self._target_batches)
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        for batch in self.source:
+            target = self._next_target()
+            target["position"] = target["position"] + batch["image"].shape[0]
+            batch.update({"target_" + key: value for key, value in target.items() if key not in _TARGET_DROPPED})
+            yield batch

@@ -410,6 +410,15 @@ class LandslideDataset(Dataset):
         twin._encoded = dict(self._encoded, image=image.astype(np.float32), cloud=image[:, :, -1].mean(axis=(2, 3)))
         return twin
 
+    def with_meta(self, meta: np.ndarray) -> LandslideDataset:
+        """The same windows over other metadata ``meta`` (the shape of :meth:`encoded` ``("meta")``), e.g. without
+        the location columns (:mod:`lslib.data.input_variants`)."""
+        if meta.shape != self._encoded["meta"].shape:
+            raise ValueError(f"meta must have shape {self._encoded['meta'].shape}, got {meta.shape}")
+        twin = copy.copy(self)
+        twin._encoded = dict(self._encoded, meta=meta.astype(np.float32))
+        return twin
+
     def window_frame_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Horizon mode: per window its position in the split ``(n,)``, its Landsat frame indices ``(n, T)`` and
         its radar frame indices ``(n, S)``, oldest first (every window is full)."""

@@ -101,7 +101,8 @@ def region_splits(
     labels : array of int
         Outcome of each site (1 slid, 0 stood); the splits are stratified by it.
     test_share, val_share : float
-        Shares of a region held out for testing, and of a training pool kept for validation.
+        Shares of a region held out for testing (0: none, when the test sites come from a stack of their own),
+        and of a training pool kept for validation.
     seed : int
         Seed of every draw.
 
@@ -113,9 +114,10 @@ def region_splits(
     Raises
     ------
     ValueError
-        Fewer than two regions, a share outside (0, 1), or other regions too small to supply the
-        transfer pool (a region short of sites of one label gives what it has; the others make up
-        the rest).
+        Fewer than two regions, or a share out of range. Where the other regions together have fewer sites
+        of a label than the in-region pool, the in-region pool keeps as many as they can match (chosen at
+        random), so the two pools always agree; a region short of sites of one label gives what it has and
+        the others make up the rest.
 
     Examples
     --------
@@ -127,29 +129,28 @@ def region_splits(
     names = sorted(set(regions.tolist()))
     if len(names) < 2:
         raise ValueError(f"region_splits needs sites from at least two regions, got {names}")
-    for name, share in (("test_share", test_share), ("val_share", val_share)):
-        if not 0.0 < share < 1.0:
-            raise ValueError(f"{name} must be in (0, 1), got {share}")
+    if not 0.0 <= test_share < 1.0:
+        raise ValueError(f"test_share must be in [0, 1), got {test_share}")
+    if not 0.0 < val_share < 1.0:
+        raise ValueError(f"val_share must be in (0, 1), got {val_share}")
     out = {}
     for position, target in enumerate(names):
         rng = np.random.default_rng([seed, position])
         test, pool = _stratified_take(np.nonzero(regions == target)[0], labels, test_share, rng)
         others = [name for name in names if name != target]
-        transfer = []
+        transfer, kept = [], []
         for value in np.unique(labels[pool]):
-            need = int((labels[pool] == value).sum())
+            own = pool[labels[pool] == value]
             candidates = [np.nonzero((regions == other) & (labels == value))[0] for other in others]
+            need = min(len(own), sum(map(len, candidates)))  # the in-region pool is cut to what the others can match
+            kept.append(own if need == len(own) else np.sort(rng.choice(own, size=need, replace=False)))
             counts = np.zeros(len(others), int)
             for _ in range(need):  # one at a time to the region that has given fewest: equal shares when possible
                 open_ = [k for k in range(len(others)) if counts[k] < len(candidates[k])]
-                if not open_:
-                    raise ValueError(
-                        f"the other regions have {sum(map(len, candidates))} sites with label {value}; "
-                        f"the transfer pool for {target!r} needs {need}"
-                    )
                 counts[min(open_, key=lambda k: counts[k])] += 1
             for members, count in zip(candidates, counts):
                 transfer.append(rng.choice(members, size=count, replace=False))
+        pool = np.sort(np.concatenate(kept))
         transfer_pool = np.sort(np.concatenate(transfer))
         inregion_val, inregion_train = _stratified_take(pool, labels, val_share, rng)
         transfer_val, transfer_train = _stratified_take(transfer_pool, labels, val_share, rng)

@@ -6,6 +6,7 @@ window per sample.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -18,9 +19,12 @@ __all__ = ["adapt_batchnorm", "DomainPairs"]
 
 
 @torch.no_grad()
-def adapt_batchnorm(model: nn.Module, dataset: Dataset, batch_size: int = 128) -> nn.Module:
+def adapt_batchnorm(model: nn.Module, dataset: Dataset | Iterable[dict], batch_size: int = 128) -> nn.Module:
     """A copy of ``model`` whose BatchNorm running means and variances are re-estimated on the
     inputs of ``dataset`` (unlabelled: labels are never read); every weight and bias is unchanged.
+
+    ``dataset`` is a Dataset of samples (batched here, ``batch_size`` at a time) or an iterable of ready
+    batches, e.g. :class:`lslib.data.batches.SiteBatches`.
 
     The statistics are a plain average over the batches (``momentum=None``); dropout stays off.
 
@@ -39,7 +43,8 @@ def adapt_batchnorm(model: nn.Module, dataset: Dataset, batch_size: int = 128) -
         norm.momentum = None  # cumulative average over the batches
         norm.train()
     device = next(adapted.parameters()).device
-    for batch in DataLoader(dataset, batch_size=batch_size):
+    batches = DataLoader(dataset, batch_size=batch_size) if isinstance(dataset, Dataset) else dataset
+    for batch in batches:
         adapted({k: v.to(device) for k, v in batch.items() if k not in ("label", "cause", "mask")})
     for norm, momentum in zip(norms, momenta):
         norm.momentum = momentum

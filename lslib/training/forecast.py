@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lslib.data.batches import SiteBatches
+from lslib.data.batches import DomainSiteBatches, SiteBatches
 from lslib.data.dataset import LandslideDataset
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
 from lslib.training.loop import History, TrainConfig, fit, resolve_device, seed_everything
@@ -49,6 +49,7 @@ def train_seeds(
     build: Callable[[PredictorConfig], nn.Module] = SpatioTemporalPredictor,
     order_seed: int | None = None,
     vectorised: bool = False,
+    target: LandslideDataset | None = None,
 ) -> list[TrainedSeed]:
     """Train one model per seed on ``datasets["train"]``, validated on ``datasets["val"]`` (horizon mode).
 
@@ -74,6 +75,10 @@ def train_seeds(
     vectorised : bool
         Train all seeds at once (:func:`lslib.training.vectorised.train_together`): one shared order of the
         sites and clouds; ``seconds`` is then the shared time divided among the seeds.
+    target : LandslideDataset, optional
+        Unlabelled windows of a target domain (horizon mode), served beside every training batch
+        (:class:`lslib.data.batches.DomainSiteBatches`, with the same clouds) for a domain-adversarial model
+        made by ``build`` (:class:`lslib.models.dann.DomainAdversarialPredictor`); not with ``vectorised``.
 
     Returns
     -------
@@ -84,6 +89,8 @@ def train_seeds(
         raise ValueError("seeds must name at least one training seed")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must all be different, got {list(seeds)}")
+    if vectorised and target is not None:
+        raise ValueError("target windows (domain-adversarial training) train seed by seed: not with vectorised=True")
     if vectorised:
         return _train_vectorised(
             datasets, model_config, train_config, seeds, sites_per_batch, clouds, build, order_seed
@@ -93,16 +100,12 @@ def train_seeds(
         started = time.perf_counter()
         torch.manual_seed(seed)
         model = build(model_config)
-        loaders = {
-            "train": SiteBatches(
-                datasets["train"],
-                sites_per_batch,
-                shuffle=True,
-                seed=seed if order_seed is None else order_seed,
-                clouds=clouds,
-            ),
-            "val": SiteBatches(datasets["val"], sites_per_batch=64),
-        }
+        order = seed if order_seed is None else order_seed
+        train = SiteBatches(datasets["train"], sites_per_batch, shuffle=True, seed=order, clouds=clouds)
+        if target is not None:
+            unlabelled = SiteBatches(target, sites_per_batch, shuffle=True, seed=order + 1, clouds=clouds)
+            train = DomainSiteBatches(train, unlabelled)
+        loaders = {"train": train, "val": SiteBatches(datasets["val"], sites_per_batch=64)}
         config = replace(train_config, seed=seed, name=f"{name} seed {seed}", restore_best=True)
         history = fit(model, loaders, config)
         out.append(TrainedSeed(int(seed), model.eval(), history, time.perf_counter() - started))
@@ -136,9 +139,10 @@ def _train_vectorised(
 
 
 @torch.no_grad()
-def predict_windows(model: nn.Module, batches: SiteBatches) -> dict[str, np.ndarray]:
+def predict_windows(model: nn.Module, batches: SiteBatches, hidden: bool = False) -> dict[str, np.ndarray]:
     """Per window of ``batches.dataset``, in its order: ``logit``, ``cause_probs`` (7), ``attention`` and
-    ``cloud`` (the masked share of each of the window's frames), ``label``, ``cause`` and ``lead``.
+    ``cloud`` (the masked share of each of the window's frames), ``label``, ``cause`` and ``lead``; with
+    ``hidden``, also the trunk's features (``hidden``, ``(window, width)``, as a domain shift reads them).
 
     Windows of sites the batches skip are NaN (logit) and zero elsewhere."""
     device = next(model.parameters()).device
@@ -158,6 +162,8 @@ def predict_windows(model: nn.Module, batches: SiteBatches) -> dict[str, np.ndar
             "cause": batch["cause"],
             "lead": batch["lead"],
         }
+        if hidden:
+            values["hidden"] = result["hidden"]
         rows = batch["window"].cpu().numpy()
         for key, value in values.items():
             value = value.cpu().numpy()

@@ -45,6 +45,9 @@ from lslib.data.sim.terrain import MIN_SIZE
 __all__ = [
     "simulate",
     "simulated_stack",
+    "NORMALISATION_KEYS",
+    "normalised_like",
+    "with_training_statistics",
     "simulate_site",
     "example_sites",
     "REGIONS",
@@ -404,6 +407,28 @@ def normalisation_statistics(ds: xr.Dataset) -> dict[str, list[float]]:
         "norm_sar_mean": sar.mean(axis=0).round(4).tolist(),
         "norm_sar_std": sar.std(axis=0).round(4).tolist(),
     }
+
+
+#: The attributes of a stack that hold its input normalisation (:func:`normalisation_statistics`).
+NORMALISATION_KEYS = ("norm_reflectance_mean", "norm_reflectance_std", "norm_sar_mean", "norm_sar_std")
+
+
+def normalised_like(stack: xr.Dataset, reference: xr.Dataset) -> xr.Dataset:
+    """``stack`` carrying the normalisation statistics of ``reference`` (the training stack), so test-only sites
+    are standardised exactly as the sites the models were trained on."""
+    missing = [key for key in NORMALISATION_KEYS if key not in reference.attrs]
+    if missing:
+        raise ValueError(f"the reference stack has no {missing} attributes")
+    return stack.assign_attrs({key: reference.attrs[key] for key in NORMALISATION_KEYS})
+
+
+def with_training_statistics(stack: xr.Dataset, sites: np.ndarray) -> xr.Dataset:
+    """A shallow copy of ``stack`` whose normalisation statistics come from ``sites`` only (the training
+    sites), so no statistic of a test region leaks into its inputs."""
+    out = stack.copy()
+    out.attrs = dict(stack.attrs)
+    out.attrs.update(normalisation_statistics(stack.isel(site=np.sort(np.asarray(sites)))))
+    return out
 
 
 def simulated_stack(directory: str | Path = "data", **parameters: Any) -> tuple[xr.Dataset, Path, bool, float]:
