@@ -5,6 +5,7 @@ that ``from lslib import evaluation`` and ``evaluation.auroc(...)`` reads like t
 
 * :mod:`~lslib.evaluation.classification`: ranking and classification scores, and the sigmoid;
 * :mod:`~lslib.evaluation.calibration`: probability calibration;
+* :mod:`~lslib.evaluation.ensembles`: seed ensembles under the seed-and-site bootstrap, and Holm's adjustment;
 * :mod:`~lslib.evaluation.resampling`: the one resampling engine: bootstrap intervals (plain, by cluster,
   stratified) and paired comparisons;
 * :mod:`~lslib.evaluation.images`: image quality and diversity;
@@ -15,6 +16,7 @@ that ``from lslib import evaluation`` and ``evaluation.auroc(...)`` reads like t
 
 from lslib.evaluation.calibration import *  # noqa: F403
 from lslib.evaluation.classification import *  # noqa: F403
+from lslib.evaluation.ensembles import *  # noqa: F403
 from lslib.evaluation.images import *  # noqa: F403
 from lslib.evaluation.resampling import *  # noqa: F403
 from lslib.evaluation.shift import *  # noqa: F403

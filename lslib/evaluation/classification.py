@@ -309,10 +309,13 @@ def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int =
     Parameters
     ----------
     predictions : pandas.DataFrame
-        Columns ``true`` and ``predicted`` (class labels, e.g. cause names), one row per record.
+        Columns ``true`` and ``predicted`` (class labels, e.g. cause names), one row per record; and, optionally,
+        ``cluster``: records of one cluster (e.g. one storm's reports, close in time) are resampled together.
     n_boot : int, default 1000
-        Number of resamples of the records, stratified by true class so that every class stays present
-        (:func:`lslib.evaluation.resampling.resample_indices` with ``strata``).
+        Number of resamples of the records: of whole clusters when there is a ``cluster`` column, otherwise of
+        records, stratified by true class so that every class stays present
+        (:func:`lslib.evaluation.resampling.resample_indices` with ``groups`` or ``strata``). A cluster resample
+        may leave a rare class out: its balanced accuracy is then over the classes drawn.
     seed : int, default 0
         Seed of the resamples.
 
@@ -331,8 +334,9 @@ def score_predictions(predictions: pd.DataFrame, n_boot: int = 1000, seed: int =
     (0.75, 0.5, True)
     """
     true, predicted = predictions["true"].to_numpy(), predictions["predicted"].to_numpy()
+    clusters = {"groups": predictions["cluster"].to_numpy()} if "cluster" in predictions else {"strata": true}
     value, low, high = bootstrap(
-        lambda pick: balanced_accuracy(true[pick], predicted[pick]), len(true), strata=true, n_boot=n_boot, seed=seed
+        lambda pick: balanced_accuracy(true[pick], predicted[pick]), len(true), n_boot=n_boot, seed=seed, **clusters
     )
     classes = list(np.unique(true))
     return {

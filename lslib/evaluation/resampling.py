@@ -46,6 +46,7 @@ __all__ = [
     "seed_site_resamples",
     "seed_site_bootstrap",
     "seed_site_intervals",
+    "seed_site_draws",
 ]
 
 #: A score of labelled cases, ``metric(labels, scores) -> float`` (e.g. :func:`lslib.evaluation.auroc`).
@@ -611,14 +612,41 @@ def seed_site_intervals(
     >>> value, bool(low < value < high)
     (2.0, True)
     """
-    values = {name: float(v) for name, v in statistics(np.arange(n_seeds), np.arange(n_cases)).items()}
-    draws = resample_draws(lambda pair: statistics(*pair), list(resamples), progress=progress)
+    values, draws = seed_site_draws(statistics, n_seeds, n_cases, resamples, progress=progress, centre=centre)
     out = {}
     for name, value in values.items():
-        series = np.array([float(d.get(name, np.nan)) for d in draws])
-        series = series[np.isfinite(series)]
-        if centre and len(series) and np.isfinite(value):
-            series = series - series.mean() + value
+        series = draws[name]
         low, high = percentile_interval(series, level) if len(series) else (float("nan"), float("nan"))
         out[name] = (value, low, high)
     return out
+
+
+def seed_site_draws(
+    statistics: Callable[[np.ndarray, np.ndarray], Mapping[str, float]],
+    n_seeds: int,
+    n_cases: int,
+    resamples: Sequence[tuple[np.ndarray, np.ndarray]],
+    progress: bool | str = False,
+    centre: bool = False,
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """The values of :func:`seed_site_intervals` and, per name, its finite draws (re-centred on the value with
+    ``centre``), for what an interval does not give: a bootstrap p-value (:func:`lslib.evaluation.bootstrap_p_value`).
+
+    Examples
+    --------
+    >>> scores = np.array([[0.0, 1.0, 2.0, 3.0], [1.0, 2.0, 3.0, 4.0]])
+    >>> values, draws = seed_site_draws(lambda s, c: {"mean": scores[np.ix_(s, c)].mean()}, 2, 4,
+    ...                                 seed_site_resamples(2, 4, n_boot=50), centre=True)
+    >>> values["mean"], draws["mean"].shape, bool(np.isclose(draws["mean"].mean(), 2.0))
+    (2.0, (50,), True)
+    """
+    values = {name: float(v) for name, v in statistics(np.arange(n_seeds), np.arange(n_cases)).items()}
+    raw = resample_draws(lambda pair: statistics(*pair), list(resamples), progress=progress)
+    draws = {}
+    for name, value in values.items():
+        series = np.array([float(d.get(name, np.nan)) for d in raw])
+        series = series[np.isfinite(series)]
+        if centre and len(series) and np.isfinite(value):
+            series = series - series.mean() + value
+        draws[name] = series
+    return values, draws

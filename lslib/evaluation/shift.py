@@ -21,7 +21,7 @@ import pandas as pd
 
 from lslib.data.distributions import ks_distance
 
-__all__ = ["median_bandwidth", "mmd2", "mmd_test", "shift_table", "feature_sample"]
+__all__ = ["shift_ratio", "median_bandwidth", "mmd2", "mmd_test", "shift_table", "feature_sample"]
 
 
 def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -38,9 +38,9 @@ def median_bandwidth(x: np.ndarray, y: np.ndarray, max_points: int = 1000, seed:
     return float(np.median(positive)) if len(positive) else 1.0
 
 
-def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
-    """Unbiased squared maximum mean discrepancy between samples ``x (n, d)`` and ``y (m, d)`` with
-    the Gaussian kernel ``exp(-|a - b|^2 / (2 bandwidth^2))``.
+def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None, biased: bool = False) -> float:
+    """Squared maximum mean discrepancy between samples ``x (n, d)`` and ``y (m, d)`` with the Gaussian kernel
+    ``exp(-|a - b|^2 / (2 bandwidth^2))``: unbiased by default, the V-statistic with ``biased``.
 
     Zero in expectation when both samples come from one distribution (so it can be slightly
     negative); for ``N(0, s^2 I)`` against ``N(mu, s^2 I)`` in ``d`` dimensions it tends to
@@ -52,6 +52,10 @@ def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
         The samples, in the same feature space; n, m >= 2.
     bandwidth : float, optional
         Kernel width, in feature units; by default :func:`median_bandwidth`.
+    biased : bool
+        The V-statistic (the diagonals kept): always positive, with a floor near ``(1 / n + 1 / m)`` times the
+        mean kernel distance when both samples come from one distribution, so two such values at the same
+        sample sizes can be divided (:func:`lslib.evaluation.shift_ratio`).
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
@@ -65,6 +69,8 @@ def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
     kxx, kyy = np.exp(-_squared_distances(x, x) / scale), np.exp(-_squared_distances(y, y) / scale)
     kxy = np.exp(-_squared_distances(x, y) / scale)
     n, m = len(x), len(y)
+    if biased:
+        return float(kxx.mean() + kyy.mean() - 2.0 * kxy.mean())
     return float(
         (kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2.0 * kxy.mean()
     )
@@ -121,3 +127,115 @@ def feature_sample(
     groups = np.asarray(groups)
     keep = [rng.permutation(np.nonzero(groups == g)[0])[:per_group] for g in np.unique(groups)]
     return features[np.sort(np.concatenate(keep))]
+
+
+def shift_ratio(
+    source: np.ndarray,
+    target: np.ndarray,
+    reference: np.ndarray,
+    groups: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_boot: int = 200,
+    seed: int = 0,
+    max_points: int = 300,
+) -> dict[str, float]:
+    """How far ``target`` lies from ``source``, as a multiple of how far ``reference`` (new samples of the source's
+    own distribution) lies from it, with a bootstrap interval over the groups (sites).
+
+    The ratio is ``MMD2(source, target) / MMD2(source, reference)`` with the biased squared MMD (:func:`mmd2`,
+    ``biased=True``), one Gaussian bandwidth (the median heuristic on source and target) and target and reference
+    cut to the same number of points, so the finite-sample floor cancels: about 1 when the target is no farther
+    than new source sites are, larger the farther it is. Every resample draws the groups of each sample with
+    replacement and takes all their rows.
+
+    Parameters
+    ----------
+    source, target, reference : numpy.ndarray
+        ``(n, d)``, ``(m, d)``, ``(r, d)`` features (e.g. a model's hidden features of windows); none of them may
+        hold the model's training sites.
+    groups : tuple of numpy.ndarray
+        The group (site) of each row of ``source``, ``target`` and ``reference``.
+    n_boot : int
+        Resamples.
+    seed : int
+        Seed of the subsampling and the resamples.
+    max_points : int
+        Rows kept per sample at most (whole groups, chosen at random; the kernel grows as its square).
+
+    Returns
+    -------
+    dict
+        ``ratio``, ``low``, ``high`` (95 % percentile interval), ``between`` and ``within`` (the two biased
+        MMD2), ``bandwidth`` and the rows used, ``n_source``, ``n_target``, ``n_reference``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> same = [rng.normal(0, 1, (300, 3)) for _ in range(3)]  # three samples of one distribution
+    >>> sites = [np.arange(300) // 3] * 3  # three rows per site
+    >>> null = shift_ratio(*same, sites, n_boot=50)
+    >>> bool(null["low"] < 1 < null["high"])
+    True
+    >>> far = shift_ratio(same[0], same[1] + 0.5, same[2], sites, n_boot=50)  # the target moved by 0.5 sd
+    >>> bool(far["ratio"] > 10 and far["low"] > 1)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    samples = [np.asarray(v, float) for v in (source, target, reference)]
+    labels = [np.asarray(g) for g in groups]
+    for sample, label in zip(samples, labels):
+        if sample.ndim != 2 or len(sample) != len(label) or len(sample) < 2:
+            raise ValueError(
+                f"each sample must be (n >= 2, d) with one group per row, got {sample.shape}, {label.shape}"
+            )
+    members = [_group_rows(label, rng, max_points) for label in labels]
+    size = min(sum(len(rows) for rows in members[1].values()), sum(len(rows) for rows in members[2].values()))
+    members[1], members[2] = (_trim(m, size, rng) for m in members[1:])
+    picks = [np.concatenate(list(m.values())) for m in members]
+    x, y, z = (sample[pick] for sample, pick in zip(samples, picks))
+    width = median_bandwidth(x, y, seed=seed)
+
+    def ratio(parts: list[np.ndarray]) -> tuple[float, float, float]:
+        a, b, c = (sample[p] for sample, p in zip(samples, parts))
+        between, within = mmd2(a, b, width, biased=True), mmd2(a, c, width, biased=True)
+        return between / within, between, within
+
+    value, between, within = ratio(picks)
+    draws = []
+    for _ in range(n_boot):
+        parts = [np.concatenate([m[k] for k in rng.choice(list(m), len(m))]) for m in members]
+        draws.append(ratio(parts)[0])
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {
+        "ratio": float(value),
+        "low": float(low),
+        "high": float(high),
+        "between": between,
+        "within": within,
+        "bandwidth": width,
+        "n_source": len(x),
+        "n_target": len(y),
+        "n_reference": len(z),
+    }
+
+
+def _group_rows(labels: np.ndarray, rng: np.random.Generator, max_points: int) -> dict:
+    """Rows of each group, whole groups in random order until ``max_points`` rows."""
+    groups = rng.permutation(np.unique(labels))
+    out, total = {}, 0
+    for group in groups:
+        rows = np.nonzero(labels == group)[0]
+        if total + len(rows) > max_points and out:
+            break
+        out[group], total = rows, total + len(rows)
+    return out
+
+
+def _trim(members: dict, size: int, rng: np.random.Generator) -> dict:
+    """Whole groups, in random order, up to ``size`` rows (the last one cut)."""
+    out, total = {}, 0
+    for group in rng.permutation(list(members)):
+        rows = members[group][: size - total]
+        if not len(rows):
+            break
+        out[group], total = rows, total + len(rows)
+    return out

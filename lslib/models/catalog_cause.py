@@ -41,6 +41,7 @@ __all__ = [
     "fit_cause_model",
     "transfer_predictions",
     "inregion_predictions",
+    "date_clusters",
 ]
 
 #: GLC columns that state or imply the trigger: never features of a cause model.
@@ -162,9 +163,11 @@ def transfer_predictions(
     test_region: str,
     features: Sequence[str] = FEATURES,
     seed: int = 0,
+    cluster_days: float = 2.0,
 ) -> pd.DataFrame:
     """Train on ``train_regions`` and predict every record of ``test_region``: a frame with the
-    ``true`` and ``predicted`` cause of each test record."""
+    ``true`` and ``predicted`` cause of each test record, and its ``cluster`` in time (:func:`date_clusters`
+    with a gap of ``cluster_days``), for intervals that resample a storm's reports together."""
     if test_region in train_regions:
         raise ValueError(f"the test region {test_region!r} is also a training region")
     train = records[records["region"].isin(list(train_regions))]
@@ -174,24 +177,96 @@ def transfer_predictions(
     x_train, _, categories = design_matrix(train, features)
     x_test, _, _ = design_matrix(test, features, categories)
     model = fit_cause_model(x_train, train["cause"].to_numpy(), seed)
-    return pd.DataFrame({"true": test["cause"].to_numpy(), "predicted": model.predict(x_test)}, index=test.index)
+    clusters = date_clusters(test["date"], cluster_days) if "date" in test else np.arange(len(test))
+    return pd.DataFrame(
+        {"true": test["cause"].to_numpy(), "predicted": model.predict(x_test), "cluster": clusters}, index=test.index
+    )
+
+
+def date_clusters(dates: pd.Series | np.ndarray, gap_days: float = 2.0) -> np.ndarray:
+    """Clusters of records in time: sorted by date, a new cluster starts after a gap of more than ``gap_days``
+    days without a record (one storm's or one monsoon burst's reports stay together).
+
+    Parameters
+    ----------
+    dates : array-like of datetime64
+        One date per record, in any order.
+    gap_days : float
+        The longest gap, days, inside a cluster.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` int cluster of each record, in the records' order, numbered from 0 in time.
+
+    Examples
+    --------
+    >>> days = pd.to_datetime(["2010-09-19", "2010-09-01", "2010-09-20", "2010-09-03", "2011-07-01"])
+    >>> date_clusters(days).tolist()
+    [1, 0, 1, 0, 2]
+    """
+    day = np.asarray(pd.to_datetime(np.asarray(dates)).values.astype("datetime64[D]").astype(np.int64), float)
+    order = np.argsort(day, kind="stable")
+    starts = np.r_[True, np.diff(day[order]) > gap_days]
+    clusters = np.empty(len(day), dtype=np.int64)
+    clusters[order] = np.cumsum(starts) - 1
+    return clusters
 
 
 def inregion_predictions(
-    records: pd.DataFrame, region: str, features: Sequence[str] = FEATURES, n_folds: int = 5, seed: int = 0
+    records: pd.DataFrame,
+    region: str,
+    features: Sequence[str] = FEATURES,
+    n_folds: int = 5,
+    seed: int = 0,
+    blocked: bool = False,
+    cluster_days: float = 2.0,
 ) -> pd.DataFrame:
-    """Stratified ``n_folds``-fold cross-validation within ``region``: every record predicted by a
-    model that never saw it (categories fixed on each training fold)."""
-    from sklearn.model_selection import StratifiedKFold
+    """Cross-validation within ``region``: every record predicted by a model that never saw it (categories
+    fixed on each training fold).
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        :func:`cause_records`.
+    region : str
+        The region cross-validated.
+    features : sequence of str
+        Inputs of :func:`design_matrix`.
+    n_folds : int
+        Folds.
+    seed : int
+        Seed of the folds and of the model.
+    blocked : bool
+        Blocked cross-validation: the records of one date cluster share a fold, so a storm's reports are never
+        on both sides (scikit-learn's ``StratifiedGroupKFold``). Default: stratified random folds, whose
+        near-duplicate neighbours in time flatter the score.
+    cluster_days : float
+        The longest gap, days, inside a date cluster (:func:`date_clusters`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``true`` and ``predicted`` cause of each record of the region, and ``cluster``, its date cluster (for
+        intervals that resample a storm's reports together, :func:`lslib.evaluation.score_predictions`).
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     local = records[records["region"] == region]
     y = local["cause"].to_numpy()
     smallest = pd.Series(y).value_counts().min()
     if smallest < n_folds:
         raise ValueError(f"the rarest cause in {region!r} has {smallest} records, fewer than n_folds={n_folds}")
+    if blocked and "date" not in local:
+        raise ValueError("blocked cross-validation groups records by date: the records have no 'date' column")
+    clusters = date_clusters(local["date"], cluster_days) if "date" in local else np.arange(len(local))
+    if blocked:
+        folds = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed).split(local, y, clusters)
+    else:
+        folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(local, y)
     predicted = np.empty(len(local), dtype=object)
-    for train_index, test_index in StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(local, y):
+    for train_index, test_index in folds:
         x_train, _, categories = design_matrix(local.iloc[train_index], features)
         x_test, _, _ = design_matrix(local.iloc[test_index], features, categories)
         predicted[test_index] = fit_cause_model(x_train, y[train_index], seed).predict(x_test)
-    return pd.DataFrame({"true": y, "predicted": predicted.astype(str)}, index=local.index)
+    return pd.DataFrame({"true": y, "predicted": predicted.astype(str), "cluster": clusters}, index=local.index)
