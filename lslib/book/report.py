@@ -309,11 +309,14 @@ class Answer(NamedTuple):
         The number it rests on (NaN or None when not measured).
     interval : tuple of float, or None
         Its 95 % interval, when the chapter has one.
+    context : mapping of str to str, or None
+        Names that fill the question's ``{fields}`` (e.g. the chapter's target region, a parameter).
     """
 
     text: str
     key_number: float | None
     interval: tuple[float, float] | None = None
+    context: Mapping[str, str] | None = None
 
 
 def answers(
@@ -322,8 +325,8 @@ def answers(
     """Declare the question a function answers, above the function: calling it then returns a :class:`Finding`.
 
     The question, its provenance and the key number's metric are fixed text, read before the code that
-    builds the answer from the run's numbers; the decorated function keeps its name and docstring, and
-    ``question`` is its attribute.
+    builds the answer from the run's numbers (a question's ``{fields}`` are filled from the answer's
+    ``context``); the decorated function keeps its name and docstring, and ``question`` is its attribute.
 
     Parameters
     ----------
@@ -354,8 +357,8 @@ def answers(
     def decorate(function: Callable[..., Answer]) -> Callable[..., Finding]:
         @functools.wraps(function)
         def finding(*args: Any, **kwargs: Any) -> Finding:
-            text, key_number, interval = function(*args, **kwargs)
-            return Finding(question, text, key_number, interval, provenance, metric)
+            text, key_number, interval, context = function(*args, **kwargs)
+            return Finding(question.format_map(context or {}), text, key_number, interval, provenance, metric)
 
         finding.question = question
         return finding

@@ -29,45 +29,32 @@ def _errorbars(ax, positions, values, lows, highs, colour, label, horizontal=Fal
 
 
 def transfer_figure(table: pd.DataFrame, source: str) -> Figure:
-    """Per held-out region: AUROC of the in-region and the transfer predictor (95% intervals over
-    test sites), and the gap between them with its paired interval."""
+    """Per held-out region: the AUROC of the in-region and the transfer ensembles on the region's test-only sites,
+    and the gap between them, each with its seed-and-site 95 % interval (:func:`lslib.chapters.cross_continent.
+    transfer_table`)."""
     regions = list(table.index)
     x = np.arange(len(regions))
     fig, (ax, gap) = plt.subplots(1, 2, figsize=(10, 4.2), width_ratios=(3, 2), layout="constrained")
     for offset, protocol in zip((-0.12, 0.12), ("in-region", "transfer")):
+        column = f"{protocol} AUROC"
+        label = "trained in the region" if protocol == "in-region" else "trained on the other two regions"
         _errorbars(
-            ax,
-            x + offset,
-            table[(protocol, "AUROC")],
-            table[(protocol, "AUROC low")],
-            table[(protocol, "AUROC high")],
-            _PROTOCOL_COLOURS[protocol],
-            "trained in the region" if protocol == "in-region" else "trained on the other two regions",
-            ms=7,
-        )
+            ax, x + offset, table[column], table[f"{column} low"], table[f"{column} high"],
+            _PROTOCOL_COLOURS[protocol], label, ms=7,
+        )  # fmt: skip
     ax.axhline(0.5, ls=":", color="grey", lw=1)
     ax.set_xticks(x, [f"test: {r}" for r in regions])
     ax.set(
-        ylabel="AUROC on the region's test sites",
+        ylabel="AUROC of the seed ensemble, test-only sites",
         ylim=(0.3, 1.0),
         title=titled(source, "Leave-one-region-out: same test sites, same training size"),
     )
     ax.legend(fontsize=8, loc="upper left")
-    _errorbars(
-        gap,
-        x,
-        table[("gap", "AUROC")],
-        table[("gap", "AUROC low")],
-        table[("gap", "AUROC high")],
-        "#2d004b",
-        None,
-        horizontal=True,
-        ms=7,
-    )
+    _errorbars(gap, x, table["gap"], table["gap low"], table["gap high"], "#2d004b", None, horizontal=True, ms=7)
     gap.axvline(0.0, ls=":", color="grey", lw=1)
     gap.set_yticks(x, regions)
     gap.invert_yaxis()
-    gap.set(xlabel="gap = in-region − transfer AUROC", title="Cost of training elsewhere (paired 95% CI)")
+    gap.set(xlabel="gap = in-region − transfer AUROC", title="Cost of training elsewhere\n(seed-and-site 95 % CI)")
     return stamp(fig, source)
 
 
@@ -104,50 +91,33 @@ def shift_figure(region_mmd: pd.DataFrame, features: pd.DataFrame, target: str, 
     return stamp(fig, source)
 
 
-def mitigation_figure(
-    ablations: pd.DataFrame, mitigations: pd.DataFrame, inregion_auroc: float, target: str, source: str
-) -> Figure:
-    """Left: the in-region minus transfer gap with each input removed (paired 95% intervals).
-    Right: AUROC on the target's test sites of the plain transfer predictor (red), of the same
-    predictor trained with another seed and of controls (grey: the size of chance, and what a
-    mitigation's side effect alone does) and of each mitigation (blue),
-    with the in-region predictor's AUROC as the line to reach."""
+def mitigation_figure(ablations: pd.DataFrame, mitigations: pd.DataFrame, target: str, source: str) -> Figure:
+    """Left: the change of the gap (Δgap) when one input is changed for both forecasters; negative narrows it.
+    Right: each mitigation's AUROC gain over the plain transfer ensemble on the target's test-only sites, with its
+    Holm-adjusted p-value. Both with seed-and-site 95 % intervals."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.0), layout="constrained")
-    y = np.arange(len(ablations))
+    changed = ablations.drop(index="all inputs", errors="ignore")
+    y = np.arange(len(changed))
     _errorbars(
-        left, y, ablations["gap"], ablations["gap low"], ablations["gap high"], "#2d004b", None, horizontal=True, ms=7
+        left, y, changed["Δgap"], changed["Δgap low"], changed["Δgap high"], "#2d004b", None, horizontal=True, ms=7
     )
     left.axvline(0.0, ls=":", color="grey", lw=1)
-    left.set_yticks(y, ablations.index)
+    left.set_yticks(y, changed.index)
     left.invert_yaxis()
     left.set(
-        xlabel="gap = in-region − transfer AUROC", title=titled(source, f"Which inputs carry the shift ({target})")
+        xlabel="Δgap, AUROC (negative: the change narrows the gap)",
+        title=titled(source, f"Which input carries the shift to {target}"),
     )
-    shown = mitigations.drop(index="in-region", errors="ignore")
-    y = np.arange(len(shown))
-    colours = [
-        "#b2182b" if name == "transfer" else "#999999" if "seed" in name or "control" in name else "#4393c3"
-        for name in shown.index
-    ]
-    for position, (_name, row), colour in zip(y, shown.iterrows(), colours):
-        _errorbars(
-            right,
-            [position],
-            [row["AUROC"]],
-            [row["AUROC low"]],
-            [row["AUROC high"]],
-            colour,
-            None,
-            horizontal=True,
-            ms=7,
-        )
-    right.axvline(inregion_auroc, ls="--", color=_PROTOCOL_COLOURS["in-region"], lw=1.2)
-    right.axvline(0.5, ls=":", color="grey", lw=1)
-    right.set_yticks(y, shown.index)
+    y = np.arange(len(mitigations))
+    _errorbars(
+        right, y, mitigations["gain"], mitigations["gain low"], mitigations["gain high"], "#4393c3", None,
+        horizontal=True, ms=7,
+    )  # fmt: skip
+    right.axvline(0.0, ls=":", color="grey", lw=1)
+    right.set_yticks(y, [f"{name}\n(Holm p = {p:.2f})" for name, p in zip(mitigations.index, mitigations["p (Holm)"])])
     right.invert_yaxis()
     right.set(
-        xlabel=f"AUROC on {target}'s test sites\n(dashed: trained in {target}, {inregion_auroc:.3f})",
-        title="Mitigations of the transfer predictor",
+        xlabel=f"AUROC gain over the plain transfer ensemble, {target}", title="Mitigations of the transfer forecaster"
     )
     return stamp(fig, source)
 
@@ -158,9 +128,9 @@ def catalog_recall_figure(scores: dict[str, dict], source: str, title: str) -> F
     names = list(scores)
     causes = list(next(iter(scores.values()))["recall"])
     counts = next(iter(scores.values()))["count"]
-    fig, ax = plt.subplots(figsize=(7.5, 4.0), layout="constrained")
+    fig, ax = plt.subplots(figsize=(11.5, 4.2), layout="constrained")
     width = 0.8 / len(names)
-    for k, (name, colour) in enumerate(zip(names, ("#b2182b", "#1b7837", "#999999"))):
+    for k, (name, colour) in enumerate(zip(names, ("#b2182b", "#1b7837", "#a6dba0", "#999999", "#d6604d"))):
         s = scores[name]
         ax.bar(
             np.arange(len(causes)) + (k - (len(names) - 1) / 2) * width,
@@ -174,5 +144,5 @@ def catalog_recall_figure(scores: dict[str, dict], source: str, title: str) -> F
     for tick, cause in zip(ax.get_xticklabels(), causes):
         tick.set_color(CAUSE_COLOURS.get(cause, "black"))
     ax.set(ylabel="recall (share of the cause's records found)", ylim=(0, 1.05), title=titled(source, title))
-    ax.legend(fontsize=8, loc="upper left")
+    fig.legend(fontsize=8, loc="outside right upper")
     return stamp(fig, source)

@@ -1,6 +1,9 @@
-"""Chapter 6's pieces: region splits, domain-shift measures, the mitigations and the catalog cause model."""
+"""Chapter 6's pieces: region splits, test-only sites, input variants, domain-shift measures, the mitigations,
+the seed-and-site gap and the catalog cause model."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,8 +13,10 @@ from torch.utils.data import DataLoader
 
 from lslib import evaluation
 from lslib.chapters import cross_continent
-from lslib.data.dataset import LandslideDataset, window_standardise
-from lslib.data.sim import simulate
+from lslib.data.batches import DomainSiteBatches, SiteBatches
+from lslib.data.dataset import LandslideDataset
+from lslib.data.input_variants import LOCATION_COLUMNS, SEASON_COLUMNS, site_referenced, wet_season_peak_doy
+from lslib.data.sim import simulate, with_training_statistics
 from lslib.data.splits import region_splits
 from lslib.models import catalog_cause, dann
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
@@ -55,22 +60,8 @@ def test_region_splits_refuse_one_region_and_bad_shares():
         region_splits(np.array(["india"] * 6), np.zeros(6, int))
     with pytest.raises(ValueError, match="test_share"):
         region_splits(np.array(["a", "b"] * 6), np.zeros(12, int), test_share=1.0)
-
-
-def test_protocol_datasets_use_the_split_sites_and_training_statistics(stack, splits):
-    split = splits["india"]
-    datasets = cross_continent.protocol_datasets(
-        stack, split, "transfer", max_lead=2, max_frames=4, max_sar_frames=4, seed=0
-    )
-    assert set(datasets["test"].window_table()["site"]) <= set(split.test.tolist())
-    assert set(datasets["train"].window_table()["site"]) <= set(split.transfer_train.tolist())
-    assert not set(datasets["train"].sites) & set(split.test)
-    trained_on = np.concatenate([split.transfer_train, split.transfer_val])
-    expected = cross_continent.with_training_statistics(stack, trained_on).attrs["norm_reflectance_mean"]
-    assert datasets["test"].stack.attrs["norm_reflectance_mean"] == expected
-    assert stack.attrs["norm_reflectance_mean"] != expected  # the full stack's statistics are not used
-    with pytest.raises(ValueError, match="protocol must be one of"):
-        cross_continent.protocol_datasets(stack, split, "everywhere", 2, 4, 4, 0)
+    with pytest.raises(ValueError, match="val_share"):
+        region_splits(np.array(["a", "b"] * 6), np.zeros(12, int), val_share=0.0)
 
 
 # ------------------------------------------------------------------------------------------ shift
@@ -120,24 +111,6 @@ def test_feature_sample_takes_one_row_per_group():
 
 
 # ------------------------------------------------------------------------------------------ mitigations
-def test_per_window_normalisation_standardises_clear_pixels_and_keeps_masks(stack):
-    window = LandslideDataset(stack, split=None, leads=(1,), max_frames=4, max_sar_frames=4)
-    sample = window[0]
-    image, sar = window_standardise(
-        sample["image"].numpy(), sample["valid"].numpy(), sample["sar"].numpy(), sample["sar_valid"].numpy()
-    )
-    clear = (image[:, -1] < 0.5) & sample["valid"].numpy()[:, None, None]
-    for band in range(6):
-        assert image[:, band][clear].mean() == pytest.approx(0.0, abs=1e-4)
-        assert image[:, band][clear].std() == pytest.approx(1.0, abs=1e-3)
-    assert np.all(image[:, band][~clear] == 0) and np.array_equal(image[:, -1], sample["image"][:, -1].numpy())
-    assert np.all(sar[~sample["sar_valid"].numpy()] == 0)
-    normalised = LandslideDataset(stack, split=None, leads=(1,), max_frames=4, max_sar_frames=4, normalisation="window")
-    assert torch.allclose(normalised[0]["image"], torch.from_numpy(image))
-    with pytest.raises(ValueError, match="normalisation must be one of"):
-        LandslideDataset(stack, split=None, leads=(1,), normalisation="site")
-
-
 def _windows(stack, sites):
     return LandslideDataset(stack, sites=sites, leads=(1, 2), max_frames=4, max_sar_frames=4)
 
@@ -178,18 +151,16 @@ def test_gradient_reversal_flips_the_gradient():
     assert torch.allclose(x.grad, torch.full((3,), -1.0))
 
 
-def test_dann_pairs_hide_target_labels_and_training_lowers_the_loss(stack, splits):
-    split = splits["india"]
-    source, target = _windows(stack, split.transfer_train), _windows(stack, split.inregion_train)
-    pairs = adapt.DomainPairs(source, target, seed=0)
-    sample = pairs[0]
-    assert "target_image" in sample and "target_label" not in sample and "target_cause" not in sample
-    assert not np.array_equal(pairs.order(0), pairs.order(1))  # a fresh pairing each epoch
+def test_dann_on_site_batches_lowers_the_loss_and_ramps_its_weight(stack, test_stack, whole_splits):
+    datasets = cross_continent.protocol_datasets(
+        stack, test_stack, whole_splits["india"], "transfer", _test_sites(test_stack, "india"), 4, 4, 32.0
+    )
+    pairs = DomainSiteBatches(SiteBatches(datasets["train"], 64), SiteBatches(datasets["pool"], 64))
+    batch = next(iter(pairs))
     torch.manual_seed(0)
     model = dann.DomainAdversarialPredictor(
         SpatioTemporalPredictor(PredictorConfig(size=16, width=8, norm="batch")), weight=0.5, ramp_steps=10
     )
-    batch = next(iter(DataLoader(pairs, batch_size=len(pairs))))
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(15):
@@ -206,85 +177,6 @@ def test_dann_pairs_hide_target_labels_and_training_lowers_the_loss(stack, split
     assert all(int(m.num_batches_tracked) == 15 for m in norms)  # source and target share one pass per step
     validation = model.training_step({k: v for k, v in batch.items() if not k.startswith("target_")})
     assert "domain" not in validation
-
-
-def test_variants_train_and_predict_the_same_test_windows(stack, splits):
-    split = splits["china"]
-    datasets = cross_continent.protocol_datasets(stack, split, "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
-    pool = np.concatenate([split.inregion_train, split.inregion_val])
-    assert set(datasets["target"].sites) == set(pool) and not set(datasets["target"].sites) & set(split.test)
-    config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
-    runs = cross_continent.train_variants(
-        datasets,
-        {"transfer": cross_continent.BASELINE, **cross_continent.MITIGATIONS, **cross_continent.CONTROLS},
-        config,
-        train,
-        batch_size=16,
-    )
-    assert runs["BatchNorm adaptation"]["val"] is not runs["transfer"]["val"]  # adapted, not the plain model
-    windows = runs["transfer"]["test"]
-    for run in runs.values():
-        assert np.array_equal(run["test"]["site"], windows["site"]) and np.isfinite(run["test"]["logit"]).all()
-    again = cross_continent.train_variant(datasets, cross_continent.Variant(), config, train, batch_size=16)
-    assert np.array_equal(again["test"]["logit"], windows["logit"])  # same seed, same numbers
-    resamples = evaluation.bootstrap_resamples(len(windows["label"]), windows["site"], 50, 0)
-    inregion = cross_continent.train_variant(
-        cross_continent.protocol_datasets(stack, split, "in-region", 2, 4, 4, 0, 0.0),
-        cross_continent.Variant(),
-        config,
-        train,
-        batch_size=16,
-    )
-    table = cross_continent.mitigation_table(runs, inregion, resamples)
-    assert table.loc["transfer", "gain"] == 0.0 and set(table.index) == set(runs) | {"in-region"}
-    gap, gap_low = table.loc["in-region", "gain"], table.loc["in-region", "gain low"]
-    expected = table.loc["DANN", "gain"] / gap if gap_low > 0 else np.nan  # no share of a gap that may be nothing
-    assert table.loc["DANN", "gap closed"] == pytest.approx(expected, nan_ok=True)
-
-
-def _fake_run(logit, labels, sites):
-    prediction = {
-        "logit": np.asarray(logit, float),
-        "label": labels,
-        "site": sites,
-        "lead": np.ones_like(sites),
-        "cause": np.zeros_like(sites),
-        "cause_probs": np.full((len(sites), 7), 1 / 7),
-    }
-    return {"val": prediction, "test": prediction}
-
-
-def test_evaluate_models_and_gap_table_signs():
-    rng = np.random.default_rng(0)
-    labels = np.tile([0.0, 1.0], 50)
-    sites = np.arange(100)
-    good, noisy = labels + rng.normal(0, 0.3, 100), rng.normal(size=100)
-    table = cross_continent.evaluate_models(
-        {"transfer": _fake_run(noisy, labels, sites), "in-region": _fake_run(good, labels, sites)},
-        [rng.integers(0, 100, 100) for _ in range(100)],
-        reference="transfer",
-    )
-    assert table.loc["in-region", "Δ"] > 0.3 and table.loc["transfer", "Δ"] == 0.0  # Δ = model - reference
-    assert np.isnan(table.loc["transfer", "cause majority"])  # no training causes given
-    causes = np.where(labels > 0.5, np.arange(100) % 3, 6)  # slid windows: triggers 0, 1, 2 in turn
-    run = {**_fake_run(noisy, labels, sites), "train_causes": np.array([1, 1, 2])}
-    run["test"] = {**run["test"], "cause": causes}
-    scored = cross_continent.evaluate_models({"transfer": run}, [np.arange(100)], reference="transfer")
-    assert scored.loc["transfer", "cause majority"] == pytest.approx(np.mean(causes[labels > 0.5] == 1))
-    resamples = [rng.integers(0, 100, 100) for _ in range(100)]
-    pairs = {
-        "all inputs": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(noisy, labels, sites)},
-        "fixed": {"in-region": _fake_run(good, labels, sites), "transfer": _fake_run(good, labels, sites)},
-    }
-    gaps = cross_continent.gap_table(pairs, resamples)
-    assert gaps.loc["all inputs", "gap"] > 0.3 and gaps.loc["fixed", "gap"] == 0.0
-    assert gaps.loc["fixed", "Δgap"] < 0 and gaps.loc["fixed", "Δgap high"] < 0  # the variant closes the gap
-    shifted = {
-        "all inputs": pairs["all inputs"],
-        "other": {p: _fake_run(good, labels, sites + 1) for p in cross_continent.PROTOCOLS},
-    }
-    with pytest.raises(ValueError, match="other test windows"):
-        cross_continent.gap_table(shifted, resamples)
 
 
 # ------------------------------------------------------------------------------------------ catalog
@@ -355,91 +247,6 @@ def test_catalog_cause_model_on_the_real_glc(mirror, monkeypatch):
     assert scores["low"] <= scores["balanced_accuracy"] <= scores["high"]
 
 
-# ------------------------------------------------------------------------------------------ tables and verdicts
-def _loro(gap, gap_low, gap_high, auroc_low=0.55):
-    table = pd.DataFrame(
-        {
-            ("transfer", "AUROC"): [0.6],
-            ("transfer", "AUROC low"): [auroc_low],
-            ("gap", "AUROC"): [gap],
-            ("gap", "AUROC low"): [gap_low],
-            ("gap", "AUROC high"): [gap_high],
-        },
-        index=["india"],
-    )
-    table.columns = pd.MultiIndex.from_tuples(table.columns)
-    return table
-
-
-def test_answer_follows_the_numbers():
-    ablations = pd.DataFrame(
-        {
-            "gap": [0.1, 0.09, 0.0],
-            "gap low": [0.02, 0.0, -0.05],
-            "gap high": [0.2, 0.18, 0.05],
-            "Δgap high": [0.0, 0.05, -0.02],
-        },
-        index=["all inputs", "no SAR", "no metadata"],
-    )
-    mitigation = pd.DataFrame(
-        {
-            "gain": [0.0, 0.03, 0.08, -0.06, 0.2],
-            "gain low": [0.0, -0.05, 0.01, -0.1, 0.1],
-            "gain high": [0.0, 0.1, 0.15, -0.01, 0.3],
-        },
-        index=["transfer", "transfer, second seed", "DANN", "metadata dropout", "BN (control)"],
-    )
-    weak_model = {"balanced_accuracy": 0.3, "low": 0.2, "chance_balanced_accuracy": 1 / 3}
-    catalog = {"transfer": weak_model, "inregion": {**weak_model, "low": 0.4}}
-    text = cross_continent.answer(_loro(0.1, 0.02, 0.2), ablations, mitigation, catalog, "india")
-    assert "keeps skill" in text["skill"] and "clearly more than nothing" in text["gap"]
-    assert text["lead"].startswith("Not fully")
-    assert "no metadata" in text["carry"] and "no SAR" not in text["carry"]
-    assert text["mitigation"].startswith("DANN raised") and "metadata dropout lowered" in text["mitigation"]
-    assert "BN (control)" not in text["mitigation"] and "0.030" in text["seed"]
-    assert text["catalog"].startswith("only the local model beats chance")
-    weak = ablations.iloc[:2].copy()
-    weak.loc["all inputs", "gap low"] = -0.05
-    noisy = mitigation.iloc[:4].copy()
-    noisy.loc["transfer, second seed", "gain"] = 0.09  # a second seed moves more than DANN gains
-    text = cross_continent.answer(
-        _loro(0.05, -0.05, 0.15, auroc_low=0.45),
-        weak,
-        noisy,
-        {"transfer": {**weak_model, "low": 0.4}, "inregion": {**weak_model, "low": 0.4}},
-        "india",
-    )
-    assert "not clearly better than chance" in text["skill"] and "cannot be told from zero" in text["gap"]
-    assert "not clearly above zero" in text["carry"] and text["mitigation_short"].startswith("none measurably")
-    assert text["catalog"].startswith("both") and "more than any mitigation" in text["seed"]
-    assert text["lead"].startswith("This run cannot settle it")
-
-
-def test_transfer_table_collects_the_gap_of_each_region():
-    rows = {}
-    for name, value in (("in-region", 0.7), ("transfer", 0.6)):
-        rows[name] = {
-            "AUROC": value,
-            "AUROC low": value - 0.1,
-            "AUROC high": value + 0.1,
-            "Δ": value - 0.6,
-            "Δ low": value - 0.65,
-            "Δ high": value - 0.55,
-            "F1": 0.5,
-            "F1 low": 0.4,
-            "F1 high": 0.6,
-            "cause accuracy": 0.4,
-            "cause low": 0.3,
-            "cause high": 0.5,
-            "cause majority": 0.25,
-        }
-    table = cross_continent.transfer_table({"india": pd.DataFrame(rows).T})
-    assert table.loc["india", ("gap", "AUROC")] == pytest.approx(0.1)
-    assert table.loc["india", ("in-region", "AUROC high")] == pytest.approx(0.8)
-    assert cross_continent.readable(table).loc["india", "majority cause, transfer"] == "0.250"
-    assert cross_continent.readable(table).loc["india", "gap (in-region − transfer AUROC)"] == "0.100 [0.050, 0.150]"
-
-
 def test_resample_draws_skip_undefined_resamples_and_refuse_all_undefined():
 
     labels = np.array([0, 0, 1, 1])
@@ -450,43 +257,206 @@ def test_resample_draws_skip_undefined_resamples_and_refuse_all_undefined():
         evaluation.resample_draws(lambda p: evaluation.auroc(labels[p], labels[p]), picks[:1])
 
 
-def test_train_variants_shares_a_model_only_when_everything_that_trains_it_matches(stack, splits):
-    datasets = cross_continent.protocol_datasets(stack, splits["china"], "transfer", 2, 4, 4, seed=0, train_clouds=0.0)
-    config, train = PredictorConfig(size=16, width=8, norm="batch"), TrainConfig(epochs=1, seed=0, progress=False)
-    cache: dict = {}
-    first = cross_continent.train_variants(
-        datasets, {"a": cross_continent.BASELINE, "b": cross_continent.BASELINE}, config, train, 16, cache=cache
-    )
-    assert first["a"] is first["b"] and len(cache) == 1
-    other = cross_continent.train_variants(
-        datasets,
-        {"a": cross_continent.BASELINE},
-        config,
-        TrainConfig(epochs=1, seed=1, progress=False),
-        16,
-        cache=cache,
-    )
-    assert other["a"] is not first["a"] and len(cache) == 2  # another seed is another model
+# ------------------------------------------------------------------------------------------ chapter 6 v2
+@pytest.fixture(scope="module")
+def test_stack():
+    return simulate(n_sites=30, n_times=12, size=16, seed=7 + cross_continent.TEST_SEED_OFFSET)
 
 
-def test_the_verdict_phrases_take_the_target_region_from_their_argument():
-    loro = _loro(0.1, 0.02, 0.2)
-    loro.index = ["china"]
-    skilled, skill = cross_continent.skill_phrase(loro, "china")
-    assert skilled and skill.startswith("keeps skill in China")
-    gap, lead = cross_continent.gap_phrases(loro, "china", skilled)
-    assert "clearly more than nothing" in gap and lead.endswith("loses 0.100 AUROC in China")
-    _, lead = cross_continent.gap_phrases(_loro(0.0, -0.1, 0.1), "india", skilled=False)
-    assert lead.startswith("This run cannot settle it")
-    weak = {"balanced_accuracy": 0.3, "low": 0.2, "chance_balanced_accuracy": 1 / 3}
-    text = cross_continent.catalog_phrase({"transfer": weak, "inregion": {**weak, "low": 0.5}}, "china")
-    assert text.startswith("only the local model beats chance") and "cross-validated in China" in text
-    ablations = pd.DataFrame({"gap": [0.1], "gap low": [0.02], "Δgap high": [0.0]}, index=["all inputs"])
-    mitigation = pd.DataFrame({"gain": [0.0], "gain low": [0.0], "gain high": [0.0]}, index=["transfer"])
-    words = cross_continent.answer(loro, ablations, mitigation, {"transfer": weak, "inregion": weak}, "china")
-    assert "India" not in " ".join(words.values()) and "india" not in " ".join(words.values())
-    assert words["carry"].startswith("no change narrows the gap")
-    assert words["mitigation_short"] == "none measurably raises the AUROC at this size"
-    assert cross_continent.feature_verdict(0.01) == "measurably"
-    assert cross_continent.feature_verdict(0.2) == "not measurably"
-    assert cross_continent.place("america") == "America"
+@pytest.fixture(scope="module")
+def whole_splits(stack):
+    return region_splits(stack["region"].values, stack["landslide"].values, test_share=0.0, seed=0)
+
+
+def _test_sites(test_stack, region):
+    return np.nonzero(test_stack["region"].values == region)[0]
+
+
+def test_region_splits_without_a_test_share_cut_the_pool_to_what_the_others_match():
+    regions = np.repeat(["america", "china", "india"], 20)
+    labels = np.r_[np.ones(15, int), np.zeros(5, int), np.tile([0, 0, 0, 1], 10)]  # America slides far more
+    for split in region_splits(regions, labels, test_share=0.0, seed=1).values():
+        assert len(split.test) == 0
+        for part in ("train", "val"):
+            own, other = split.sets()[f"inregion_{part}"], split.sets()[f"transfer_{part}"]
+            assert len(own) == len(other) and labels[own].sum() == labels[other].sum()
+    america = region_splits(regions, labels, test_share=0.0, seed=1)["america"]
+    assert labels[np.r_[america.inregion_train, america.inregion_val]].sum() == 10  # the others have 10 slides
+
+
+def test_no_site_crosses_splits_and_test_sites_come_from_the_test_stack(stack, test_stack, whole_splits):
+    split = whole_splits["india"]
+    for protocol in cross_continent.PROTOCOLS:
+        datasets = cross_continent.protocol_datasets(
+            stack, test_stack, split, protocol, _test_sites(test_stack, "india"), 4, 4, 32.0
+        )
+        train, val = set(datasets["train"].sites), set(datasets["val"].sites)
+        assert not train & val and not train & set(datasets["pool"].sites) - set(split.inregion_train) - set(
+            split.inregion_val
+        )
+        assert datasets["test"].stack is not datasets["train"].stack  # another stack: never a training site
+        located = {(round(float(a), 6), round(float(b), 6)) for a, b in zip(stack["lat"].values, stack["lon"].values)}
+        tested = zip(test_stack["lat"].values[datasets["test"].sites], test_stack["lon"].values[datasets["test"].sites])
+        assert not {(round(float(a), 6), round(float(b), 6)) for a, b in tested} & located  # no chapter-1 site
+        assert set(test_stack["region"].values[datasets["test"].sites]) == {"india"}
+        trained_on = np.concatenate([datasets["train"].sites, datasets["val"].sites])
+        expected = with_training_statistics(stack, trained_on).attrs["norm_reflectance_mean"]
+        assert datasets["test"].stack.attrs["norm_reflectance_mean"] == expected  # the training sites' statistics
+    transfer = cross_continent.protocol_datasets(stack, test_stack, split, "transfer", _test_sites(test_stack, "india"),
+                                                 4, 4, 32.0)  # fmt: skip
+    assert "india" not in set(stack["region"].values[transfer["train"].sites])
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        cross_continent.protocol_datasets(stack, test_stack, split, "everywhere", np.arange(3), 4, 4, 32.0)
+
+
+def test_no_location_and_relative_season_change_only_what_they_should(stack, test_stack, whole_splits):
+    datasets = cross_continent.protocol_datasets(
+        stack, test_stack, whole_splits["china"], "transfer", _test_sites(test_stack, "china"), 4, 4, 32.0
+    )
+    plain = datasets["train"].encoded("meta")
+    located = cross_continent.variant_views(datasets, cross_continent.ABLATIONS["no location"])["train"]
+    seasonal = cross_continent.variant_views(datasets, cross_continent.ABLATIONS["relative season"])["train"]
+    unlocated, relative = located.encoded("meta"), seasonal.encoded("meta")
+    other = [k for k in range(9) if k not in LOCATION_COLUMNS]
+    np.testing.assert_array_equal(unlocated[..., other], plain[..., other])
+    assert np.all(unlocated[..., list(LOCATION_COLUMNS)] == 0) and np.any(plain[..., list(LOCATION_COLUMNS)] != 0)
+    rest = [k for k in range(9) if k not in SEASON_COLUMNS]
+    np.testing.assert_array_equal(relative[..., rest], plain[..., rest])
+    finite = np.isfinite(plain[..., 4])
+    angle = np.arctan2(plain[..., 4], plain[..., 5]) - np.arctan2(relative[..., 4], relative[..., 5])
+    regions = stack["region"].values[datasets["train"].sites].astype(str)
+    peaks = np.array([wet_season_peak_doy(r) for r in regions])[:, None] * np.ones(plain.shape[1])
+    expected = 2 * np.pi * peaks / 365.25
+    np.testing.assert_allclose(np.angle(np.exp(1j * (angle - expected)))[finite], 0.0, atol=1e-5)
+    assert set(regions) == {"america", "india"}  # the transfer pool of China: both other regions' own peaks
+    np.testing.assert_array_equal(located.encoded("image"), datasets["train"].encoded("image"))  # the images alone
+
+
+def test_per_site_normalisation_reads_only_the_first_frames():
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(2, 6, 3, 4, 4)).astype(np.float32)
+    image[:, :, -1] = 0.0
+    image[0, 1, -1, :2] = 1.0  # a cloudy half frame inside the reference
+    image[:, :, :-1][image[:, :, -1:].repeat(2, axis=2) > 0.5] = 0.0
+    out = site_referenced(image, 3)
+    changed = image.copy()
+    changed[:, 4:, :-1] += 5.0  # the future of every window that ends on or after frame 3
+    np.testing.assert_allclose(site_referenced(changed, 3)[:, :3], out[:, :3])  # the reference ignores it
+    reference = out[:, :3, :-1][np.broadcast_to(out[:, :3, -1:] < 0.5, out[:, :3, :-1].shape)]
+    assert abs(reference.mean()) < 1e-5
+    assert np.all(out[0, 1, :-1, :2] == 0) and np.array_equal(out[:, :, -1], image[:, :, -1])
+
+
+def test_site_domain_batches_hide_target_labels_and_offset_positions(stack, test_stack, whole_splits):
+    datasets = cross_continent.protocol_datasets(
+        stack, test_stack, whole_splits["india"], "transfer", _test_sites(test_stack, "india"), 4, 4, 32.0
+    )
+    pairs = DomainSiteBatches(SiteBatches(datasets["train"], 3), SiteBatches(datasets["pool"], 2, shuffle=True))
+    batches = list(pairs)
+    assert len(batches) == len(pairs.source)
+    for batch in batches:
+        assert not {"target_label", "target_cause", "target_lead", "target_window"} & set(batch)
+        sources = batch["image"].shape[0]
+        assert int(batch["target_position"].min()) >= sources
+        joined = {key: torch.cat([batch[key], batch[f"target_{key}"]]) for key in ("image", "position", "frame")}
+        assert int(joined["position"].max()) < joined["image"].shape[0]  # one valid site batch
+
+
+def test_dann_and_batchnorm_adaptation_train_and_predict_on_site_batches(stack, test_stack, whole_splits):
+    datasets = cross_continent.protocol_datasets(
+        stack, test_stack, whole_splits["india"], "transfer", _test_sites(test_stack, "india"), 4, 4, 32.0
+    )
+    config = PredictorConfig(size=16, width=8, norm="batch")
+    recipe = cross_continent.Recipe(config, TrainConfig(epochs=1, lr=0.01, seed=0), (0, 1), 4, 0.0)
+    plain = cross_continent.run_arm(datasets, cross_continent.BASELINE, recipe, features=True)
+    assert plain["test"].shape == (2, len(datasets["test"])) and np.all((plain["test"] > 0) & (plain["test"] < 1))
+    assert plain["test_features"].shape == (len(datasets["test"]), 8)
+    adapted = cross_continent.run_arm(
+        datasets, cross_continent.MITIGATIONS["BatchNorm adaptation"], recipe, trained=plain["trained"]
+    )
+    assert not np.allclose(adapted["test"], plain["test"])  # the same weights, other statistics
+    adversarial = cross_continent.run_arm(datasets, cross_continent.MITIGATIONS["DANN"], replace(recipe, seeds=(0,)))
+    assert isinstance(adversarial["trained"][0].model, SpatioTemporalPredictor)
+    assert np.isfinite(adversarial["test"]).all()
+
+
+def test_gap_intervals_pair_the_arms_and_resample_seeds_and_sites():
+    rng = np.random.default_rng(0)
+    sites = np.repeat(np.arange(200), 4)
+    labels = (rng.random(len(sites)) < 0.3).astype(int)
+    strong = 1 / (1 + np.exp(-(2.0 * labels - 1 + rng.normal(0, 1, (5, len(sites))))))
+    weak = 1 / (1 + np.exp(-(0.3 * labels - 1 + rng.normal(0, 1, (5, len(sites))))))
+    scores = cross_continent.TransferScores(labels, sites)
+    for name, values in {
+        "all inputs, in-region": strong,
+        "all inputs, transfer": weak,
+        "same, in-region": strong,
+        "same, transfer": strong,
+        "fix, transfer": strong,
+    }.items():
+        scores.add(name, values)  # fmt: skip
+    intervals, p = cross_continent.gap_intervals(scores, ["all inputs", "same"], ["fix"], n_boot=200, seed=0)
+    value, low, high = intervals["gap all inputs"]
+    assert value == pytest.approx(evaluation.auroc(labels, strong.mean(0)) - evaluation.auroc(labels, weak.mean(0)))
+    assert low > 0 and intervals["gap same"][0] == 0.0 and intervals["dgap same"][2] < 0
+    assert intervals["gain fix"][1] > 0 and p["gain fix"] < 0.05 and p["dgap same"] < 0.05
+    table = cross_continent.mitigation_table(intervals, p, ["fix"])
+    assert table.loc["fix", "gap closed"] == pytest.approx(1.0)  # the fix reaches the in-region forecaster
+    with pytest.raises(ValueError, match="probabilities must be"):
+        scores.add("bad", strong[:, :10])
+
+
+def test_the_feature_shift_uses_no_training_site(stack, test_stack, whole_splits):
+    datasets = cross_continent.protocol_datasets(
+        stack, test_stack, whole_splits["india"], "transfer", _test_sites(test_stack, "india"), 4, 4, 32.0
+    )
+    reference = cross_continent.test_windows_like(
+        datasets["test"], test_stack, np.nonzero(test_stack["region"].values != "india")[0]
+    )
+    trained_sites = set(datasets["train"].sites)
+    assert not trained_sites & set(datasets["val"].sites)
+    assert reference.stack is not datasets["train"].stack and datasets["test"].stack is not datasets["train"].stack
+    rng = np.random.default_rng(0)
+    features = {name: rng.normal(size=(90, 4)) for name in ("source", "target", "reference")}
+    sites = {name: np.repeat(np.arange(30), 3) for name in features}
+    same = cross_continent.shift_ratio(features, sites, n_boot=50)
+    features["target"] = features["target"] + 1.5
+    assert cross_continent.shift_ratio(features, sites, n_boot=50)["low"] > same["ratio"]
+
+
+def test_blocked_cross_validation_puts_no_date_cluster_in_two_folds(monkeypatch):
+    rng = np.random.default_rng(3)
+    days = np.sort(rng.choice(np.arange(0, 2000, 5), 120, replace=False))
+    days[40:60] = 700  # one storm's twenty reports on one day
+    records = pd.DataFrame({
+        "region": "india", "date": pd.Timestamp("2008-01-01") + pd.to_timedelta(days, "D"),
+        "month": 1 + (days // 30) % 12, "lat": 19.0, "lon": 73.0,
+        "cause": np.where(np.arange(120) % 6 == 0, "mining", "heavy_rainfall"), "category": "landslide",
+        "size": "medium",
+    })  # fmt: skip
+    folds = []
+    original = catalog_cause.fit_cause_model
+
+    def spy(x, y, seed=0):
+        folds.append(len(y))
+        return original(x, y, seed)
+
+    monkeypatch.setattr(catalog_cause, "fit_cause_model", spy)
+    predicted = catalog_cause.inregion_predictions(records, "india", n_folds=5, blocked=True)
+    clusters = predicted["cluster"].to_numpy()
+    assert len(np.unique(clusters[40:60])) == 1 and len(folds) == 5
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    splitter = StratifiedGroupKFold(5, shuffle=True, random_state=0).split(records, records["cause"], clusters)
+    for train_index, test_index in splitter:
+        assert not set(clusters[train_index]) & set(clusters[test_index])
+    scored = evaluation.score_predictions(predicted, n_boot=100)
+    assert scored["low"] <= scored["balanced_accuracy"] <= scored["high"]
+
+
+def test_bootstrap_p_values_and_holm():
+    assert evaluation.holm({"a": 0.01, "b": 0.04, "c": 0.03}) == {"a": 0.03, "b": 0.06, "c": 0.06}
+    assert evaluation.holm({"a": 0.5, "b": float("nan")})["a"] == 0.5
+    draws = np.random.default_rng(1).normal(0.0, 1.0, 999)
+    assert evaluation.bootstrap_p_value(draws, 0.0) == 1.0
+    assert 0.03 < evaluation.bootstrap_p_value(draws + 2.0, 2.0) < 0.08  # two sd: about 5 %
