@@ -46,43 +46,7 @@ from lslib.data.schema import validate
 from lslib.data.splits import SPLITS, split_sites
 from lslib.data.tasks import assert_no_leak, forecast_table
 
-__all__ = ["LandslideDataset", "split_sites", "SPLITS", "NORMALISATIONS", "window_standardise"]
-
-NORMALISATIONS = ("stack", "window")
-
-
-def window_standardise(
-    image: np.ndarray, valid: np.ndarray, sar: np.ndarray | None = None, sar_valid: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Standardise a window by its own statistics: each band over the clear pixels of its valid
-    frames, each SAR polarisation over its valid frames. Masked and padding pixels stay 0; a band
-    without a clear pixel is left unchanged.
-
-    Parameters
-    ----------
-    image : array (T, C + 1, H, W)
-        Normalised bands and, last, the cloud mask (1 = masked).
-    valid : array (T,) of bool
-        Which frames are real (not padding).
-    sar, sar_valid : arrays (S, P, H, W) and (S,), optional
-        Normalised SAR and which of its frames are real.
-    """
-    image = image.copy()
-    clear = (image[:, -1] < 0.5) & valid[:, None, None]  # (T, H, W)
-    for band in range(image.shape[1] - 1):
-        values = image[:, band][clear]
-        if values.size > 1:
-            image[:, band] = np.where(clear, (image[:, band] - values.mean()) / max(values.std(), 1e-3), 0.0)
-    if sar is None:
-        return image, None
-    sar = sar.copy()
-    frames = np.asarray(sar_valid, bool)
-    for pol in range(sar.shape[1]):
-        values = sar[frames, pol]
-        if values.size > 1:
-            sar[frames, pol] = (values - values.mean()) / max(values.std(), 1e-3)
-    return image, sar
-
+__all__ = ["LandslideDataset", "split_sites", "SPLITS"]
 
 #: The stack's variables :meth:`LandslideDataset._encode` reads.
 _ENCODED_VARIABLES = (
@@ -133,11 +97,6 @@ class LandslideDataset(Dataset):
         Horizon mode (instead of ``leads``): every full window of ``max_frames`` Landsat and
         ``max_sar_frames`` Sentinel-1 frames, positive when the site slides within ``horizon_days`` days
         after the window's last frame (:func:`lslib.data.tasks.forecast_table`).
-    normalisation : str
-        ``"stack"``: bands and SAR standardised with the stack's statistics (shared by every site).
-        ``"window"`` (forecasting mode): each window is further standardised by its own per-band
-        mean and standard deviation over its clear pixels (and each polarisation over its SAR
-        frames), which removes a site's radiometric level and keeps only change within the window.
 
     Examples
     --------
@@ -161,7 +120,6 @@ class LandslideDataset(Dataset):
         min_frames: int = 2,
         fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
         sites: Sequence[int] | None = None,
-        normalisation: str = "stack",
         horizon_days: float | None = None,
     ) -> None:
         if split is not None and split not in SPLITS:
@@ -182,9 +140,6 @@ class LandslideDataset(Dataset):
             outside = self.sites[(self.sites < 0) | (self.sites >= stack.sizes["site"])]
             if len(outside):
                 raise ValueError(f"sites {outside[:5].tolist()} are outside the stack's {stack.sizes['site']} sites")
-        if normalisation not in NORMALISATIONS:
-            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {normalisation!r}")
-        self.normalisation = normalisation
         self._mean = np.asarray(stack.attrs["norm_reflectance_mean"], np.float32)[:, None, None]
         self._std = np.asarray(stack.attrs["norm_reflectance_std"], np.float32)[:, None, None]
         self._sar_mean = np.asarray(stack.attrs["norm_sar_mean"], np.float32)[:, None, None]
@@ -200,8 +155,6 @@ class LandslideDataset(Dataset):
             self.windows = self._make_horizon_windows()
             return
         if self.leads is None:
-            if normalisation != "stack":
-                raise ValueError(f"normalisation={normalisation!r} needs the forecasting mode (leads=...)")
             self.windows = None
             return
         self.max_frames = int(max_frames or stack.sizes["time"])
@@ -444,8 +397,6 @@ class LandslideDataset(Dataset):
         sar_valid = padded(np.ones(len(sar_frames), bool), self.max_sar_frames)
         image = padded(e["image"][position, frames], self.max_frames)
         sar = padded(e["sar"][position, sar_frames], self.max_sar_frames)
-        if self.normalisation == "window":
-            image, sar = window_standardise(image, valid, sar, sar_valid)
         return {
             "image": torch.from_numpy(image),
             "sar": torch.from_numpy(sar),

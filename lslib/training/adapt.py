@@ -1,6 +1,6 @@
-"""Domain adaptation during and after training: test-time BatchNorm adaptation (AdaBN, Li et al.
-2016) and :class:`DomainPairs`, which feeds domain-adversarial training one source and one target
-window per sample.
+"""Domain adaptation after training: test-time BatchNorm adaptation (AdaBN, Li et al. 2016).
+
+Domain-adversarial training pairs site batches instead (:class:`lslib.data.batches.DomainSiteBatches`).
 """
 
 from __future__ import annotations
@@ -8,14 +8,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 
-import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from lslib.models.dann import TARGET_PREFIX
-
-__all__ = ["adapt_batchnorm", "DomainPairs"]
+__all__ = ["adapt_batchnorm"]
 
 
 @torch.no_grad()
@@ -49,38 +46,3 @@ def adapt_batchnorm(model: nn.Module, dataset: Dataset | Iterable[dict], batch_s
     for norm, momentum in zip(norms, momenta):
         norm.momentum = momentum
     return adapted.eval()
-
-
-class DomainPairs(Dataset):
-    """Each labelled source window paired with an unlabelled target window (for DANN).
-
-    In each pass over the source (an epoch, counted by the calls), sample ``i`` is source window
-    ``i`` plus target window ``order[i % n_target]`` of a permutation drawn afresh from ``seed`` and the
-    epoch, so every target window is used. The target window gets the source dataset's transforms
-    (the same synthetic clouds), so augmentation cannot tell the domains apart; its keys are
-    prefixed with ``target_`` and its ``label``, ``cause`` and ``mask`` are dropped, so no target label
-    can reach the loss. Deterministic when loaded in one process (``num_workers=0``).
-    """
-
-    def __init__(self, source: Dataset, target: Dataset, seed: int = 0) -> None:
-        if len(target) == 0:
-            raise ValueError("the target dataset is empty")
-        self.source, self.target, self.seed = source, target, seed
-        self.augment = getattr(source, "transforms", None)
-        self.calls = 0
-
-    def __len__(self) -> int:
-        return len(self.source)
-
-    def order(self, epoch: int) -> np.ndarray:
-        """The target permutation of an epoch."""
-        return np.random.default_rng([self.seed, epoch]).permutation(len(self.target))
-
-    def __getitem__(self, index: int) -> dict[str, Tensor]:
-        epoch, self.calls = self.calls // len(self), self.calls + 1
-        order = self.order(epoch)
-        sample = dict(self.source[index])
-        target = self.target[int(order[index % len(order)])]
-        target = self.augment(target) if self.augment is not None else target
-        sample.update({TARGET_PREFIX + k: v for k, v in target.items() if k not in ("label", "cause", "mask")})
-        return sample

@@ -36,7 +36,7 @@ def train_member(
     The training clouds are reset and torch is seeded from ``train_config.seed`` before the model is
     built, so the same seed gives the same model. ``build`` makes the model to train (default: a
     :class:`SpatioTemporalPredictor` of ``model_config``), and ``train_data`` replaces the training
-    windows (for example :class:`lslib.training.adapt.DomainPairs` for domain-adversarial training).
+    windows (for example a dataset that pairs each source window with an unlabelled target one).
     """
     started = time.perf_counter()
     augment = datasets["train"].transforms
