@@ -313,6 +313,20 @@ def test_same_seed_same_arrays_and_workers_do_not_matter():
     assert not np.array_equal(one["dem"].values, other["dem"].values)
 
 
+def test_a_two_worker_local_cluster_gives_the_arrays_of_one_process():
+    from distributed import LocalCluster
+
+    settings = {"regions": ["india", "china"], "n_sites": 6, "n_times": 6, "size": 16, "seed": 5}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        clustered = simulate(**settings, n_workers=2, scheduler=cluster.scheduler_address)
+        assert len(cluster.workers) == 2
+    alone = simulate(**settings)
+    assert set(clustered.data_vars) == set(alone.data_vars)
+    for name in alone.data_vars:
+        np.testing.assert_array_equal(clustered[name].values, alone[name].values, err_msg=name)
+    assert clustered.attrs["norm_reflectance_mean"] == alone.attrs["norm_reflectance_mean"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -298,7 +298,8 @@ def simulate(
     n_workers : int
         Processes for the dask scheduler (1: run in this process).
     scheduler : str, optional
-        A ``dask.distributed`` scheduler address (``tcp://host:8786``) to run on a cluster.
+        A ``distributed`` scheduler address (``tcp://host:8786``, e.g. a ``LocalCluster``'s
+        ``scheduler_address``): the sites run there as dask tasks, with identical arrays.
     start : str
         First simulated day (ISO date); frames start after a 120-day spin-up.
     clouds : bool
@@ -377,10 +378,8 @@ def _simulate_in_parallel(n_sites: int, arguments: tuple, n_workers: int, schedu
     chunks = [c for c in np.array_split(np.arange(n_sites), n_chunks) if len(c)]
     tasks = [dask.delayed(_simulate_chunk)(c.tolist(), *arguments) for c in chunks]
     if scheduler is not None:
-        try:
-            from dask.distributed import Client
-        except ImportError as error:
-            raise ImportError("scheduler= needs dask.distributed: pip install distributed") from error
+        from distributed import Client
+
         with Client(scheduler) as client:
             results = client.gather(client.compute(tasks))
     else:
