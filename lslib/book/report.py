@@ -366,6 +366,64 @@ def answers(
     return decorate
 
 
+NOT_MEASURED = "Not measured in this run."
+
+
+def _measured(metrics: Mapping[str, Any], name: str) -> bool:
+    """Whether ``metrics[name]`` was recorded: a number that is not NaN, or a list (an interval)
+    none of whose elements is missing or NaN."""
+    value = metrics.get(name)
+    if isinstance(value, (list, tuple)):
+        return len(value) > 0 and all(not math.isnan(value_of(metrics, name, i)) for i in range(len(value)))
+    return not math.isnan(value_of(metrics, name))
+
+
+def needs(*names: str, missing: str = NOT_MEASURED) -> Callable[[Callable[..., Answer]], Callable[..., Answer]]:
+    """Declare the metrics an answering function cannot answer without, below its :func:`answers`.
+
+    When one of them is missing or NaN in the metrics (the function's first argument; a recorded
+    interval, a list, when either end is), the answer is ``missing`` with a NaN key number and the
+    function is not called, so its body may assume them measured.
+
+    Parameters
+    ----------
+    *names : str
+        The metrics, e.g. ``"cloud_ks"``.
+    missing : str, default "Not measured in this run."
+        The answer without them, e.g. "Not measured: the catalog could not be read in this run.".
+
+    Returns
+    -------
+    callable
+        A decorator that keeps the function's signature and returns its :class:`Answer`, or the
+        ``missing`` one.
+
+    Examples
+    --------
+    Below :func:`answers`, so the question is still asked when the metrics are missing:
+
+    >>> @answers("Rain?", "real", metric="share of known triggers")
+    ... @needs("rain", missing="Not measured: no catalog.")
+    ... def rain(metrics):
+    ...     return Answer(f"Mostly: {metrics['rain']:.0%}.", metrics["rain"])
+    >>> rain({"rain": 0.97}).answer, rain({"rain": None}).answer, rain({}).key_text()
+    ('Mostly: 97%.', 'Not measured: no catalog.', 'share of known triggers n/a')
+    """
+    if not names:
+        raise ValueError("needs() takes at least one metric name")
+
+    def decorate(function: Callable[..., Answer]) -> Callable[..., Answer]:
+        @functools.wraps(function)
+        def answer(metrics: Mapping[str, Any], *args: Any, **kwargs: Any) -> Answer:
+            if all(_measured(metrics, name) for name in names):
+                return function(metrics, *args, **kwargs)
+            return Answer(missing, math.nan)
+
+        return answer
+
+    return decorate
+
+
 def findings_table(findings: Iterable[Finding]):
     """The findings as a table to show in a notebook: a pandas ``Styler`` (which, unlike a plain
     DataFrame, shows long answers in full) of question, answer, key number and data; its ``.data``

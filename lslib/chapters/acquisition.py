@@ -13,7 +13,7 @@ import xarray as xr
 
 from lslib.analysis.realism import simulator_checks
 from lslib.analysis.slope import band_share, slope_frequency
-from lslib.book.report import Answer, Finding, answers, publish, record, value_of
+from lslib.book.report import Answer, Finding, answers, needs, publish, record, value_of
 from lslib.data.qa import CFMASK_COMMISSION_RANGE, CFMASK_OMISSION_RANGE, CFMASK_SHADOW_OMISSION_RANGE
 from lslib.data.sim.sensors import CLEARCUT_VV_CONTRAST_DB_RANGE
 from lslib.data.stac import acquire_events, showcase_events
@@ -147,35 +147,30 @@ def record_slope_frequency(stack: xr.Dataset) -> pd.DataFrame:
     "real",
     "share of known triggers that are rain",
 )
+@needs("glc_rain_share_of_known_triggers", missing="Not measured: the catalog could not be read in this run.")
 def _rain_finding(metrics: Mapping[str, Any]) -> Answer:
     share, events = value_of(metrics, "glc_rain_share_of_known_triggers"), value_of(metrics, "glc_n_events")
-    if math.isnan(share):
-        answer = "Not measured: the catalog could not be read in this run."
-    elif share >= 0.5:
-        answer = (
-            f"Mostly rain: {share:.0%} of the catalogued events whose trigger is known were triggered by rain "
-            f"({events:,.0f} events in all), so the other causes have few records to learn from."
+    if share < 0.5:
+        return Answer(
+            f"Not mostly rain: rain triggered {share:.0%} of the catalogued events whose trigger is known.", share
         )
-    else:
-        answer = f"Not mostly rain: rain triggered {share:.0%} of the catalogued events whose trigger is known."
-    return Answer(answer, share)
+    return Answer(
+        f"Mostly rain: {share:.0%} of the catalogued events whose trigger is known were triggered by rain "
+        f"({events:,.0f} events in all), so the other causes have few records to learn from.",
+        share,
+    )
 
 
 @answers("Are the simulator's clouds like real clouds?", "simulated", "KS distance, cloud fraction")
+@needs("cloud_ks", missing="Not measured: the real cloud masks could not be read in this run.")
 def _cloud_finding(metrics: Mapping[str, Any]) -> Answer:
     ks = value_of(metrics, "cloud_ks")
-    if math.isnan(ks):
-        answer = "Not measured: the real cloud masks could not be read in this run."
-    elif ks <= CLOUD_KS_CLOSE:
-        answer = (
-            f"Yes: the simulated sites are about as cloudy as the real Sentinel-2 patch (Kolmogorov-Smirnov "
-            f"distance {ks:.2f} between per-frame cloud fractions, at most {CLOUD_KS_CLOSE} read as close)."
-        )
-    else:
-        answer = (
-            f"No: the simulated cloud cover differs from the real patch's (Kolmogorov-Smirnov distance "
-            f"{ks:.3f}, above {CLOUD_KS_CLOSE})."
-        )
+    close = ks <= CLOUD_KS_CLOSE
+    answer = (
+        f"{'Yes' if close else 'No'}: the per-frame cloud fractions of the simulated sites lie at a Kolmogorov-Smirnov "
+        f"distance of {ks:.3f} from the real Sentinel-2 patch's, {'within' if close else 'above'} the {CLOUD_KS_CLOSE} "
+        "read as close."
+    )
     return Answer(answer, ks)
 
 
@@ -213,75 +208,70 @@ TEXTURE_CLOSE = 0.1
     "simulated",
     "lag-1 autocorrelation, simulated",
 )
+@needs(
+    "texture_lag1_sim",
+    "texture_lag1_real",
+    "texture_lag4_sim",
+    "texture_lag4_real",
+    missing="Not measured: the real Landsat 8 crops could not be read in this run.",
+)
 def _texture_finding(metrics: Mapping[str, Any]) -> Answer:
     sim1, real1 = value_of(metrics, "texture_lag1_sim"), value_of(metrics, "texture_lag1_real")
     sim4, real4 = value_of(metrics, "texture_lag4_sim"), value_of(metrics, "texture_lag4_real")
-    if any(math.isnan(v) for v in (sim1, real1, sim4, real4)):
-        answer = "Not measured: the real Landsat 8 crops could not be read in this run."
-    else:
-        alike = abs(sim1 - real1) <= TEXTURE_CLOSE and abs(sim4 - real4) <= TEXTURE_CLOSE
-        answer = (
-            f"{'Yes' if alike else 'No'}: neighbouring pixels of simulated 32 x 32 px patches correlate "
-            f"{sim1:.2f} at 1 pixel and {sim4:.2f} at 4 pixels, against {real1:.2f} and {real4:.2f} for real "
-            f"Landsat 8 patches ({'within' if alike else 'not within'} {TEXTURE_CLOSE} at both lags)."
-        )
+    alike = abs(sim1 - real1) <= TEXTURE_CLOSE and abs(sim4 - real4) <= TEXTURE_CLOSE
+    answer = (
+        f"{'Yes' if alike else 'No'}: neighbouring pixels of simulated 32 x 32 px patches correlate "
+        f"{sim1:.2f} at 1 pixel and {sim4:.2f} at 4 pixels, against {real1:.2f} and {real4:.2f} for real "
+        f"Landsat 8 patches ({'within' if alike else 'not within'} {TEXTURE_CLOSE} at both lags)."
+    )
     return Answer(answer, sim1)
 
 
 @answers("Is the simulated forecasting task neither trivial nor impossible?", "simulated", "AUROC, NDVI drop")
+@needs("auroc_ndvi_threshold")
 def _difficulty_finding(metrics: Mapping[str, Any]) -> Answer:
     ndvi, ceiling = value_of(metrics, "auroc_ndvi_threshold"), value_of(metrics, "auroc_fs_oracle_lead1")
     low, high = NDVI_THRESHOLD_RANGE
-    if math.isnan(ndvi):
-        answer = "Not measured in this run."
-    else:
-        against = (
-            f" (the lead-1 factor-of-safety reference oracle reaches {ceiling:.2f} on the same sites)"
-            if not math.isnan(ceiling)
-            else ""
-        )
-        if ndvi > high:
-            answer = f"Too easy: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites{against}."
-        elif ndvi < low:
-            answer = (
-                f"Too hard for the simplest cue: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out "
-                f"sites{against}, below the {low} the simulator aims for."
-            )
-        else:
-            answer = (
-                f"Yes: the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites{against}: vegetation "
-                f"loss is a cue, not the answer ({low}-{high} is the aim)."
-            )
-    return Answer(answer, ndvi)
+    against = (
+        f" (the lead-1 factor-of-safety reference oracle reaches {ceiling:.2f} on the same sites)"
+        if not math.isnan(ceiling)
+        else ""
+    )
+    reached = f"the NDVI-drop threshold reaches AUROC {ndvi:.2f} on held-out sites{against}"
+    if ndvi > high:
+        return Answer(f"Too easy: {reached}.", ndvi)
+    if ndvi < low:
+        return Answer(f"Too hard for the simplest cue: {reached}, below the {low} the simulator aims for.", ndvi)
+    return Answer(f"Yes: {reached}: vegetation loss is a cue, not the answer ({low}-{high} is the aim).", ndvi)
 
 
-def _interval(metrics: Mapping[str, Any], name: str) -> tuple[float, float] | None:
+def _oracle(metrics: Mapping[str, Any], name: str) -> tuple[float, tuple[float, float] | None, str]:
+    """An oracle's AUROC ``metrics[name]``, its interval (``<name>_low``, ``<name>_high``; None when
+    either is missing) and the interval as prose (empty without one)."""
     low, high = value_of(metrics, f"{name}_low"), value_of(metrics, f"{name}_high")
-    return None if math.isnan(low) or math.isnan(high) else (low, high)
+    interval = None if math.isnan(low) or math.isnan(high) else (low, high)
+    span = f" (95 % interval {low:.2f}-{high:.2f})" if interval else ""
+    return value_of(metrics, name), interval, span
 
 
 @answers("Does the land-use scenario give the label away?", "simulated", "AUROC, scenario")
+@needs("oracle_scenario_auroc")
 def _giveaway_finding(metrics: Mapping[str, Any]) -> Answer:
-    value = value_of(metrics, "oracle_scenario_auroc")
-    interval = _interval(metrics, "oracle_scenario_auroc")
-    span = f" (95 % interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
-    if math.isnan(value):
-        answer = "Not measured in this run."
-    elif value <= SCENARIO_ORACLE_MAX:
-        caveat = (
-            f"; the interval reaches above {SCENARIO_ORACLE_MAX}, so the margin is not certain"
-            if interval and interval[1] > SCENARIO_ORACLE_MAX
-            else ""
-        )
-        answer = (
-            f"No: knowing only a site's land-use scenario and region scores AUROC {value:.2f}{span} on chapter 4's "
-            f"test sites, within the {SCENARIO_ORACLE_MAX} the simulator allows{caveat}."
-        )
-    else:
-        answer = (
-            f"Partly, a goal missed: the scenario and region alone score AUROC {value:.2f}{span} on chapter 4's "
-            f"test sites, above the {SCENARIO_ORACLE_MAX} allowed."
-        )
+    value, interval, span = _oracle(metrics, "oracle_scenario_auroc")
+    auroc = f"AUROC {value:.2f}{span} on chapter 4's test sites"
+    if value > SCENARIO_ORACLE_MAX:
+        limit = SCENARIO_ORACLE_MAX
+        answer = f"Partly, a goal missed: the scenario and region alone score {auroc}, above the {limit} allowed."
+        return Answer(answer, value, interval)
+    caveat = (
+        f"; the interval reaches above {SCENARIO_ORACLE_MAX}, so the margin is not certain"
+        if interval and interval[1] > SCENARIO_ORACLE_MAX
+        else ""
+    )
+    answer = (
+        f"No: knowing only a site's land-use scenario and region scores {auroc}, within the "
+        f"{SCENARIO_ORACLE_MAX} the simulator allows{caveat}."
+    )
     return Answer(answer, value, interval)
 
 
@@ -290,9 +280,9 @@ def _two_places(value: float) -> str:
 
 
 @answers("How much does the hidden state tell, at short lead?", "simulated", "AUROC, FS oracle")
+@needs("oracle_fs_auroc_lead1")
 def _ceiling_finding(metrics: Mapping[str, Any]) -> Answer:
-    value = value_of(metrics, "oracle_fs_auroc_lead1")
-    interval = _interval(metrics, "oracle_fs_auroc_lead1")
+    value, interval, span = _oracle(metrics, "oracle_fs_auroc_lead1")
     leads = sorted(
         int(name.removeprefix("oracle_fs_auroc_lead"))
         for name in metrics
@@ -301,67 +291,57 @@ def _ceiling_finding(metrics: Mapping[str, Any]) -> Answer:
     by_lead = ", ".join(_two_places(value_of(metrics, f"oracle_fs_auroc_lead{k}")) for k in leads)
     common = ", ".join(_two_places(value_of(metrics, f"oracle_fs_common_auroc_lead{k}")) for k in leads)
     n_common = value_of(metrics, "oracle_fs_common_sites")
-    span = f" (95 % interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""
-    if math.isnan(value):
-        answer = "Not measured in this run."
-    else:
-        if value >= FS_CEILING_MIN:
-            verdict = "Yes"
-        else:
-            verdict = f"Less than hoped, a goal missed (the aim is at least {FS_CEILING_MIN})"
-        same_sites = f"; on the {n_common:.0f} test sites with a window at every lead: {common}"
-        answer = (
-            f"{verdict}: a reference oracle that reads the hidden factor of safety in the 30 days up to the window's "
-            f"last frame, and nothing after it, scores AUROC {value:.2f}{span} at lead 1 ({by_lead} at leads "
-            f"{leads[0]}-{leads[-1]}, each on the test windows of that lead"
-            f"{same_sites if not math.isnan(n_common) else ''}). It knows the slope's state but not the storms after "
-            "the last frame: a reference for the models, not a bound on them."
-        )
+    verdict = (
+        "Yes" if value >= FS_CEILING_MIN else f"Less than hoped, a goal missed (the aim is at least {FS_CEILING_MIN})"
+    )
+    same_sites = (
+        f"; on the {n_common:.0f} test sites with a window at every lead: {common}" if not math.isnan(n_common) else ""
+    )
+    answer = (
+        f"{verdict}: a reference oracle that reads the hidden factor of safety in the 30 days up to the window's "
+        f"last frame, and nothing after it, scores AUROC {value:.2f}{span} at lead 1 ({by_lead} at leads "
+        f"{leads[0]}-{leads[-1]}, each on the test windows of that lead{same_sites}). It knows the slope's state "
+        "but not the storms after the last frame: a reference for the models, not a bound on them."
+    )
     return Answer(answer, value, interval)
 
 
 @answers("Do simulated slides start on steep slopes?", "simulated", "AUROC, slope")
+@needs("slope_slide_auroc")
 def _slope_finding(metrics: Mapping[str, Any]) -> Answer:
     value, band = value_of(metrics, "slope_slide_auroc"), value_of(metrics, "slope_initiation_share_25_45")
-    if math.isnan(value):
-        answer = "Not measured in this run."
-    else:
-        verdict = "Yes" if value >= SLOPE_AUROC_MIN else f"Too weakly, a goal missed (the aim is {SLOPE_AUROC_MIN})"
-        share = (
-            f"; {band:.0%} of the cells where slides started lie on 25-45 degree slopes" if not math.isnan(band) else ""
-        )
-        answer = (
-            f"{verdict}: within sliding sites, slope ranks the cells where the slide started above the rest with "
-            f"AUROC {value:.2f}{share}."
-        )
+    verdict = "Yes" if value >= SLOPE_AUROC_MIN else f"Too weakly, a goal missed (the aim is {SLOPE_AUROC_MIN})"
+    share = f"; {band:.0%} of the cells where slides started lie on 25-45 degree slopes" if not math.isnan(band) else ""
+    answer = (
+        f"{verdict}: within sliding sites, slope ranks the cells where the slide started above the rest with "
+        f"AUROC {value:.2f}{share}."
+    )
     return Answer(answer, value)
 
 
 @answers("Is rain on undisturbed slopes the commonest way to slide?", "simulated", "share of slides")
+@needs("positives_rain_undisturbed_share")
 def _trigger_finding(metrics: Mapping[str, Any]) -> Answer:
     share = value_of(metrics, "positives_rain_undisturbed_share")
     fewest = value_of(metrics, "min_slides_per_cause")
     counts = metrics.get("slides_per_cause") or {}
-    if math.isnan(share):
-        answer = "Not measured in this run."
-    else:
-        verdict = (
-            "Yes"
-            if share >= RAIN_UNDISTURBED_MIN
-            else f"No, a goal missed (the aim is at least {RAIN_UNDISTURBED_MIN:.0%})"
-        )
-        listed = ", ".join(f"{cause.replace('_', ' ')} {count}" for cause, count in counts.items())
-        enough = (
-            ""
-            if math.isnan(fewest)
-            else f" Every cause has at least {MIN_SLIDES_PER_CAUSE} slid sites."
-            if fewest >= MIN_SLIDES_PER_CAUSE
-            else f" Not every cause has {MIN_SLIDES_PER_CAUSE} slid sites (a goal missed): the fewest has {fewest:.0f}."
-        )
-        answer = (
-            f"{verdict}: {share:.0%} of the simulated slides are rain on ground no disturbance touched. Slides per "
-            f"cause: {listed}; the rarer causes are oversampled among the sites so that each has examples.{enough}"
-        )
+    verdict = (
+        "Yes"
+        if share >= RAIN_UNDISTURBED_MIN
+        else f"No, a goal missed (the aim is at least {RAIN_UNDISTURBED_MIN:.0%})"
+    )
+    listed = ", ".join(f"{cause.replace('_', ' ')} {count}" for cause, count in counts.items())
+    enough = (
+        ""
+        if math.isnan(fewest)
+        else f" Every cause has at least {MIN_SLIDES_PER_CAUSE} slid sites."
+        if fewest >= MIN_SLIDES_PER_CAUSE
+        else f" Not every cause has {MIN_SLIDES_PER_CAUSE} slid sites (a goal missed): the fewest has {fewest:.0f}."
+    )
+    answer = (
+        f"{verdict}: {share:.0%} of the simulated slides are rain on ground no disturbance touched. Slides per "
+        f"cause: {listed}; the rarer causes are oversampled among the sites so that each has examples.{enough}"
+    )
     return Answer(answer, share)
 
 
@@ -409,18 +389,15 @@ def _sensor_finding(metrics: Mapping[str, Any]) -> Finding:
 
 
 @answers("Is the simulator fast enough to rerun?", "simulated", "seconds")
+@needs("sim_seconds")
 def _speed_finding(metrics: Mapping[str, Any]) -> Answer:
     seconds, sizes = value_of(metrics, "sim_seconds"), metrics.get("sim_sizes") or {}
-    if math.isnan(seconds):
-        answer = "Not measured in this run."
-    else:
-        size = f"{sizes.get('n_sites', '?')} sites of {sizes.get('n_times', '?')} frames"
-        workers = sizes.get("n_workers", "?")
-        cached = " (read from the cache: the time is the original simulation's)" if metrics.get("sim_cache_hit") else ""
-        verdict = "Yes" if seconds <= SIM_SECONDS_MAX else f"No, a goal missed (the aim is {SIM_SECONDS_MAX} s)"
-        processes = f"{workers} worker process" + ("es" if workers != 1 else "")
-        answer = f"{verdict}: {size} took {seconds:.0f} s to simulate with {processes}{cached}."
-    return Answer(answer, seconds)
+    size = f"{sizes.get('n_sites', '?')} sites of {sizes.get('n_times', '?')} frames"
+    workers = sizes.get("n_workers", "?")
+    cached = " (read from the cache: the time is the original simulation's)" if metrics.get("sim_cache_hit") else ""
+    verdict = "Yes" if seconds <= SIM_SECONDS_MAX else f"No, a goal missed (the aim is {SIM_SECONDS_MAX} s)"
+    processes = f"{workers} worker process" + ("es" if workers != 1 else "")
+    return Answer(f"{verdict}: {size} took {seconds:.0f} s to simulate with {processes}{cached}.", seconds)
 
 
 def summary(metrics: Mapping[str, Any]) -> list[Finding]:

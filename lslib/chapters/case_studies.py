@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from lslib.book.report import Answer, Finding, answers, value_of
+from lslib.book.report import Answer, Finding, answers, needs, value_of
 from lslib.data.imd import MONTHS, subdivision_monthly
 from lslib.data.indices import ndvi_stack
 from lslib.data.sim import SOURCE, _stack, normalisation_statistics
@@ -409,21 +409,18 @@ def _mud_creek_finding(metrics: Mapping[str, Any]) -> Answer:
 
 
 @answers("Do real clouds bias a cloud-blind NDVI time series?", "real", "NDVI bias of a naive mean")
+@needs(
+    "eolearn_naive_mean_ndvi_bias", missing="Not measured: the eo-learn Sentinel-2 patch could not be read in this run."
+)
 def _cloud_bias_finding(metrics: Mapping[str, Any]) -> Answer:
     bias, cloudy = value_of(metrics, "eolearn_naive_mean_ndvi_bias"), value_of(metrics, "eolearn_cloudy_fraction")
-    if math.isnan(bias):
-        answer = "Not measured: the eo-learn Sentinel-2 patch could not be read in this run."
-    elif abs(bias) >= CLOUD_BIAS_MATTERS:
-        answer = (
-            f"Yes: {cloudy:.0%} of the real dates are more than half cloudy, and a naive temporal mean of NDVI "
-            f"is off by {bias:+.2f}, more than the vegetation changes this study looks for: clouds must be "
-            "masked."
-        )
-    else:
-        answer = (
-            f"Hardly: {cloudy:.0%} of the real dates are more than half cloudy, but a naive temporal mean of "
-            f"NDVI is off by only {bias:+.2f}."
-        )
+    dates = f"{cloudy:.0%} of the real dates are more than half cloudy"
+    if abs(bias) < CLOUD_BIAS_MATTERS:
+        return Answer(f"Hardly: {dates}, but a naive temporal mean of NDVI is off by only {bias:+.2f}.", bias)
+    answer = (
+        f"Yes: {dates}, and a naive temporal mean of NDVI is off by {bias:+.2f}, more than the vegetation "
+        "changes this study looks for: clouds must be masked."
+    )
     return Answer(answer, bias)
 
 

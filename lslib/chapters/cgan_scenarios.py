@@ -465,17 +465,12 @@ def _diversity_finding(metrics: Mapping[str, Any]) -> Answer:
 def _realism_finding(metrics: Mapping[str, Any]) -> Answer:
     frechet = {name: value_of(metrics, f"cgan_fd{key}") for name, key in VARIANT_KEYS.items()}
     bicycle, l1_only = frechet["BicycleGAN (z)"], frechet["U-Net, L1 only"]
+    distance = f"their Fréchet distance to the true futures is {bicycle:.3f}"
     if bicycle < l1_only:
-        answer = (
-            f"Yes: their Fréchet distance to the true futures is {bicycle:.3f}, against {l1_only:.3f} for the "
-            f"L1-only U-Net; {frechet_gain_verdict(frechet)}."
+        return Answer(
+            f"Yes: {distance}, against {l1_only:.3f} for the L1-only U-Net; {frechet_gain_verdict(frechet)}.", bicycle
         )
-    else:
-        answer = (
-            f"No: their Fréchet distance to the true futures is {bicycle:.3f}, not below the L1-only U-Net's "
-            f"{l1_only:.3f}."
-        )
-    return Answer(answer, bicycle)
+    return Answer(f"No: {distance}, not below the L1-only U-Net's {l1_only:.3f}.", bicycle)
 
 
 @answers("Can generated futures detect mines better than NDVI/SWIR change detection?", "simulated", "AUROC")

@@ -29,7 +29,7 @@ from lslib import evaluation
 from lslib.analysis.attainable import StateSeasonOracle, state_season_features
 from lslib.analysis.oracles import window_day_index, window_fs_oracle, window_scenario_oracle
 from lslib.analysis.shortcuts import BOOKKEEPING_FEATURES, TIMING_FEATURES, timing_shortcut_auroc
-from lslib.book.report import Answer, Finding, answers, interval_of, value_of
+from lslib.book.report import Answer, Finding, answers, interval_of, needs, value_of
 from lslib.causes import N_CAUSES, Cause
 from lslib.data.augment import unflagged_haze
 from lslib.data.batches import SiteBatches
@@ -726,11 +726,13 @@ def _skill_finding(metrics: Mapping[str, Any]) -> Answer:
     ensemble, gbm = value_of(metrics, "auroc_ensemble"), value_of(metrics, "auroc_gbm_matched")
     low = value_of(metrics, "auroc_diff_gbm_ci_low")
     diff = ensemble - gbm
-    met = diff >= SKILL_MARGIN and low > 0
-    if met:
+    reaches = (
+        f"the attention ensemble reaches AUROC {ensemble:.3f} against {gbm:.3f} for gradient boosting on matched "
+        "features"
+    )
+    if diff >= SKILL_MARGIN and low > 0:
         answer = (
-            f"Yes: the attention ensemble reaches AUROC {ensemble:.3f} against {gbm:.3f} for gradient boosting on "
-            f"matched features, {diff:+.3f}, at least the {SKILL_MARGIN} asked, and the seed-and-site interval of "
+            f"Yes: {reaches}, {diff:+.3f}, at least the {SKILL_MARGIN} asked, and the seed-and-site interval of "
             f"the difference lies above zero (from {low:+.3f})."
         )
     else:
@@ -739,10 +741,7 @@ def _skill_finding(metrics: Mapping[str, Any]) -> Answer:
             if low <= 0
             else f"the difference is below the {SKILL_MARGIN} asked"
         )
-        answer = (
-            f"No (goal missed): the attention ensemble reaches AUROC {ensemble:.3f} against {gbm:.3f} for gradient "
-            f"boosting on matched features ({diff:+.3f}); {why}."
-        )
+        answer = f"No (goal missed): {reaches} ({diff:+.3f}); {why}."
     return Answer(answer, diff, interval_of(metrics, "auroc_diff_gbm_ci"))
 
 
@@ -781,6 +780,7 @@ def _attainable_finding(metrics: Mapping[str, Any]) -> Answer:
 
 
 @answers("Can the windows' timing alone give the label away?", "simulated", "AUROC, timing only")
+@needs("shortcut_auroc_timing")
 def _shortcut_finding(metrics: Mapping[str, Any]) -> Answer:
     value, bookkeeping = value_of(metrics, "shortcut_auroc_timing"), value_of(metrics, "shortcut_auroc_bookkeeping")
     without_season = (
@@ -788,19 +788,17 @@ def _shortcut_finding(metrics: Mapping[str, Any]) -> Answer:
         if math.isnan(bookkeeping)
         else f" Without the day of year (slides cluster in the wet season): {bookkeeping:.2f}."
     )
-    if math.isnan(value):
-        answer = "Not measured in this run."
-    elif value <= SHORTCUT_AUROC_MAX:
-        answer = (
-            f"No: a classifier that sees only the windows' timing (frames, span, position in the series and the "
-            f"year, radar frames) reaches AUROC {value:.2f}, within the {SHORTCUT_AUROC_MAX} allowed.{without_season}"
-        )
+    if value > SHORTCUT_AUROC_MAX:
+        verdict, reach = "Yes, a shortcut (goal missed): the windows' timing alone", "above"
     else:
-        answer = (
-            f"Yes, a shortcut (goal missed): the windows' timing alone reaches AUROC {value:.2f}, above the "
-            f"{SHORTCUT_AUROC_MAX} allowed.{without_season}"
+        verdict = (
+            "No: a classifier that sees only the windows' timing (frames, span, position in the series and the "
+            "year, radar frames)"
         )
-    return Answer(answer, value)
+        reach = "within"
+    return Answer(
+        f"{verdict} reaches AUROC {value:.2f}, {reach} the {SHORTCUT_AUROC_MAX} allowed.{without_season}", value
+    )
 
 
 @answers("Is its probability skilful and calibrated?", "simulated", "Brier skill score")
@@ -824,21 +822,20 @@ def _calibration_finding(metrics: Mapping[str, Any]) -> Answer:
     "simulated",
     "AUROC drop, attention - mean pooling",
 )
+@needs("cloud_drop_diff_ci")
 def _haze_finding(metrics: Mapping[str, Any]) -> Answer:
     attention, pooling = value_of(metrics, "cloud_drop_attention"), value_of(metrics, "cloud_drop_meanpool")
     interval = interval_of(metrics, "cloud_drop_diff_ci")
-    if interval is None:
-        answer = "Not measured in this run."
-    elif attention < pooling and interval[1] < 0:
+    met = attention < pooling and interval[1] < 0
+    drops = f"under unflagged haze and shadows the ensemble's AUROC drops by {attention:+.3f}"
+    span = f"[{interval[0]:+.3f}, {interval[1]:+.3f}]"
+    if met:
         answer = (
-            f"Yes: under unflagged haze and shadows the ensemble's AUROC drops by {attention:+.3f}, mean pooling's by "
-            f"{pooling:+.3f}; the interval of the difference, [{interval[0]:+.3f}, {interval[1]:+.3f}], is below zero."
+            f"Yes: {drops}, mean pooling's by {pooling:+.3f}; the interval of the difference, {span}, is below zero."
         )
     else:
         answer = (
-            f"No (goal missed): under unflagged haze and shadows the ensemble's AUROC drops by {attention:+.3f} and "
-            f"mean pooling's by {pooling:+.3f}; the interval of the difference is "
-            f"[{interval[0]:+.3f}, {interval[1]:+.3f}]."
+            f"No (goal missed): {drops} and mean pooling's by {pooling:+.3f}; the interval of the difference is {span}."
         )
     return Answer(answer, value_of(metrics, "cloud_drop_diff"), interval)
 

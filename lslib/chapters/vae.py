@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lslib.book.report import Answer, Finding, answers, value_of
+from lslib.book.report import Answer, Finding, answers, needs, value_of
 from lslib.models.probes import linear_probe_accuracy, majority_rate, pca_features
 from lslib.models.vae import ConvVAE
 
@@ -122,20 +122,15 @@ def _probe_finding(metrics: Mapping[str, Any], target: str) -> Finding:
 
 
 @answers("Do real frames move through the simulated latent space with their seasons?", "real", "correlation with NDVI")
+@needs("sim2real_latent_ndvi_corr", missing="Not measured: the real Sentinel-2 patch was unavailable in this run.")
 def _sim2real_finding(metrics: Mapping[str, Any]) -> Answer:
     correlation, frames = value_of(metrics, "sim2real_latent_ndvi_corr"), value_of(metrics, "sim2real_frames")
-    if math.isnan(correlation):
-        answer = "Not measured: the real Sentinel-2 patch was unavailable in this run."
-    elif abs(correlation) >= SIM2REAL_TRACKS:
-        answer = (
-            f"Yes: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
-            f"follow their greenness (|correlation| {abs(correlation):.2f} with their median NDVI)."
-        )
-    else:
-        answer = (
-            f"No: along the first latent axis of the simulated NDVI space, {frames:.0f} real Sentinel-2 frames "
-            f"hardly follow their greenness (|correlation| {abs(correlation):.2f})."
-        )
+    tracks = abs(correlation) >= SIM2REAL_TRACKS
+    answer = (
+        f"{'Yes' if tracks else 'No'}: along the first latent axis of the simulated NDVI space, {frames:.0f} real "
+        f"Sentinel-2 frames {'follow' if tracks else 'hardly follow'} their greenness (|correlation| "
+        f"{abs(correlation):.2f} with their median NDVI; {SIM2REAL_TRACKS} reads as following)."
+    )
     return Answer(answer, correlation)
 
 
