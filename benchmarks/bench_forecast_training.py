@@ -9,7 +9,9 @@ Both train the same predictor for the same epochs on the same fixed-horizon wind
   pre-batched tensors of a few sites, each frame encoded once for all the windows it belongs to;
 * and the site batches with the chapter's narrower radar branch (``radar_width = width / 2``);
 * ``--seeds`` seeds trained one after another on site batches against the same seeds trained at once
-  (:func:`lslib.training.forecast.train_seeds` with ``vectorised=True``, ``torch.func``), with the same order of sites.
+  (:func:`lslib.training.forecast.train_seeds` with ``vectorised=True``, ``torch.func``), with the same order of sites;
+* and the same seeds fanned out over ``--processes`` worker processes (``workers=``; each with the machine's
+  threads shared out, its start-up and the pickling of the datasets included in its time).
 
 Reported: seconds per epoch of each (median of ``--repeats``, alternating which runs first) and the ratios.
 Both validate on the same windows every epoch, as the chapter does.
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(2)
     stack = simulate(n_sites=args.sites, n_times=24, size=32, seed=0, n_workers=2).load()
@@ -66,6 +69,16 @@ def main() -> None:
             order_seed=0,
             vectorised=True,
         ),
+        "seeds fanned out": lambda: train_seeds(
+            datasets,
+            narrow,
+            train,
+            list(range(args.seeds)),
+            sites_per_batch=8,
+            clouds=0.0,
+            order_seed=0,
+            workers=args.processes,
+        ),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     for repeat in range(args.repeats):
@@ -85,6 +98,8 @@ def main() -> None:
         },
         "seeds": args.seeds,
         "vectorised_speed_up_over_one_by_one": round(median["seeds one by one"] / median["seeds vectorised"], 2),
+        "processes": args.processes,
+        "fanned_out_speed_up_over_one_by_one": round(median["seeds one by one"] / median["seeds fanned out"], 2),
     }
     print(json.dumps(result, indent=2))
 

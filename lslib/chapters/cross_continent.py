@@ -51,6 +51,7 @@ __all__ = [
     "HORIZON_DAYS",
     "PERMUTATIONS",
     "Variant",
+    "DannBuilder",
     "BASELINE",
     "ABLATIONS",
     "REMOVED_BY",
@@ -223,13 +224,15 @@ def variant_views(datasets: Mapping[str, LandslideDataset], variant: Variant) ->
 @dataclass(frozen=True)
 class Recipe:
     """How every forecaster of the chapter is trained: its design, its training, its seeds, the sites per
-    optimisation step and the share of training frames clouded afresh each epoch."""
+    optimisation step, the share of training frames clouded afresh each epoch, and the processes the seeds
+    fan out over (:func:`lslib.training.forecast.train_seeds`; the same weights with any number)."""
 
     model_config: PredictorConfig
     train_config: TrainConfig
     seeds: tuple[int, ...]
     sites_per_batch: int = 8
     clouds: float = 0.3
+    workers: int = 1
 
     def named(self, name: str) -> Recipe:
         """The same recipe, its progress bars named ``name``."""
@@ -250,15 +253,26 @@ def train_variant(
     config = replace(recipe.model_config, **variant.model)
     train, name = recipe.train_config, recipe.train_config.name or "forecaster"
     common = {"sites_per_batch": recipe.sites_per_batch, "clouds": recipe.clouds, "name": name}
+    common["workers"] = recipe.workers
     if not variant.dann:
         return train_seeds(dict(views), config, train, recipe.seeds, **common)
     steps = train.epochs * -(-len(views["train"].sites) // recipe.sites_per_batch)
-
-    def build(settings: PredictorConfig) -> DomainAdversarialPredictor:
-        return DomainAdversarialPredictor(SpatioTemporalPredictor(settings), dann_weight, ramp_steps=steps)
-
+    build = DannBuilder(dann_weight, steps)
     trained = train_seeds(dict(views), config, train, recipe.seeds, **common, build=build, target=views["pool"])
     return [replace(member, model=member.model.predictor.eval()) for member in trained]
+
+
+@dataclass(frozen=True)
+class DannBuilder:
+    """Builds a domain-adversarial forecaster from a :class:`PredictorConfig` (a class, not a closure, so
+    that seeds can be fanned out to worker processes): ``weight`` is the gradient reversal's final weight,
+    reached after ``ramp_steps`` optimisation steps."""
+
+    weight: float
+    ramp_steps: int
+
+    def __call__(self, settings: PredictorConfig) -> DomainAdversarialPredictor:
+        return DomainAdversarialPredictor(SpatioTemporalPredictor(settings), self.weight, ramp_steps=self.ramp_steps)
 
 
 def predict_variant(

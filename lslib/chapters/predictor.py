@@ -338,13 +338,17 @@ def train_arms(
     n_seeds: int,
     sites_per_batch: int = 16,
     clouds: float = 0.3,
+    workers: int = 1,
 ) -> dict[str, list[TrainedSeed]]:
     """Every arm of :data:`ARMS` and the null arm, ``n_seeds`` seeds each (:func:`arm_seeds` from
-    ``train_config.seed``), trained on site batches (:func:`lslib.training.forecast.train_seeds`)."""
+    ``train_config.seed``), trained on site batches (:func:`lslib.training.forecast.train_seeds`), each
+    arm's seeds fanned out over ``workers`` processes (the same weights with any number)."""
     seeds = arm_seeds(train_config.seed, n_seeds)
     configs = {**{arm: replace(model_config, **switches) for arm, switches in ARMS.items()}, NULL_ARM: model_config}
     return {
-        arm: train_seeds(datasets, configs[arm], train_config, seeds[arm], sites_per_batch, clouds, name=arm)
+        arm: train_seeds(
+            datasets, configs[arm], train_config, seeds[arm], sites_per_batch, clouds, name=arm, workers=workers
+        )
         for arm in configs
     }
 

@@ -21,6 +21,7 @@ from lslib.data.splits import region_splits
 from lslib.models import catalog_cause, dann
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
 from lslib.training import adapt
+from lslib.training.forecast import intra_op_threads, train_seeds
 from lslib.training.loop import TrainConfig
 
 
@@ -460,3 +461,20 @@ def test_bootstrap_p_values_and_holm():
     draws = np.random.default_rng(1).normal(0.0, 1.0, 999)
     assert evaluation.bootstrap_p_value(draws, 0.0) == 1.0
     assert 0.03 < evaluation.bootstrap_p_value(draws + 2.0, 2.0) < 0.08  # two sd: about 5 %
+
+
+def test_domain_adversarial_seeds_fan_out_to_processes_with_the_same_weights():
+    stack = simulate(regions=["india", "china"], n_sites=12, n_times=10, size=16, seed=4)
+    common = {"horizon_days": 32.0, "max_frames": 4, "max_sar_frames": 4, "fractions": (0.7, 0.3, 0.0), "seed": 0}
+    views = {split: LandslideDataset(stack, split=split, **common) for split in ("train", "val")}
+    config, train = PredictorConfig(size=16, width=8), TrainConfig(epochs=1, lr=3e-3, progress=False)
+    build = cross_continent.DannBuilder(0.5, ramp_steps=4)
+    kwargs = {"sites_per_batch": 4, "build": build, "target": views["val"]}
+    with intra_op_threads(2):
+        fanned = train_seeds(views, config, train, [3, 4], **kwargs, workers=2)
+    with intra_op_threads(1):  # each worker's thread count
+        alone = train_seeds(views, config, train, [3, 4], **kwargs)
+    for single, worker in zip(alone, fanned):
+        assert isinstance(worker.model, dann.DomainAdversarialPredictor)
+        for name, value in single.model.state_dict().items():
+            assert torch.equal(worker.model.state_dict()[name], value), name
