@@ -19,6 +19,8 @@ import contextlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,7 +42,9 @@ __all__ = [
     "EmptySearch",
     "search",
     "load",
+    "Request",
     "acquire",
+    "acquire_many",
     "stack_sites",
     "showcase_events",
     "acquire_events",
@@ -419,6 +423,26 @@ def _weather(rain: pd.DataFrame | None, dates: np.ndarray) -> dict[str, np.ndarr
     }
 
 
+@dataclass(frozen=True)
+class Request:
+    """One site and time window to acquire (:func:`acquire_many`), with its optional daily weather.
+
+    Attributes
+    ----------
+    site : Site
+        Where.
+    start, end : str
+        The window, ``YYYY-MM-DD``, both ends included.
+    rain : pandas.DataFrame, optional
+        Daily ``precipitation_mm`` and ``temperature_c`` (see :func:`load`).
+    """
+
+    site: Site
+    start: str
+    end: str
+    rain: pd.DataFrame | None = None
+
+
 def acquire(
     site: Site,
     start: str,
@@ -434,48 +458,152 @@ def acquire(
 ) -> tuple[xr.Dataset, bool]:
     """Search, load and cache one site; the store is keyed by the query, so a second call makes no request.
 
-    ``scheduler`` is an optional ``dask.distributed`` scheduler address: the pixels are then read by
-    that cluster's workers instead of this process's threads.
+    The one-request case of :func:`acquire_many`, whose parameters it takes (``scheduler`` included).
 
     Returns
     -------
     (stack, hit)
         The stored stack (lazily opened) and whether it came from the cache.
     """
-    from lslib.data.store import cached
+    options = {"api_url": api_url, "max_cloud": max_cloud, "platform": platform, "sentinel1": sentinel1}
+    return acquire_many([Request(site, start, end, rain)], **options, cache_dir=cache_dir, scheduler=scheduler)[0]
 
-    query = {
+
+def _query(request: Request, api_url: str, max_cloud: float | None, platform: str | None, sentinel1: bool) -> dict:
+    """What keys a request's store: the site, the window and the search (not the weather)."""
+    site = request.site
+    return {
         "site": site.name,
         "lat": site.lat,
         "lon": site.lon,
         "size": site.size,
-        "start": start,
-        "end": end,
+        "start": request.start,
+        "end": request.end,
         "api": api_url,
         "max_cloud": max_cloud,
         "platform": platform,
         "sentinel1": sentinel1,
     }
 
-    def build() -> xr.Dataset:
-        items = search(site, start, end, [LANDSAT], api_url=api_url, max_cloud=max_cloud, platform=platform)
-        if sentinel1 and api_url.rstrip("/") != EARTH_SEARCH:
-            with contextlib.suppress(EmptySearch):  # Landsat alone still makes a stack; the SAR dimension is then empty
-                items += search(site, start, end, [SENTINEL1], api_url=api_url)
+
+def _lazy_stack(request: Request, query: dict, api_url: str, max_cloud, platform, sentinel1: bool) -> xr.Dataset:
+    """Search the items of one request and return its stack, dask-backed (nothing read yet)."""
+    site, start, end = request.site, request.start, request.end
+    items = search(site, start, end, [LANDSAT], api_url=api_url, max_cloud=max_cloud, platform=platform)
+    if sentinel1 and api_url.rstrip("/") != EARTH_SEARCH:
+        with contextlib.suppress(EmptySearch):  # Landsat alone still makes a stack; the SAR dimension is then empty
+            items += search(site, start, end, [SENTINEL1], api_url=api_url)
+    return load(items, site, rain=request.rain, provenance={"api": api_url, "query": query})
+
+
+@contextlib.contextmanager
+def _compute_on(scheduler: str | None):
+    """A function that computes several lazy stacks at once: in one graph on the ``dask.distributed``
+    cluster at ``scheduler`` (with GDAL configured on its workers by ``odc.stac.configure_rio``), or with
+    this process's threads when ``scheduler`` is None."""
+    import dask
+
+    if scheduler is None:
+        yield lambda lazies: list(dask.compute(*lazies))
+        return
+    import odc.stac
+    from dask.distributed import Client  # optional dependency, needed only for a cluster
+
+    with Client(scheduler) as client:
+        odc.stac.configure_rio(cloud_defaults=True, client=client)
+        yield lambda lazies: client.gather(client.compute(list(lazies)))
+
+
+def acquire_many(
+    requests: Sequence[Request],
+    *,
+    api_url: str = PLANETARY_COMPUTER,
+    max_cloud: float | None = None,
+    platform: str | None = "landsat-8",
+    sentinel1: bool = True,
+    cache_dir: str = "data",
+    scheduler: str | None = None,
+    skip_empty: bool = False,
+) -> list[tuple[xr.Dataset, bool] | EmptySearch]:
+    """Search, load and cache several sites, their pixels read concurrently.
+
+    Each request's store is keyed by its query, so a request made before makes no request again. The
+    searches run one after another (small JSON requests); then the pixels of every request not in the
+    cache are read in one dask graph, so the reads of different events overlap.
+
+    Parameters
+    ----------
+    requests : sequence of Request
+        The sites and windows.
+    api_url : str
+        The STAC API.
+    max_cloud : float, optional
+        Largest scene cloud cover kept, in percent.
+    platform : str, optional
+        Landsat platform kept (``landsat-8``); None keeps every platform.
+    sentinel1 : bool
+        Also search Sentinel-1 RTC (not on Earth Search).
+    cache_dir : str
+        Folder of the Zarr stores.
+    scheduler : str, optional
+        A ``dask.distributed`` scheduler address (``tcp://host:8786``, a ``LocalCluster``'s
+        ``scheduler_address``, a dask-jobqueue or Kubernetes cluster's): the pixels are then read by that
+        cluster's workers, GDAL configured there by ``odc.stac.configure_rio(client=...)``. None reads them
+        with this process's threads. The arrays are the same either way.
+    skip_empty : bool
+        A request whose search finds nothing gets its :class:`EmptySearch` in its place in the result,
+        instead of raising it.
+
+    Returns
+    -------
+    list of (stack, hit)
+        Per request, in order: the stored stack (lazily opened) and whether it came from the cache. A
+        stack's ``attrs["load_seconds"]`` is the time of the read it was part of (shared by the requests
+        read together; ``attrs["loaded_together"]`` says how many).
+
+    Raises
+    ------
+    EmptySearch
+        A search found nothing (unless ``skip_empty``).
+    """
+    from lslib.data.store import cache_key, cached
+
+    options = {"api_url": api_url, "max_cloud": max_cloud, "platform": platform, "sentinel1": sentinel1}
+    queries = [_query(request, **options) for request in requests]
+    names = [f"stac-{request.site.name}" for request in requests]
+    missing = [
+        i
+        for i, (name, query) in enumerate(zip(names, queries))
+        if not (Path(cache_dir) / f"{name}-{cache_key(query)}.zarr").is_dir()
+    ]
+    built: dict[int, xr.Dataset] = {}
+    empty: dict[int, EmptySearch] = {}
+    lazies = {}
+    for i in missing:
+        try:
+            lazies[i] = _lazy_stack(requests[i], queries[i], **options)
+        except EmptySearch as error:
+            if not skip_empty:
+                raise
+            empty[i] = error
+    missing = list(lazies)
+    if missing:
+        lazies = list(lazies.values())
         started = time.perf_counter()
-        lazy = load(items, site, rain=rain, provenance={"api": api_url, "query": query})
-        if scheduler is not None:
-            from dask.distributed import Client  # optional dependency, needed only for a cluster
-
-            with Client(scheduler):
-                stack = lazy.compute()
-        else:
-            stack = lazy.compute()
-        stack.attrs["load_seconds"] = round(time.perf_counter() - started, 3)
-        return stack
-
-    stack, _, hit = cached(f"stac-{site.name}", query, build, cache_dir)
-    return stack, hit
+        with _compute_on(scheduler) as compute:
+            stacks = compute(lazies)
+        seconds = round(time.perf_counter() - started, 3)
+        for i, stack in zip(missing, stacks):
+            stack.attrs.update(load_seconds=seconds, loaded_together=len(missing))
+            built[i] = stack
+    out = []
+    for i, (name, query) in enumerate(zip(names, queries)):
+        if i in empty:
+            out.append(empty[i])
+            continue
+        stack, _, hit = cached(name, query, lambda i=i: built[i], cache_dir)
+        out.append((stack, hit))
+    return out
 
 
 def stack_sites(stacks: Sequence[xr.Dataset]) -> xr.Dataset:
@@ -538,12 +666,14 @@ def acquire_events(
     cache_dir: str = "data",
     echo=print,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> tuple[xr.Dataset, list[str]]:
     """Acquire Landsat 8 + Sentinel-1 (+ daily weather) around catalogued events and join them.
 
     Sites whose search finds nothing are skipped and reported; weather that cannot be had leaves
-    the weather variables NaN. Returns the joined stack and the notes on what was skipped. A progress
-    bar counts the events when ``progress``.
+    the weather variables NaN. The events' pixels are read together (:func:`acquire_many`), on the
+    ``dask.distributed`` cluster at ``scheduler`` when one is given. Returns the joined stack and the
+    notes on what was skipped. A progress bar counts the events' weather and searches when ``progress``.
     """
     from lslib.data.rainfall import OPEN_METEO_ARCHIVE, daily_weather
     from lslib.data.sites import sites_from_events, time_window
@@ -555,6 +685,7 @@ def acquire_events(
         from tqdm.auto import tqdm
 
         sites = tqdm(sites, desc="acquiring events", unit="event")
+    requests = []
     for site in sites:
         start, end = time_window(site.event_time, days_before, days_after)
         rain = None
@@ -570,14 +701,17 @@ def acquire_events(
             )
         except DataUnavailable as error:
             notes.append(f"{site.name}: no daily weather ({error})")
-        try:
-            stack, hit = acquire(site, start, end, api_url=api_url, rain=rain, cache_dir=cache_dir)
-        except EmptySearch as error:
-            notes.append(f"{site.name}: skipped, {error}")
+        requests.append(Request(site, start, end, rain))
+    stacks = []
+    acquired = acquire_many(requests, api_url=api_url, cache_dir=cache_dir, scheduler=scheduler, skip_empty=True)
+    for request, result in zip(requests, acquired):
+        if isinstance(result, EmptySearch):
+            notes.append(f"{request.site.name}: skipped, {result}")
             continue
+        stack, hit = result
         echo(
-            f"{site.name} ({site.region}, {start} to {end}): {stack.sizes['time']} Landsat and "
-            f"{stack.sizes['sar_time']} Sentinel-1 frames{' (cache)' if hit else ''}"
+            f"{request.site.name} ({request.site.region}, {request.start} to {request.end}): {stack.sizes['time']} "
+            f"Landsat and {stack.sizes['sar_time']} Sentinel-1 frames{' (cache)' if hit else ''}"
         )
         stacks.append(stack.load())
     if not stacks:

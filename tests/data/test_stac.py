@@ -291,3 +291,35 @@ def test_chapter_two_draws_figure_one_from_the_loopback_api(servers, project, mi
     (chapter,) = report["chapters"]
     assert chapter["status"] == "ok"
     assert chapter["metrics"]["malin_imagery_source"].startswith("stac:landsat-c2-l2")  # real, not the fallback
+
+
+def test_events_read_together_on_a_two_worker_local_cluster_give_the_arrays_of_one_process(servers, tmp_path):
+    from distributed import LocalCluster
+
+    requests = [stac.Request(MALIN, "2014-03-01", "2014-04-30"), stac.Request(MALIN, "2013-12-01", "2014-06-30")]
+    alone = stac.acquire_many(requests, api_url=servers[0], cache_dir=str(tmp_path / "alone"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        clustered = stac.acquire_many(
+            requests, api_url=servers[0], cache_dir=str(tmp_path / "cluster"), scheduler=cluster.scheduler_address
+        )
+        assert len(cluster.workers) == 2
+    assert [hit for _, hit in clustered] == [False, False]
+    for (one, _), (other, _) in zip(alone, clustered):
+        assert other.attrs["loaded_together"] == 2
+        assert set(one.data_vars) == set(other.data_vars)
+        for name in one.data_vars:
+            np.testing.assert_array_equal(other[name].values, one[name].values, err_msg=name)
+    assert clustered[0][0].sizes["time"] < clustered[1][0].sizes["time"]
+    again = stac.acquire_many(requests, api_url=servers[0], cache_dir=str(tmp_path / "cluster"))
+    assert [hit for _, hit in again] == [True, True]
+
+
+def test_a_request_without_imagery_is_skipped_only_when_asked(servers, tmp_path):
+    empty = stac.Request(MALIN, "2019-01-01", "2019-02-01")
+    with pytest.raises(stac.EmptySearch):
+        stac.acquire_many([empty], api_url=servers[0], cache_dir=str(tmp_path))
+    found, skipped = stac.acquire_many(
+        [stac.Request(MALIN, "2014-03-01", "2014-04-30"), empty], api_url=servers[0], cache_dir=str(tmp_path),
+        skip_empty=True,
+    )  # fmt: skip
+    assert found[0].sizes["site"] == 1 and isinstance(skipped, stac.EmptySearch)
