@@ -6,9 +6,11 @@ store (``lslib.data.sim.simulated_stack``), or opens that store and trains one s
 forecaster for one epoch on its training sites (``lslib.training.forecast.train_seeds``, fixed-horizon
 windows on site batches). The baseline is the smallest run, measured the same way in the same session:
 the result is each peak as a multiple of it (goal of the scale-out issue: at most 1.2 at 4,000 sites
-against 600, which needs chapters that read their stacks lazily).
+against 600, which needs chapters that read their stacks lazily). The simulation is measured twice: in
+memory, gathered by the driver (``simulated_stack``'s default), and written block by block from the
+workers (``block_sites=32``, :func:`lslib.data.sim.simulate_to_store`).
 
-Usage: ``.venv/bin/python benchmarks/bench_memory.py [--sites 600 2000 4000]``
+Usage: ``.venv/bin/python benchmarks/bench_memory.py [--sites 600 2000 4000] [--block-sites 32] [--skip-train]``
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ _SIMULATE = """
 import json, resource, sys, time
 from lslib.data.sim import simulated_stack
 started = time.perf_counter()
+blocks = int(sys.argv[3]) if len(sys.argv) > 3 else None
 stack, path, hit, _ = simulated_stack(sys.argv[1], n_sites=int(sys.argv[2]), n_times=24, size=32, seed=0,
-                                      n_workers=2)
+                                      n_workers=2, block_sites=blocks)
 assert not hit
 print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -54,10 +57,10 @@ print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 
-def measure(script: str, folder: Path, n_sites: int) -> dict[str, float]:
+def measure(script: str, folder: Path, n_sites: int, *extra: str) -> dict[str, float]:
     """Run ``script`` in a fresh interpreter and return the JSON it prints last."""
     done = subprocess.run(
-        [sys.executable, "-c", script, str(folder), str(n_sites)],
+        [sys.executable, "-c", script, str(folder), str(n_sites), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -71,23 +74,33 @@ def measure(script: str, folder: Path, n_sites: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, nargs="+", default=[600, 2000, 4000])
+    parser.add_argument("--block-sites", type=int, default=32, help="sites per block of the blockwise simulation")
+    parser.add_argument("--skip-train", action="store_true", help="measure the simulation only")
     arguments = parser.parse_args()
     sizes = sorted(arguments.sites)
+    stages = ["simulate", "simulate in blocks"] + ([] if arguments.skip_train else ["train"])
     results = {}
     for n_sites in sizes:
+        results[n_sites] = {}
         with tempfile.TemporaryDirectory() as folder:
-            simulated = measure(_SIMULATE, Path(folder), n_sites)
-            trained = measure(_TRAIN, Path(folder), n_sites)
-        results[n_sites] = {"simulate": simulated, "train": trained}
+            results[n_sites]["simulate"] = measure(_SIMULATE, Path(folder), n_sites)
+            if not arguments.skip_train:
+                results[n_sites]["train"] = measure(_TRAIN, Path(folder), n_sites)
+        with tempfile.TemporaryDirectory() as folder:
+            results[n_sites]["simulate in blocks"] = measure(
+                _SIMULATE, Path(folder), n_sites, str(arguments.block_sites)
+            )
         print(
-            f"{n_sites} sites: simulate {simulated['peak_mb']:.0f} MB ({simulated['seconds']:.0f} s), "
-            f"train {trained['peak_mb']:.0f} MB ({trained['seconds']:.0f} s)",
+            f"{n_sites} sites: "
+            + ", ".join(f"{stage} {results[n_sites][stage]['peak_mb']:.0f} MB" for stage in stages)
+            + " ("
+            + ", ".join(f"{results[n_sites][stage]['seconds']:.0f} s" for stage in stages)
+            + ")",
             flush=True,
         )
     base = results[sizes[0]]
     growth = {
-        stage: {n: round(results[n][stage]["peak_mb"] / base[stage]["peak_mb"], 2) for n in sizes}
-        for stage in ("simulate", "train")
+        stage: {n: round(results[n][stage]["peak_mb"] / base[stage]["peak_mb"], 2) for n in sizes} for stage in stages
     }
     print(json.dumps({"peaks": results, "growth_against_smallest": growth}, indent=2))
 

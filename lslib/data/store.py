@@ -34,7 +34,16 @@ import xarray as xr
 from lslib import __version__
 from lslib.errors import CorruptStore
 
-__all__ = ["write_atomic", "open_store", "cache_key", "cached", "verify_store", "MANIFEST", "REBUILD_ENV"]
+__all__ = [
+    "write_atomic",
+    "store_encoding",
+    "open_store",
+    "cache_key",
+    "cached",
+    "verify_store",
+    "MANIFEST",
+    "REBUILD_ENV",
+]
 
 MANIFEST = "lslib-manifest.json"
 REBUILD_ENV = "LSLIB_REBUILD_CACHE"
@@ -79,7 +88,7 @@ def verify_store(path: Path | str) -> None:
         )
 
 
-def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+def store_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     """Reflectance is stored like Landsat C2 L2 (uint16 DN, scale 2.75e-5, offset -0.2, fill 0)."""
     encoding: dict[str, dict[str, Any]] = {}
     if "reflectance" in ds and ds["reflectance"].dtype.kind == "f":
@@ -87,16 +96,21 @@ def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     return encoding
 
 
-def write_atomic(ds: xr.Dataset, path: Path | str) -> Path:
+def write_atomic(ds: xr.Dataset | Callable[[Path], Any], path: Path | str) -> Path:
     """Write ``ds`` to the Zarr store ``path`` through a temporary folder and a rename.
 
-    An existing store at ``path`` is replaced only after the new one is complete.
+    ``ds`` may also be a function that writes the store itself into the temporary folder it is given
+    (e.g. block by block from worker processes, :func:`lslib.data.sim.simulate_to_store`). An existing
+    store at ``path`` is replaced only after the new one is complete.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        ds.to_zarr(temporary, mode="w", zarr_format=2, consolidated=True, encoding=_encoding(ds))
+        if callable(ds):
+            ds(temporary)
+        else:
+            ds.to_zarr(temporary, mode="w", zarr_format=2, consolidated=True, encoding=store_encoding(ds))
         manifest = {"lslib": __version__, "files": _file_digests(temporary)}
         (temporary / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         if target.exists():
@@ -145,7 +159,7 @@ def cache_key(parameters: dict[str, Any]) -> str:
 def cached(
     name: str,
     parameters: dict[str, Any],
-    build: Callable[[], xr.Dataset],
+    build: Callable[[], xr.Dataset | Callable[[Path], Any]],
     directory: Path | str,
     rebuild_corrupt: bool = False,
 ) -> tuple[xr.Dataset, Path, bool]:
@@ -153,6 +167,9 @@ def cached(
 
     Parameters
     ----------
+    build : callable
+        Makes the dataset to store, or a function that writes the store into the folder it is given
+        (see :func:`write_atomic`).
     rebuild_corrupt : bool
         Rebuild a store that exists but is damaged (right for caches that ``build`` recomputes offline,
         such as the simulator's). Otherwise :class:`~lslib.errors.CorruptStore` is raised, unless the

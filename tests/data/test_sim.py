@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from lslib.causes import CAUSE_KEYS, Cause
 from lslib.data import qa as qa_bits
@@ -477,3 +478,54 @@ def test_oracle_land_cover_and_radar_clear_cuts_follow_the_land(stack):
     assert set(np.unique(clearcut)) <= {0, 1, 2} and clearcut.shape == stack["sar"].shape[:2] + stack["sar"].shape[3:]
     for name in ("land_cover", "sar_clearcut", "shadow_truth"):
         assert stack[name].attrs.get("role") == "oracle", name
+
+
+def _stored(stack: xr.Dataset, folder) -> xr.Dataset:
+    """``stack`` after the round trip through a store (reflectance is stored as Landsat's uint16 DN)."""
+    from lslib.data.store import open_store, write_atomic
+
+    return open_store(write_atomic(stack, folder / "reference.zarr")).load()
+
+
+@pytest.mark.parametrize("cluster", [False, True], ids=["this process", "2-worker LocalCluster"])
+def test_blocks_written_by_the_workers_hold_the_arrays_of_simulate(tmp_path, cluster):
+    from distributed import LocalCluster
+
+    from lslib.data.sim import simulate_to_store
+
+    settings = {"regions": ["india", "china", "america"], "n_sites": 7, "n_times": 6, "size": 16, "seed": 5}
+    reference = _stored(simulate(**settings), tmp_path)
+    store = tmp_path / "blocks.zarr"
+    if cluster:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+            attrs = simulate_to_store(store, **settings, block_sites=3, scheduler=local.scheduler_address)
+    else:
+        attrs = simulate_to_store(store, **settings, block_sites=3)
+    blocks = xr.open_zarr(store, consolidated=True)
+    assert blocks["reflectance"].data.chunksize[0] == 3  # one chunk per block: no two workers share a chunk
+    blocks = blocks.load()
+    assert set(blocks.variables) == set(reference.variables)
+    for name in reference.variables:
+        assert blocks[name].dtype == reference[name].dtype, name
+        np.testing.assert_array_equal(blocks[name].values, reference[name].values, err_msg=name)
+    assert blocks.attrs["provenance"] == reference.attrs["provenance"] and blocks.attrs == attrs
+    clear = ~qa_bits.invalid_mask(reference["qa_pixel"].values)
+    pixels = np.moveaxis(reference["reflectance"].values, 2, -1)[clear].astype(np.float64)
+    # the statistics are float64 sums of the simulated (not yet quantised) values: close to the stored ones'
+    np.testing.assert_allclose(attrs["norm_reflectance_mean"], pixels.mean(axis=0), atol=2e-5)
+    np.testing.assert_allclose(attrs["norm_reflectance_std"], pixels.std(axis=0), atol=2e-5)
+
+
+def test_a_stack_cached_in_blocks_is_keyed_apart_and_read_back(tmp_path):
+    from lslib.data.sim import simulated_stack
+
+    settings = {"regions": ["india"], "n_sites": 5, "n_times": 6, "size": 16, "seed": 1}
+    blocks, path, hit, seconds = simulated_stack(tmp_path, block_sites=2, **settings)
+    assert not hit and seconds > 0 and blocks.attrs["sim_n_workers"] == 1
+    again, again_path, hit, _ = simulated_stack(tmp_path, block_sites=2, **settings)
+    assert hit and again_path == path
+    whole, whole_path, _, _ = simulated_stack(tmp_path, **settings)
+    assert whole_path != path
+    np.testing.assert_array_equal(blocks["reflectance"].values, whole["reflectance"].values)
+    with pytest.raises(ValueError, match="block_sites must be an integer >= 1, got 0"):
+        simulated_stack(tmp_path / "other", block_sites=0, **settings)
