@@ -76,15 +76,18 @@ def main() -> None:
     parser.add_argument("--sites", type=int, nargs="+", default=[600, 2000, 4000])
     parser.add_argument("--block-sites", type=int, default=32, help="sites per block of the blockwise simulation")
     parser.add_argument("--skip-train", action="store_true", help="measure the simulation only")
+    parser.add_argument("--blocks-only", action="store_true", help="measure only the blockwise simulation")
     arguments = parser.parse_args()
     sizes = sorted(arguments.sites)
-    stages = ["simulate", "simulate in blocks"] + ([] if arguments.skip_train else ["train"])
+    stages = ["simulate in blocks"] if arguments.blocks_only else ["simulate", "simulate in blocks"]
+    stages += [] if arguments.skip_train or arguments.blocks_only else ["train"]
     results = {}
     for n_sites in sizes:
         results[n_sites] = {}
         with tempfile.TemporaryDirectory() as folder:
-            results[n_sites]["simulate"] = measure(_SIMULATE, Path(folder), n_sites)
-            if not arguments.skip_train:
+            if "simulate" in stages:
+                results[n_sites]["simulate"] = measure(_SIMULATE, Path(folder), n_sites)
+            if "train" in stages:
                 results[n_sites]["train"] = measure(_TRAIN, Path(folder), n_sites)
         with tempfile.TemporaryDirectory() as folder:
             results[n_sites]["simulate in blocks"] = measure(

@@ -541,16 +541,20 @@ def simulate_to_store(
 def _lay_out(first: xr.Dataset, n_sites: int, block_sites: int, widths: dict[str, str], store: str | Path) -> None:
     """Write the metadata and coordinates of an ``n_sites`` stack shaped like the one-site stack ``first``,
     chunked by ``block_sites`` along ``site``; no data array is written."""
+    import dask.array
+
     from lslib.data.store import store_encoding
 
-    template = first.isel(site=np.zeros(n_sites, dtype=int)).assign_coords(site=np.arange(n_sites))
-    for name, dtype in widths.items():
-        template[name] = template[name].astype(dtype)
-    on_site = [name for name, variable in template.data_vars.items() if "site" in variable.dims]
-    template = template.chunk({"site": block_sites})
+    variables = {}
+    for name, variable in first.data_vars.items():  # lazy zeros: nothing of the full size is ever allocated
+        dtype = widths.get(name, variable.dtype)
+        shape, chunks = (n_sites, *variable.shape[1:]), (block_sites, *variable.shape[1:])
+        variables[name] = (variable.dims, dask.array.zeros(shape, dtype=dtype, chunks=chunks), variable.attrs)
+    coords = {name: coord.variable for name, coord in first.coords.items() if name != "site"}
+    template = xr.Dataset(variables, coords={**coords, "site": np.arange(n_sites)}, attrs=first.attrs)
     encoding = store_encoding(template)
-    for name in on_site:
-        encoding.setdefault(name, {})["chunks"] = template[name].data.chunksize
+    for name, variable in template.data_vars.items():
+        encoding.setdefault(name, {})["chunks"] = variable.data.chunksize
     template.to_zarr(store, mode="w", compute=False, zarr_format=2, consolidated=True, encoding=encoding)
 
 
