@@ -464,20 +464,10 @@ def _statistics_from_moments(moments: np.ndarray, n_bands: int) -> dict[str, lis
 
 def simulate_to_store(
     store: str | Path,
-    regions: Sequence[str] = ("america", "china", "india"),
-    n_sites: int = 60,
-    n_times: int = 16,
-    size: int = 32,
-    causes: Sequence[str] | None = None,
-    seed: int = 0,
-    n_workers: int = 1,
-    scheduler: str | None = None,
-    start: str = "2016-01-01",
-    clouds: bool = True,
     block_sites: int = 32,
-    progress: bool = False,
     extra_attrs: dict[str, Any] | None = None,
     started: float | None = None,
+    **parameters: Any,
 ) -> dict[str, Any]:
     """Simulate a stack straight into the Zarr store ``store``, ``block_sites`` sites at a time, each block
     written by the process that simulated it: the driver never holds more than one block.
@@ -491,23 +481,32 @@ def simulate_to_store(
     store : str or Path
         A new Zarr (v2) store; its folder must be reachable by every worker (a shared filesystem on a
         cluster).
-    regions, n_sites, n_times, size, causes, seed, n_workers, scheduler, start, clouds, progress
-        As for :func:`simulate`; ``progress`` counts the blocks done here (one worker).
     block_sites : int, default 32
         Sites per block: the peak memory of a worker (about 4 MB per site at 24 frames of 32 px).
     extra_attrs : dict, optional
         More attributes to write into the store.
     started : float, optional
         A ``time.perf_counter()`` reading: the seconds since are written as ``attrs["sim_seconds"]``.
+    **parameters
+        Those of :func:`simulate` (``regions``, ``n_sites``, ..., ``scheduler``), with its defaults;
+        ``progress`` counts the blocks done here (one worker).
 
     Returns
     -------
     dict
         The store's attributes: provenance and normalisation statistics (also written into the store).
     """
+    import inspect
+
     import dask
     import zarr
 
+    bound = inspect.signature(simulate).bind(**parameters)
+    bound.apply_defaults()
+    given = bound.arguments  # by name: a new parameter of simulate() cannot shift them
+    regions, n_sites, n_times, size, causes = (given[k] for k in ("regions", "n_sites", "n_times", "size", "causes"))
+    seed, n_workers, scheduler, start = (given[k] for k in ("seed", "n_workers", "scheduler", "start"))
+    clouds, progress = given["clouds"], given["progress"]
     regions, kinds = validate_parameters(regions, n_sites, n_times, size, causes, n_workers)
     if not isinstance(block_sites, int) or block_sites < 1:
         raise ValueError(f"block_sites must be an integer >= 1, got {block_sites!r}")
