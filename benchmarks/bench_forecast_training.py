@@ -50,35 +50,21 @@ def main() -> None:
     datasets = {split: LandslideDataset(stack, split=split, **common) for split in ("train", "val")}
     train = TrainConfig(epochs=args.epochs, lr=2e-3, progress=False)
     full, narrow = PredictorConfig(size=32, width=32), PredictorConfig(size=32, width=32, radar_width=16)
+
+    def seeds(**how):  # the same seeds on the same order of sites, trained one way or another
+        return train_seeds(
+            datasets, narrow, train, list(range(args.seeds)), sites_per_batch=8, clouds=0.0, order_seed=0, **how
+        )
+
     runs = {
         "baseline": lambda: train_member(datasets, full, train, batch_size=64),
         "site batches": lambda: train_seeds(datasets, full, train, [0], sites_per_batch=8, clouds=0.0),
         "site batches, radar width 16": lambda: train_seeds(
             datasets, narrow, train, [0], sites_per_batch=8, clouds=0.0
         ),
-        "seeds one by one": lambda: train_seeds(
-            datasets, narrow, train, list(range(args.seeds)), sites_per_batch=8, clouds=0.0, order_seed=0
-        ),
-        "seeds vectorised": lambda: train_seeds(
-            datasets,
-            narrow,
-            train,
-            list(range(args.seeds)),
-            sites_per_batch=8,
-            clouds=0.0,
-            order_seed=0,
-            vectorised=True,
-        ),
-        "seeds fanned out": lambda: train_seeds(
-            datasets,
-            narrow,
-            train,
-            list(range(args.seeds)),
-            sites_per_batch=8,
-            clouds=0.0,
-            order_seed=0,
-            workers=args.processes,
-        ),
+        "seeds one by one": lambda: seeds(),
+        "seeds vectorised": lambda: seeds(vectorised=True),
+        "seeds fanned out": lambda: seeds(workers=args.processes),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     for repeat in range(args.repeats):

@@ -45,3 +45,14 @@ def smoke_run(project, mirror) -> Path:
     if not report.is_file() or not all((run_dir / f"{n}.ipynb").is_file() for n in names):
         pipeline.run(project, "smoke", run_dir=run_dir, echo=lambda *_: None)
     return run_dir
+
+
+def horizon_datasets(regions: list[str], n_sites: int, n_times: int, seed: int) -> dict:
+    """Train and validation fixed-horizon windows (4 + 4 frames) of a small simulated stack, for the
+    trainer's tests."""
+    from lslib.data.dataset import LandslideDataset
+    from lslib.data.sim import simulate
+
+    stack = simulate(regions=regions, n_sites=n_sites, n_times=n_times, size=16, seed=seed)
+    common = {"horizon_days": 32.0, "max_frames": 4, "max_sar_frames": 4, "fractions": (0.7, 0.3, 0.0), "seed": 0}
+    return {split: LandslideDataset(stack, split=split, **common) for split in ("train", "val")}

@@ -23,6 +23,7 @@ from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
 from lslib.training import adapt
 from lslib.training.forecast import intra_op_threads, train_seeds
 from lslib.training.loop import TrainConfig
+from tests.conftest import horizon_datasets
 
 
 @pytest.fixture(scope="module")
@@ -464,9 +465,7 @@ def test_bootstrap_p_values_and_holm():
 
 
 def test_domain_adversarial_seeds_fan_out_to_processes_with_the_same_weights():
-    stack = simulate(regions=["india", "china"], n_sites=12, n_times=10, size=16, seed=4)
-    common = {"horizon_days": 32.0, "max_frames": 4, "max_sar_frames": 4, "fractions": (0.7, 0.3, 0.0), "seed": 0}
-    views = {split: LandslideDataset(stack, split=split, **common) for split in ("train", "val")}
+    views = horizon_datasets(["india", "china"], n_sites=12, n_times=10, seed=4)
     config, train = PredictorConfig(size=16, width=8), TrainConfig(epochs=1, lr=3e-3, progress=False)
     build = cross_continent.DannBuilder(0.5, ramp_steps=4)
     kwargs = {"sites_per_batch": 4, "build": build, "target": views["val"]}

@@ -5,18 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lslib.data.dataset import LandslideDataset
-from lslib.data.sim import simulate
 from lslib.models.predictor import PredictorConfig, SpatioTemporalPredictor
 from lslib.training.forecast import intra_op_threads, train_seeds
 from lslib.training.loop import TrainConfig
+from tests.conftest import horizon_datasets
 
 
 @pytest.fixture(scope="module")
 def datasets():
-    stack = simulate(regions=["india", "china"], n_sites=12, n_times=10, size=16, seed=4)
-    common = {"horizon_days": 32.0, "max_frames": 4, "max_sar_frames": 4, "fractions": (0.7, 0.3, 0.0), "seed": 0}
-    return {split: LandslideDataset(stack, split=split, **common) for split in ("train", "val")}
+    return horizon_datasets(["india", "china"], n_sites=12, n_times=10, seed=4)
 
 
 def test_two_seeds_fanned_out_have_the_weights_of_two_seeds_trained_one_by_one(datasets):

@@ -6,18 +6,15 @@ import pytest
 import torch
 
 from lslib.data.batches import SiteBatches
-from lslib.data.dataset import LandslideDataset
-from lslib.data.sim import simulate
 from lslib.models.predictor import PredictorConfig
 from lslib.training.forecast import train_seeds
 from lslib.training.loop import TrainConfig
+from tests.conftest import horizon_datasets
 
 
 @pytest.fixture(scope="module")
 def datasets():
-    stack = simulate(regions=["india", "america"], n_sites=16, n_times=12, size=16, seed=2)
-    common = {"horizon_days": 32.0, "max_frames": 4, "max_sar_frames": 4, "fractions": (0.7, 0.3, 0.0), "seed": 0}
-    return {split: LandslideDataset(stack, split=split, **common) for split in ("train", "val")}
+    return horizon_datasets(["india", "america"], n_sites=16, n_times=12, seed=2)
 
 
 def test_vectorised_seeds_match_seeds_trained_one_by_one(datasets):
