@@ -19,6 +19,7 @@ import contextlib
 import json
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,22 +197,39 @@ def _asset_meta(items: list, key: str) -> list[dict]:
     return [item.assets[key].extra_fields for item in items if key in item.assets]
 
 
-def _check_assets(items: list, keys: list[str]) -> None:
-    """Open the header of every asset, so that a corrupt or missing file is named before any pixel is read."""
+#: Asset headers opened at once by :func:`_check_assets` (each open is a few HTTP range requests, mostly waiting).
+HEADER_THREADS = 16
+
+
+def _open_header(href: str) -> Exception | None:
+    """Open one asset's header with rasterio; the error, or None when it opens."""
     import rasterio
 
+    try:
+        with rasterio.open(href):
+            return None
+    except Exception as error:  # noqa: BLE001 - every failure is reported with the asset that caused it
+        return error
+
+
+def _check_assets(items: list, keys: list[str]) -> None:
+    """Open the header of every asset, so that a corrupt or missing file is named before any pixel is read.
+
+    The headers open concurrently (:data:`HEADER_THREADS` at once: GDAL releases the GIL while it waits on
+    the network); when several fail, the first in item and band order is the one reported.
+    """
     for item in items:
         for key in keys:
             if key not in item.assets:
                 raise DataUnavailable(f"Item {item.id!r} has no asset {key!r} (it has {sorted(item.assets)})")
-            href = item.assets[key].href
-            try:
-                with rasterio.open(href):
-                    pass
-            except Exception as error:
-                raise DataUnavailable(
-                    f"Asset {key!r} of item {item.id!r} cannot be read from {href}: {type(error).__name__}: {error}"
-                ) from error
+    assets = [(item.id, key, item.assets[key].href) for item in items for key in keys]
+    with ThreadPoolExecutor(max(1, min(HEADER_THREADS, len(assets)))) as pool:
+        errors = list(pool.map(_open_header, [href for _, _, href in assets]))
+    for (item_id, key, href), error in zip(assets, errors):
+        if error is not None:
+            raise DataUnavailable(
+                f"Asset {key!r} of item {item_id!r} cannot be read from {href}: {type(error).__name__}: {error}"
+            ) from error
 
 
 def _load_collection(items: list, bands: list[str], site: Site, chunks: dict[str, int]) -> xr.Dataset:

@@ -37,7 +37,14 @@ from lslib.causes import N_CAUSES, Cause
 if Cause.THRIVING_FOREST != N_CAUSES - 1:  # cause_distribution puts "no landslide" last
     raise ImportError("lslib.causes must keep THRIVING_FOREST as the last cause")
 
-__all__ = ["PredictorConfig", "SpatioTemporalPredictor", "cause_distribution", "day_encoding", "masked_attention"]
+__all__ = [
+    "PredictorConfig",
+    "SpatioTemporalPredictor",
+    "cause_distribution",
+    "day_encoding",
+    "masked_attention",
+    "gather_frames",
+]
 
 
 @dataclass
@@ -128,6 +135,40 @@ def masked_attention(scores: Tensor, valid: Tensor, allow_empty: bool = False) -
         raise ValueError("Every sample needs at least one valid frame (a window with no usable frame)")
     scores = scores.masked_fill(~valid, float("-inf")).masked_fill(empty, 0.0)
     return torch.softmax(scores, dim=-1).masked_fill(~valid, 0.0)
+
+
+def gather_frames(per_site: Tensor, position: Tensor, frame: Tensor) -> Tensor:
+    """The frames of each window, ``per_site[position[:, None], frame]``, gathered so that training is reproducible.
+
+    Windows share their site's frames, so the backward pass sums several gradients into one frame. Advanced
+    indexing would do it with ``index_put_(accumulate=True)``, which on a multi-threaded CPU adds with atomics
+    once a batch is large enough (about 32,768 values): the order of the sums, and the last bits of the weights,
+    then change from run to run. ``index_select`` backs up through ``index_add_``, which sums in index order.
+
+    Parameters
+    ----------
+    per_site : Tensor
+        ``(P, T, D)`` features of the ``T`` frames of ``P`` sites.
+    position : Tensor
+        ``(N,)`` the site of each window (an index into ``P``).
+    frame : Tensor
+        ``(N, F)`` the frames of each window (indices into ``T``).
+
+    Returns
+    -------
+    Tensor
+        ``(N, F, D)``.
+
+    Examples
+    --------
+    >>> per_site = torch.arange(12.0).view(2, 3, 2)
+    >>> gather_frames(per_site, torch.tensor([1, 0]), torch.tensor([[0, 2], [1, 1]]))[:, :, 0]
+    tensor([[ 6., 10.],
+            [ 2.,  2.]])
+    """
+    sites, frames = per_site.shape[:2]
+    flat = (position[:, None] * frames + frame).reshape(-1)
+    return per_site.reshape(sites * frames, -1).index_select(0, flat).view(*frame.shape, -1)
 
 
 def _encoder(in_channels: int, width: int, norm: str = "none") -> nn.Sequential:
@@ -266,7 +307,7 @@ class SpatioTemporalPredictor(nn.Module):
         every window its days relative to its own last frame."""
         position, frame = batch["position"], batch["frame"]
         sites, frames = batch["image"].shape[:2]
-        optical = self.optical(batch["image"].flatten(0, 1)).view(sites, frames, -1)[position[:, None], frame]
+        optical = gather_frames(self.optical(batch["image"].flatten(0, 1)).view(sites, frames, -1), position, frame)
         cloud = batch["image"][:, :, -1].mean(dim=(-2, -1))[position[:, None], frame]
         end = batch["time"][position, frame[:, -1]][:, None]
         time = batch["time"][position[:, None], frame] - end
@@ -275,7 +316,7 @@ class SpatioTemporalPredictor(nn.Module):
         if self.radar is not None:
             sar_frame = batch["sar_frame"]
             n_sar = batch["sar"].shape[1]
-            radar = self.radar(batch["sar"].flatten(0, 1)).view(sites, n_sar, -1)[position[:, None], sar_frame]
+            radar = gather_frames(self.radar(batch["sar"].flatten(0, 1)).view(sites, n_sar, -1), position, sar_frame)
             sar_time = batch["sar_time"][position[:, None], sar_frame] - end
             sar_valid = torch.ones(sar_frame.shape, dtype=torch.bool, device=frame.device)
         meta = batch["meta"][position[:, None], frame] if self.meta is not None else None

@@ -323,3 +323,18 @@ def test_a_request_without_imagery_is_skipped_only_when_asked(servers, tmp_path)
         skip_empty=True,
     )  # fmt: skip
     assert found[0].sizes["site"] == 1 and isinstance(skipped, stac.EmptySearch)
+
+
+def test_of_several_corrupt_cogs_the_first_in_item_and_band_order_is_named(servers, monkeypatch):
+    """The headers open concurrently; which failure is reported must not depend on which thread finished first."""
+    api_url, files_url, folder = servers
+    items = stac.search(MALIN, "2014-03-01", "2014-04-30", [stac.LANDSAT], api_url=api_url)
+    assert len(items) >= 3
+    (folder / "corrupt.tif").write_bytes(b"this is not a GeoTIFF" * 100)
+    for item in items[1:]:
+        for band in ("nir08", "green"):
+            item.assets[band].href = f"{files_url}/corrupt.tif"
+    monkeypatch.setattr(stac, "HEADER_THREADS", 8)
+    for _ in range(3):
+        with pytest.raises(DataUnavailable, match=f"Asset 'green' of item '{items[1].id}' cannot be read"):
+            stac._check_assets(items, ["red", "green", "nir08"])
