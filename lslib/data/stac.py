@@ -208,7 +208,7 @@ def _open_header(href: str) -> Exception | None:
     try:
         with rasterio.open(href):
             return None
-    except Exception as error:  # noqa: BLE001 - every failure is reported with the asset that caused it
+    except Exception as error:  # every failure is reported, with the asset that caused it
         return error
 
 
