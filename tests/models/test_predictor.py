@@ -12,6 +12,7 @@ from lslib.models.predictor import (
     gather_frames,
     masked_attention,
 )
+from lslib.training.forecast import intra_op_threads
 from lslib.training.loop import TrainConfig, fit
 
 
@@ -108,9 +109,9 @@ def test_the_finite_check_takes_an_overflowing_sum_of_finite_values_for_finite()
 
 
 def test_gather_frames_matches_advanced_indexing_and_its_gradient_is_reproducible():
-    """Many windows share few frames (as in a site batch, where windows overlap): the gradient sums up to a
-    hundred contributions per frame, over about 40,000 values, the size at which advanced indexing's backward
-    adds with atomics on a multi-threaded CPU and changes from call to call."""
+    """Many windows share few frames (as in a site batch, where windows overlap): the gradient sums about ten
+    contributions per frame, over 40,960 values, past the size at which advanced indexing's backward adds with
+    atomics on a multi-threaded CPU and changes from call to call."""
     g = torch.Generator().manual_seed(3)
     per_site = torch.randn(6, 10, 64, generator=g)
     position = torch.randint(0, 6, (80,), generator=g)
@@ -123,13 +124,9 @@ def test_gather_frames_matches_advanced_indexing_and_its_gradient_is_reproducibl
         (gather_frames(leaf, position, frame) * upstream).sum().backward()
         return leaf.grad
 
-    with_threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
+    with intra_op_threads(2):
         first = gradient()
         assert all(torch.equal(gradient(), first) for _ in range(20))
-    finally:
-        torch.set_num_threads(with_threads)
     expected = torch.zeros(60, 64, dtype=torch.float64).index_add_(
         0, (position[:, None] * 10 + frame).reshape(-1), upstream.double().reshape(-1, 64)
     )
