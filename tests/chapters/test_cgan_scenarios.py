@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lslib.causes import Cause
-from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, scenario_pairs
+from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, merge_pairs, scenario_pairs
 from lslib.data.sim import simulate
 from lslib.evaluation.images import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
 from lslib.models.cgan import NO_TRIGGER, SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
@@ -139,10 +139,17 @@ def test_scenario_pairs_link_before_and_after_by_site():
         assert len(set(pairs["split"][pairs["site"] == site])) == 1
     fixed = np.isin(pairs["scenario"], [0, 1])
     assert (pairs["after"][fixed] == stack["date"].values[pairs["site"][fixed], 5]).all()  # the same frames
+    mines, unchanged = pairs["scenario"] == 1, pairs["scenario"] == 0
+    disturbed = stack["disturbed_mask"].values[pairs["site"][mines]]
+    assert (pairs["layout"][mines] == (disturbed[:, 0] != disturbed[:, 5])).all()  # what changed between them
+    assert pairs["layout"][mines].any() and not pairs["layout"][unchanged].any()
+    assert (pairs["scar"][damage] == pairs["layout"][damage]).all()  # a slide's change: its scar
+    assert pairs["terrain"].shape == (len(pairs["site"]), 3, 16, 16) and np.isfinite(pairs["terrain"]).all()
     detection = detection_pairs(stack)
     split = dict(zip(pairs["site"], pairs["split"]))
     assert all(split.get(site, s) == s for site, s in zip(detection["site"], detection["split"]))
     assert (detection["after"] == stack["date"].values[detection["site"], 5]).all()
+    assert detection["mining"].sum() == mines.sum()
     with pytest.raises(ValueError, match="cloud-free"):
         scenario_pairs(simulate(n_sites=2, n_times=6, size=16, seed=0))
 
@@ -257,3 +264,18 @@ def test_the_verdict_words_follow_the_numbers_they_come_from():
     }
     assert cgan_scenarios.verdicts(metrics) == {"mining_verdict": "beats", "damage_verdict": "not above"}
     assert set(cgan_scenarios.VARIANT_KEYS) == set(cgan_scenarios.VARIANTS)
+
+
+def test_merged_pairs_keep_one_number_per_site_and_refuse_mismatched_sets():
+    kinds = ("thriving_forest", "mining")
+    first = simulate(n_sites=12, n_times=8, size=16, seed=3, clouds=False, causes=kinds)
+    second = simulate(n_sites=10, n_times=8, size=16, seed=4, clouds=False, causes=("mining",))
+    a, b = scenario_pairs(first), scenario_pairs(second)
+    merged = merge_pairs(a, b, n_sites=(12, 10))
+    assert len(merged["site"]) == len(a["site"]) + len(b["site"])
+    assert (merged["site"][len(a["site"]) :] == b["site"] + 12).all() and merged["site"][len(a["site"]) :].min() >= 12
+    assert (merged["source"][: len(a["site"])] == a["source"]).all()
+    with pytest.raises(ValueError, match="one count per"):
+        merge_pairs(a, b, n_sites=(12,))
+    with pytest.raises(ValueError, match="different keys"):
+        merge_pairs(a, detection_pairs(second), n_sites=(12, 10))
