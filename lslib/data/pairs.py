@@ -25,7 +25,8 @@ Each pair is the site's frame before a change and its frame after, both from a c
 
 Each pair carries its **layout**, the pixels whose disturbance state differs between the two frames
 (the simulator's ``disturbed_mask``, an oracle variable: the target of the layout model, never one of
-its inputs; for a damage pair, the slide's scar and deposit), and the **terrain** an agency can observe (:func:`terrain_channels`).
+its inputs; for a damage pair, the slide's scar and deposit), and the **terrain** an agency can
+observe (:func:`terrain_channels`).
 
 A site may give two pairs (a mine that later slid). Splits are by site (:func:`site_split`, the same
 for every function here).
@@ -128,9 +129,9 @@ def scenario_pairs(
         ``source`` and ``target`` (n, 6, H, W) normalised bands; ``scenario`` (n,) index into
         :data:`PAIR_SCENARIOS`; ``trigger`` (n,) the slide's :class:`~lslib.causes.Cause` value;
         ``site`` (n,); ``split`` (n,) train/val/test by site; ``layout`` (n, H, W) bool, the change
-        between the frames (the scar, for damage pairs); ``scar`` (n, H, W) bool (the slide scar, for damage pairs); ``terrain``
-        (n, 3, H, W) (:func:`terrain_channels`); ``slope`` (n, H, W) degrees; ``dem`` (n, H, W) m;
-        ``before`` and ``after`` (n,) frame dates.
+        between the frames (the scar, for damage pairs); ``scar`` (n, H, W) bool (the slide scar,
+        for damage pairs); ``terrain`` (n, 3, H, W) (:func:`terrain_channels`); ``slope`` (n, H, W)
+        degrees; ``dem`` (n, H, W) m; ``before`` and ``after`` (n,) frame dates.
 
     Raises
     ------
