@@ -25,7 +25,9 @@ Each pair is the site's frame before a change and its frame after, both from a c
 
 Each pair carries its **layout**, the pixels whose disturbance state differs between the two frames
 (the simulator's ``disturbed_mask``, an oracle variable: the target of the layout model, never one of
-its inputs; for a damage pair, the slide's scar and deposit), and the **terrain** an agency can
+its inputs). For a damage pair it is the slide's scar and deposit; for a mine that grew, its whole
+footprint at the later frame (pit and spoil: a mine grows from what the earlier image shows, and the
+growth alone is a thin ring no disc describes). The pair also carries the **terrain** an agency can
 observe (:func:`terrain_channels`).
 
 A site may give two pairs (a mine that later slid). Splits are by site (:func:`site_split`, the same
@@ -112,10 +114,17 @@ def terrain_channels(dem: np.ndarray, slope: np.ndarray) -> np.ndarray:
     return np.stack([anomaly, slope / 30.0, (wetness - 0.65) / 0.35], axis=1).astype(np.float32)
 
 
-def _layouts(stack: xr.Dataset, site: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """(n, H, W) bool: the pixels whose disturbance state differs between the two frames of each pair."""
+def _layouts(
+    stack: xr.Dataset, site: np.ndarray, before: np.ndarray, after: np.ndarray, footprint: np.ndarray
+) -> np.ndarray:
+    """(n, H, W) bool: the pixels whose disturbance state differs between the two frames of each pair;
+    where ``footprint`` (n,) is True and something changed, the whole disturbed area at the later frame
+    (a mine grows from the pit the earlier image already shows: its layout is the mine, not the ring)."""
     disturbed = stack["disturbed_mask"].values
-    return disturbed[site, before].astype(bool) != disturbed[site, after].astype(bool)
+    later = disturbed[site, after].astype(bool)
+    changed = disturbed[site, before].astype(bool) != later
+    grew = footprint & changed.reshape(len(changed), -1).any(axis=1)
+    return np.where(grew[:, None, None], later, changed)
 
 
 def scenario_pairs(
@@ -172,7 +181,7 @@ def scenario_pairs(
         "trigger": trigger,
         "site": site,
         "split": split[site],
-        "layout": np.where(damage[:, None, None], scar, _layouts(stack, site, before, after)),
+        "layout": np.where(damage[:, None, None], scar, _layouts(stack, site, before, after, scenario == 1)),
         "scar": scar,
         "terrain": terrain_channels(dem, slope),
         "slope": slope,
@@ -204,7 +213,7 @@ def detection_pairs(
         "mining": stack["scenario"].values.astype(str)[site] == "mining",
         "site": site,
         "split": split[site],
-        "layout": _layouts(stack, site, first, last),
+        "layout": _layouts(stack, site, first, last, stack["scenario"].values.astype(str)[site] == "mining"),
         "terrain": terrain_channels(dem, slope),
         "slope": slope,
         "dem": dem,

@@ -13,6 +13,9 @@ places, and the painting second, by a model told where to paint.
     drawn from the prior gives one layout; another draw, another place. The condition is what an
     agency could observe: the source image, terrain channels (supplied by the data layer, e.g. DEM
     anomaly, slope, wetness), pixel coordinates, the scenario and, for landslide damage, the trigger.
+:class:`PitModel`
+    The mining layouts as objects: a heatmap for the centre of a mine's footprint, a log-normal radius
+    and the probability that it grows (see the class for why a factorised latent cannot place one pit).
 :class:`LayoutRenderer`
     A U-Net that paints the future given the source, the terrain, the layout (a mask) and the
     scenario, as a change of the present, under an L1 loss weighted up inside the layout and an
@@ -50,9 +53,12 @@ __all__ = [
     "CELL_PIXELS",
     "LayoutConfig",
     "LayoutModel",
+    "PitModel",
     "RenderConfig",
     "LayoutRenderer",
     "layout_centres",
+    "fitted_discs",
+    "disc_layouts",
     "mining_evidence",
 ]
 
@@ -223,7 +229,8 @@ class LayoutModel(nn.Module):
 
     def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         """Per-pixel losses of one batch with keys ``source``, ``terrain``, ``scenario``, ``layout``
-        (and ``trigger``): the decoder rebuilds the true layout from a posterior sample."""
+        (and ``trigger``): ``BCE`` and ``KL``, the decoder rebuilding the true layout from a posterior
+        sample."""
         condition = self.condition(batch["source"], batch["terrain"], batch["scenario"], batch.get("trigger"))
         layout = batch["layout"].float()
         if layout.shape != (len(condition), *condition.shape[-2:]):
@@ -302,6 +309,156 @@ class LayoutModel(nn.Module):
 
     def config_dict(self) -> dict:
         return asdict(self.config)
+
+
+class PitModel(nn.Module):
+    """Where a mine grows and how large it is: the mining layouts as discs.
+
+    Change masks with a factorised spatial latent cannot say "exactly one pit, somewhere": each cell
+    decides alone, and a pit that may lie in any of many cells is, cell by cell, unlikely, so sampled
+    layouts come out empty. A mine is one object, so it gets an object's parameters: a heatmap over
+    pixels for the centre of its footprint (a categorical distribution, sampled, so the futures differ
+    in place), a log-normal radius and a probability that the mine grows at all between the frames.
+    Conditioned on the source image, the terrain and pixel coordinates (:class:`LayoutConfig`'s sizes;
+    ``beta`` and ``latent_channels`` are not used). ``training_step`` takes mining pairs only (keys
+    ``source``, ``terrain``, ``layout``) and returns the negative log-likelihood in nats per pair.
+    """
+
+    def __init__(self, config: LayoutConfig) -> None:
+        super().__init__()
+        self.config = config
+        w, c = config.width, config.bands + config.n_terrain + 2
+        self.features = _Downs(c, w)
+        self.centre = nn.Sequential(
+            nn.Conv2d(c + 4 * w, w, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w, w, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(w, 1, 1),
+        )
+        self.extent = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * w, 3))
+
+    def _heads(self, source: Tensor, terrain: Tensor) -> tuple[Tensor, Tensor]:
+        """(B, H, W) centre logits and (B, 3) extent terms (mean and log-sd of the log radius, grow logit)."""
+        scenario = torch.full((len(source),), SCENARIOS.index("mining"), device=source.device)
+        _check_inputs(source, terrain, scenario, self.config.bands, self.config.n_terrain)
+        condition = torch.cat([source, terrain, _coordinates(len(source), *source.shape[-2:], source.device)], 1)
+        bottom = self.features(condition)[2]
+        context = F.interpolate(bottom, size=condition.shape[-2:], mode="nearest")
+        return self.centre(torch.cat([condition, context], dim=1))[:, 0], self.extent(bottom)
+
+    def _nll(self, source: Tensor, terrain: Tensor, layout: Tensor) -> Tensor:
+        """(B,) nats: -log p(grows), plus for a layout with change -log p(centre) - log p(log radius)."""
+        centre_logits, extent = self._heads(source, terrain)
+        grows = layout.flatten(1).any(dim=1)
+        nll = F.binary_cross_entropy_with_logits(extent[:, 2], grows.float(), reduction="none")
+        if grows.any():
+            centre, radius = fitted_discs(layout[grows] > 0.5)
+            width = layout.shape[-1]
+            index = centre[:, 0].round().long() * width + centre[:, 1].round().long()
+            place = F.cross_entropy(centre_logits[grows].flatten(1), index, reduction="none")
+            mu, log_sd = extent[grows, 0], extent[grows, 1].clamp(-4.0, 2.0)
+            size = 0.5 * ((torch.log(radius) - mu) / log_sd.exp()) ** 2 + log_sd
+            nll = nll + torch.zeros_like(nll).masked_scatter(grows, place + size)
+        return nll
+
+    def training_step(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Mean negative log-likelihood (nats) of the batch's mining layouts: ``loss``."""
+        layout = batch["layout"].float()
+        if layout.shape != (len(batch["source"]), *batch["source"].shape[-2:]):
+            raise ValueError(f"layout must be (B, H, W) like the source, got {tuple(layout.shape)}")
+        return {"loss": self._nll(batch["source"], batch["terrain"], layout).mean()}
+
+    @torch.no_grad()
+    def log_likelihood(self, source: Tensor, terrain: Tensor, layout: Tensor) -> Tensor:
+        """(B,) log-likelihood (nats) of each mining layout: whether it grows and, if so, where its
+        centre lies and how large it is (:func:`fitted_discs`)."""
+        self.eval()
+        return -self._nll(source, terrain, layout.float())
+
+    @torch.no_grad()
+    def sample(
+        self,
+        source: Tensor,
+        terrain: Tensor,
+        k: int,
+        seed: int = 0,
+        eligible: Tensor | None = None,
+        always_grow: bool = False,
+    ) -> Tensor:
+        """``k`` mined layouts per input, (k, B, H, W) bool: discs whose centre is drawn from the
+        heatmap (only on ``eligible`` pixels, (B, H, W) bool, when given) and whose radius from the
+        log-normal; a layout is empty with the probability that the mine does not grow
+        (``always_grow``: never empty, for a detector that asks "what if it grew?"). Reproducible from
+        ``seed`` on any device (drawn on the CPU)."""
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        self.eval()
+        device = next(self.parameters()).device
+        centre_logits, extent = self._heads(source.to(device), terrain.to(device))
+        centre_logits, extent = centre_logits.cpu(), extent.cpu()
+        height, width = centre_logits.shape[-2:]
+        if eligible is not None:
+            if eligible.shape != centre_logits.shape:
+                raise ValueError(
+                    f"eligible must be (B, H, W) {tuple(centre_logits.shape)}, got {tuple(eligible.shape)}"
+                )
+            if not eligible.flatten(1).any(dim=1).all():
+                raise ValueError("every image needs at least one eligible pixel")
+            centre_logits = centre_logits.masked_fill(~eligible.cpu().bool(), float("-inf"))
+        generator = torch.Generator().manual_seed(seed)
+        probabilities = torch.softmax(centre_logits.flatten(1), dim=1)
+        rows = torch.arange(height, dtype=torch.float32)[:, None]
+        cols = torch.arange(width, dtype=torch.float32)[None, :]
+        layouts = []
+        for _ in range(k):
+            index = torch.multinomial(probabilities, 1, generator=generator)[:, 0]
+            spread = extent[:, 1].clamp(-4.0, 2.0).exp()
+            log_radius = extent[:, 0] + spread * torch.randn(len(index), generator=generator)
+            grows = torch.rand(len(index), generator=generator) < torch.sigmoid(extent[:, 2])
+            centre_row, centre_col = (index // width).float(), (index % width).float()
+            distance = torch.hypot(rows - centre_row[:, None, None], cols - centre_col[:, None, None])
+            disc = distance <= log_radius.exp()[:, None, None]
+            disc[torch.arange(len(index)), index // width, index % width] = True  # at least the centre
+            layouts.append(disc & (grows | always_grow)[:, None, None])
+        return torch.stack(layouts).to(device)
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def fitted_discs(layouts: Tensor) -> tuple[Tensor, Tensor]:
+    """The disc that stands for each non-empty (B, H, W) layout: its centroid (B, 2) (row, column,
+    pixels) and the radius of a disc of the same area (B,), pixels.
+
+    Examples
+    --------
+    >>> layout = torch.zeros(1, 9, 9, dtype=torch.bool); layout[0, 2:5, 3:6] = True
+    >>> centre, radius = fitted_discs(layout)
+    >>> centre.tolist(), round(float(radius[0]), 3)
+    ([[3.0, 4.0]], 1.693)
+    """
+    area = layouts.flatten(1).sum(dim=1).float()
+    if (area == 0).any():
+        raise ValueError("fitted_discs needs non-empty layouts")
+    return layout_centres(layouts), torch.sqrt(area / torch.pi)
+
+
+def disc_layouts(layouts: Tensor) -> Tensor:
+    """(B, H, W) bool: each layout replaced by :func:`fitted_discs`'s disc (empty layouts stay empty),
+    the form in which :meth:`PitModel.sample` hands a mine to the renderer."""
+    out = torch.zeros_like(layouts, dtype=torch.bool)
+    keep = layouts.flatten(1).any(dim=1)
+    if keep.any():
+        centre, radius = fitted_discs(layouts[keep])
+        rows = torch.arange(layouts.shape[-2], dtype=torch.float32, device=layouts.device)[:, None]
+        cols = torch.arange(layouts.shape[-1], dtype=torch.float32, device=layouts.device)[None, :]
+        distance = torch.hypot(rows - centre[:, 0, None, None], cols - centre[:, 1, None, None])
+        disc = distance <= radius[:, None, None]
+        nearest = centre.round().long()
+        disc[torch.arange(len(disc)), nearest[:, 0], nearest[:, 1]] = True
+        out[keep] = disc
+    return out
 
 
 def _maybe(tensor: Tensor | None, device) -> Tensor | None:
@@ -494,7 +651,7 @@ class LayoutRenderer(nn.Module):
 
 
 def mining_evidence(
-    layout_model: LayoutModel,
+    pit_model: PitModel,
     renderer: LayoutRenderer,
     source: Tensor,
     terrain: Tensor,
@@ -506,10 +663,11 @@ def mining_evidence(
 ) -> Tensor:
     """(B,) log-likelihood ratio of "mined" against "unchanged" for each observed later image.
 
-    ``k`` mined layouts are drawn per source image (:meth:`LayoutModel.sample`, scenario *mining*) and
-    rendered; the unchanged future is rendered with an empty layout (scenario *unchanged*). Under
-    independent Gaussian pixel noise of standard deviation ``noise_sd`` (normalised units), the log
-    ratio of the best-matching mined future's likelihood to the unchanged one's is
+    ``k`` mined layouts are drawn per source image (:meth:`PitModel.sample`, every one a growing
+    pit: "unchanged" is the alternative that it did not grow) and rendered; the unchanged future is
+    rendered with an empty layout (scenario *unchanged*). Under independent Gaussian pixel noise of
+    standard deviation ``noise_sd`` (normalised units), the log ratio of the best-matching mined
+    future's likelihood to the unchanged one's is
     ``(SSE_unchanged - min_k SSE_mined) / (2 noise_sd**2)``, the squared errors summed over bands and
     pixels. Positive: the image is better explained by a mine.
     """
@@ -517,7 +675,7 @@ def mining_evidence(
         raise ValueError(f"noise_sd must be > 0, got {noise_sd}")
     mining, unchanged = SCENARIOS.index("mining"), SCENARIOS.index("unchanged")
     n = len(source)
-    layouts = layout_model.sample(source, terrain, torch.full((n,), mining), k, seed, eligible=eligible)
+    layouts = pit_model.sample(source, terrain, k, seed, eligible=eligible, always_grow=True)
     mined = renderer.render(source, terrain, layouts, torch.full((n,), mining)).cpu()
     still = renderer.render(source, terrain, torch.zeros(n, *source.shape[-2:]), torch.full((n,), unchanged)).cpu()
     observed = observed.cpu()

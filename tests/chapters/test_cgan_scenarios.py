@@ -141,7 +141,9 @@ def test_scenario_pairs_link_before_and_after_by_site():
     assert (pairs["after"][fixed] == stack["date"].values[pairs["site"][fixed], 5]).all()  # the same frames
     mines, unchanged = pairs["scenario"] == 1, pairs["scenario"] == 0
     disturbed = stack["disturbed_mask"].values[pairs["site"][mines]]
-    assert (pairs["layout"][mines] == (disturbed[:, 0] != disturbed[:, 5])).all()  # what changed between them
+    grew = (disturbed[:, 0] != disturbed[:, 5]).reshape(len(disturbed), -1).any(axis=1)
+    assert grew.any() and (pairs["layout"][mines][grew] == disturbed[grew, 5]).all()  # the mine that grew
+    assert not pairs["layout"][mines][~grew].any()  # a mine that did not grow: no change
     assert pairs["layout"][mines].any() and not pairs["layout"][unchanged].any()
     assert (pairs["scar"][damage] == pairs["layout"][damage]).all()  # a slide's change: its scar
     assert pairs["terrain"].shape == (len(pairs["site"]), 3, 16, 16) and np.isfinite(pairs["terrain"]).all()

@@ -19,7 +19,10 @@ from lslib.models.layout import (
     LayoutConfig,
     LayoutModel,
     LayoutRenderer,
+    PitModel,
     RenderConfig,
+    disc_layouts,
+    fitted_discs,
     layout_centres,
     mining_evidence,
 )
@@ -57,6 +60,10 @@ def toy_world(n: int, seed: int, mined_share: float = 0.75) -> dict[str, torch.T
     }
 
 
+def _rows(world: dict[str, torch.Tensor], keep: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    return {key: value if keep is None else value[keep] for key, value in world.items()}
+
+
 def _loader(world: dict[str, torch.Tensor]) -> DataLoader:
     keys = ("source", "terrain", "layout", "target", "scenario")
     rows = [{key: world[key][i] for key in keys} for i in range(len(world["source"]))]
@@ -64,20 +71,29 @@ def _loader(world: dict[str, torch.Tensor]) -> DataLoader:
 
 
 @pytest.fixture(scope="module")
-def trained() -> tuple[LayoutModel, LayoutRenderer]:
+def trained() -> tuple[LayoutModel, LayoutRenderer, PitModel]:
     torch.set_num_threads(2)
     world = toy_world(256, seed=0)
     torch.manual_seed(0)
     layout_model = LayoutModel(LayoutConfig(bands=2, n_terrain=1, size=SIDE, width=8, latent_channels=2))
+    config = TrainConfig(epochs=80, lr=3e-3, progress=False, restore_best=True)  # the epoch best on validation
     fit(layout_model, {"train": _loader(world)}, TrainConfig(epochs=80, lr=3e-3, progress=False))
+    mined = world["scenario"] == MINING
+    torch.manual_seed(0)
+    pit_model = PitModel(LayoutConfig(bands=2, n_terrain=1, size=SIDE, width=8))
+    fit(
+        pit_model,
+        {"train": _loader(_rows(world, mined)), "val": _loader(_rows(toy_world(128, seed=9, mined_share=1.0)))},
+        config,
+    )
     torch.manual_seed(0)
     renderer = LayoutRenderer(RenderConfig(bands=2, n_terrain=1, size=SIDE, width=8, lambda_gan=0.0))
     fit(renderer, {"train": _loader(world)}, TrainConfig(epochs=30, lr=3e-3, progress=False))
-    return layout_model, renderer
+    return layout_model, renderer, pit_model
 
 
 def test_layouts_fall_on_eligible_pixels_and_differ_between_samples(trained) -> None:
-    layout_model, _ = trained
+    layout_model, _, _ = trained
     world = toy_world(12, seed=1, mined_share=1.0)
     mining = torch.full((12,), MINING)
     layouts = layout_model.sample(world["source"], world["terrain"], mining, k=8, seed=0)
@@ -110,7 +126,7 @@ def test_an_eligible_mask_given_at_sampling_time_is_never_crossed() -> None:
 
 
 def test_the_renderer_paints_the_disc_it_is_given(trained) -> None:
-    _, renderer = trained
+    _, renderer, _ = trained
     world = toy_world(16, seed=3, mined_share=1.0)
     future = renderer.render(world["source"], world["terrain"], world["layout"], world["scenario"])
     change = (future - world["source"]).numpy()
@@ -124,13 +140,13 @@ def test_the_renderer_paints_the_disc_it_is_given(trained) -> None:
 
 
 def test_the_detector_ranks_a_planted_pit_above_an_unchanged_scene(trained) -> None:
-    layout_model, renderer = trained
+    _, renderer, pit_model = trained
     world = toy_world(16, seed=4, mined_share=1.0)
-    with_pit = mining_evidence(layout_model, renderer, world["source"], world["terrain"], world["target"], k=16)
-    without = mining_evidence(layout_model, renderer, world["source"], world["terrain"], world["source"], k=16)
+    with_pit = mining_evidence(pit_model, renderer, world["source"], world["terrain"], world["target"], k=16)
+    without = mining_evidence(pit_model, renderer, world["source"], world["terrain"], world["source"], k=16)
     assert (with_pit > without).all()
     with pytest.raises(ValueError, match="noise_sd"):
-        mining_evidence(layout_model, renderer, world["source"], world["terrain"], world["source"], k=2, noise_sd=0)
+        mining_evidence(pit_model, renderer, world["source"], world["terrain"], world["source"], k=2, noise_sd=0)
 
 
 def test_the_adversarial_renderer_trains_and_its_critic_weighs_the_layout() -> None:
@@ -159,3 +175,40 @@ def test_bad_inputs_are_refused_with_the_name_of_the_problem() -> None:
         LayoutConfig(size=20)
     with pytest.raises(ValueError, match="beta"):
         LayoutConfig(beta=0)
+
+
+def test_pit_centres_are_drawn_on_eligible_pixels_in_varied_places(trained) -> None:
+    _, _, pit_model = trained
+    world = toy_world(12, seed=6, mined_share=1.0)
+    pits = pit_model.sample(world["source"], world["terrain"], k=8, seed=0, always_grow=True)
+    assert pits.flatten(2).any(dim=2).all()  # always_grow: every layout holds a pit
+    centres = layout_centres(pits)
+    right = world["eligible"][:, 0, -1]
+    learned = [(centres[:, i, 1] >= SIDE / 2 - 0.5) if right[i] else (centres[:, i, 1] <= SIDE / 2 - 0.5)
+               for i in range(12)]  # fmt: skip
+    assert torch.stack(learned).float().mean() > 0.9, "the heatmap did not learn the eligible half"
+    for i in range(12):
+        assert len({tuple(np.round(c, 1)) for c in centres[:, i].numpy()}) >= 4
+    radius = fitted_discs(pits.flatten(0, 1))[1]
+    assert 1.2 < float(radius.median()) < 3.5  # the toy's discs have a radius of 2.2 px
+    corner = torch.zeros(12, SIDE, SIDE, dtype=torch.bool)
+    corner[:, :4, :4] = True  # an eligible mask given at sampling time: the centres stay inside it
+    centres = layout_centres(pit_model.sample(world["source"], world["terrain"], k=8, eligible=corner))
+    placed = centres[~torch.isnan(centres[..., 0])]
+    assert len(placed) and (placed <= 3.0 + 1e-6).all()
+    with pytest.raises(ValueError, match="at least one eligible"):
+        pit_model.sample(world["source"], world["terrain"], k=1, eligible=torch.zeros_like(corner))
+
+
+def test_a_disc_stands_for_a_layout_with_its_centroid_and_area() -> None:
+    layouts = torch.zeros(3, 12, 12, dtype=torch.bool)
+    rows, cols = torch.meshgrid(torch.arange(12.0), torch.arange(12.0), indexing="ij")
+    layouts[0] = torch.hypot(rows - 5, cols - 6) <= 3
+    layouts[1, 1:3, 1:9] = True  # a strip: the disc keeps its centroid and area
+    discs = disc_layouts(layouts)
+    assert torch.equal(discs[0], layouts[0])
+    assert not discs[2].any()
+    assert abs(int(discs[1].sum()) - 16) <= 4
+    assert torch.allclose(layout_centres(discs[1:2]), torch.tensor([[1.5, 4.5]]), atol=0.6)
+    with pytest.raises(ValueError, match="non-empty"):
+        fitted_discs(layouts)
