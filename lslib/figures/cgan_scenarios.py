@@ -10,7 +10,14 @@ from matplotlib.figure import Figure
 from lslib.figures.common import true_colour
 from lslib.figures.provenance import stamp, titled
 
-__all__ = ["loss_figure", "futures_figure", "change_profile_figure", "damage_figure", "planting_figure"]
+__all__ = [
+    "loss_figure",
+    "futures_figure",
+    "laid_out_futures_figure",
+    "change_profile_figure",
+    "damage_figure",
+    "planting_figure",
+]
 
 
 def loss_figure(histories: dict, source: str) -> Figure:
@@ -58,6 +65,39 @@ def futures_figure(examples: list[dict], k: int, source: str) -> Figure:
         row[0].set_ylabel(example["name"].replace("_", " "), fontsize=8)
     fig.suptitle(
         titled(source, "Possible futures per scenario (Landsat true colour, 30 m pixels, 0.96 km across)"), fontsize=10
+    )
+    return stamp(fig, source)
+
+
+def laid_out_futures_figure(examples: list[dict], k: int, source: str) -> Figure:
+    """One row per held-out mine: the earlier image, the true later image with the true footprint
+    outlined, then ``k`` rendered futures, each with the sampled layout it was painted from outlined.
+    Each example dict holds ``input``, ``truth`` (6, H, W reflectance), ``truth_layout`` (H, W),
+    ``samples`` (k, 6, H, W) and ``layouts`` (k, H, W)."""
+    columns = 2 + k
+    fig, axes = plt.subplots(
+        len(examples),
+        columns,
+        figsize=(1.55 * columns, 1.75 * len(examples) + 0.6),
+        layout="constrained",
+        squeeze=False,
+    )
+    for index, (row, example) in enumerate(zip(axes, examples)):
+        panels = [
+            ("earlier image", example["input"], None),
+            ("true later image", example["truth"], example["truth_layout"]),
+        ]
+        panels += [(f"layout {j + 1}", example["samples"][j], example["layouts"][j]) for j in range(k)]
+        for ax, (label, image, outline) in zip(row, panels):
+            ax.imshow(true_colour(image), interpolation="nearest")
+            if outline is not None and outline.any():
+                ax.contour(outline.astype(float), levels=[0.5], colors="#ffd400", linewidths=0.9)
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.set_title(label, fontsize=7)
+        row[0].set_ylabel(f"test mine {index + 1}", fontsize=8)
+    fig.suptitle(
+        titled(source, "Mined futures, laid out then rendered (yellow: footprint; true colour, 30 m pixels)"),
+        fontsize=10,
     )
     return stamp(fig, source)
 

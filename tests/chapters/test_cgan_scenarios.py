@@ -281,3 +281,43 @@ def test_merged_pairs_keep_one_number_per_site_and_refuse_mismatched_sets():
         merge_pairs(a, b, n_sites=(12,))
     with pytest.raises(ValueError, match="different keys"):
         merge_pairs(a, detection_pairs(second), n_sites=(12, 10))
+
+
+def test_random_placements_keep_the_shapes_and_put_their_centres_on_eligible_pixels():
+    from lslib.chapters.cgan_scenarios import random_placements, steep_pixels
+
+    slope = np.tile(np.linspace(0.0, 40.0, 16), (3, 16, 1))  # steeper to the right
+    eligible = steep_pixels(slope)
+    assert eligible[:, :, -1].all() and not eligible[:, :, 0].any()
+    assert eligible.mean() == pytest.approx(0.5625, abs=0.07)  # above the 40th percentile of the columns
+    layouts = np.zeros((4, 3, 16, 16), bool)
+    layouts[:, :, 7:10, 7:10] = True  # a 3 x 3 square in the middle
+    layouts[:, 2] = False  # an empty layout stays empty
+    moved = random_placements(layouts, eligible, seed=0)
+    assert not moved[:, 2].any()
+    for j in range(4):
+        for i in range(2):
+            rows, cols = np.nonzero(moved[j, i])
+            assert eligible[i, int(round(rows.mean())), int(round(cols.mean()))] or len(rows) < 9
+    assert len({tuple(np.argwhere(moved[j, 0])[0]) for j in range(4)}) > 1  # random places
+    assert np.array_equal(moved, random_placements(layouts, eligible, seed=0))
+    with pytest.raises(ValueError, match="eligible"):
+        random_placements(layouts, np.zeros_like(eligible), seed=0)
+
+
+def test_change_magnitude_ks_tells_weak_generated_changes_from_real_ones():
+    from lslib.chapters.cgan_scenarios import change_magnitude_ks
+
+    rng = np.random.default_rng(0)
+    source = np.zeros((20, 2, 8, 8), np.float32)
+    truth = np.zeros((20, 8, 8), bool)
+    truth[:, 2:5, 2:5] = True
+    target = source + rng.normal(3.0, 0.5, source.shape).astype(np.float32) * truth[:, None]
+    layouts = np.stack([truth, truth])
+    alike = np.stack([source + rng.normal(3.0, 0.5, source.shape).astype(np.float32) * truth[:, None]] * 2)
+    weak = np.stack([source + 0.3 * (alike[0] - source)] * 2)
+    assert change_magnitude_ks(source, alike, layouts, target, truth)["ks"] < 0.15
+    scores = change_magnitude_ks(source, weak, layouts, target, truth)
+    assert scores["ks"] > 0.9 and scores["median_generated"] < scores["median_real"]
+    with pytest.raises(ValueError, match="inside both"):
+        change_magnitude_ks(source, weak, np.zeros_like(layouts), target, truth)

@@ -344,6 +344,13 @@ CGAN = {
     "reforest_slide_reduction_physics_only": 0.04,
     "reforest_cgan_added": 0.01,
     "reforest_cgan_added_ci": [0.002, 0.02],
+    "layout_coverage_at_k": 0.5,
+    "layout_coverage_random": 0.2,
+    "change_magnitude_ks": 0.1,
+    "mining_auroc_cgan": 0.7,
+    "mining_auroc_change": 0.6,
+    "mining_auroc_cgan_diff_ci_low": 0.02,
+    "mining_auroc_cgan_ci": [0.65, 0.75],
 }
 
 
@@ -383,6 +390,19 @@ def test_cgan_summary_follows_diversity_realism_and_the_three_applications():
     assert _by_question(collapsed, "z").answer.startswith("No")
     assert _by_question(collapsed, "mines").answer.startswith("Not clearly")
     assert _by_question(collapsed, "reforestation").answer.startswith("Cannot tell")
+
+
+def test_cgan_summary_of_the_laid_out_futures_says_when_a_goal_is_missed():
+    findings = cgan_scenarios.summary(CGAN)
+    assert _by_question(findings, "land where").answer.startswith("Yes")
+    detection = _by_question(findings, "growing pit")
+    assert detection.answer.startswith("Yes") and detection.interval == (0.65, 0.75)
+    missed = cgan_scenarios.summary({**CGAN, "layout_coverage_random": 0.3, "mining_auroc_cgan_diff_ci_low": -0.02})
+    assert _by_question(missed, "land where").answer.startswith("Not twice as often")
+    assert _by_question(missed, "growing pit").answer.startswith("Not clearly")
+    worse = cgan_scenarios.summary({**CGAN, "layout_coverage_at_k": 0.1, "mining_auroc_cgan": 0.55})
+    assert _by_question(worse, "land where").answer.startswith("No")
+    assert _by_question(worse, "growing pit").answer.startswith("No, worse")
 
 
 # --- chapter 6 ---------------------------------------------------------------------------------
