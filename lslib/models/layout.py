@@ -47,7 +47,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from lslib.causes import N_CAUSES
-from lslib.models.cgan import NO_TRIGGER, SCENARIOS
+from lslib.models.cgan import NO_TRIGGER, SCENARIOS, _down, _up  # _down, _up: the scenario cGAN's U-Net steps
 
 __all__ = [
     "CELL_PIXELS",
@@ -78,18 +78,9 @@ def _one_hot_tiled(scenario: Tensor, trigger: Tensor, n_scenarios: int, n_trigge
     return code[:, :, None, None].expand(-1, -1, *shape)
 
 
-def _down(cin: int, cout: int, norm: bool = True) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, 4, stride=2, padding=1)]
-    if norm:
-        layers.append(nn.InstanceNorm2d(cout, affine=True))
-    layers.append(nn.LeakyReLU(0.2))
-    return nn.Sequential(*layers)
-
-
-def _up(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1), nn.InstanceNorm2d(cout, affine=True), nn.ReLU()
-    )
+def _check_size(size: int) -> None:
+    if size % CELL_PIXELS or size < 16:
+        raise ValueError(f"size must be a multiple of {CELL_PIXELS} and >= 16 pixels, got {size}")
 
 
 def _check_inputs(source: Tensor, terrain: Tensor, scenario: Tensor, bands: int, n_terrain: int) -> None:
@@ -154,8 +145,7 @@ class LayoutConfig:
     beta: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.size % CELL_PIXELS or self.size < 16:
-            raise ValueError(f"size must be a multiple of {CELL_PIXELS} and >= 16 pixels, got {self.size}")
+        _check_size(self.size)
         if self.latent_channels < 1:
             raise ValueError(f"latent_channels must be >= 1, got {self.latent_channels}")
         if self.beta <= 0:
@@ -294,19 +284,6 @@ class LayoutModel(nn.Module):
             layouts &= eligible.to(layouts.device, torch.bool)[None]
         return layouts
 
-    def probability(
-        self,
-        source: Tensor,
-        terrain: Tensor,
-        scenario: Tensor,
-        k: int,
-        seed: int = 0,
-        trigger: Tensor | None = None,
-    ) -> Tensor:
-        """(B, H, W) change probability of each pixel, averaged over ``k`` latent draws (a map of how
-        likely each pixel is to change, e.g. a slide's extent)."""
-        return torch.sigmoid(self.logits(source, terrain, scenario, k, seed, trigger)).mean(dim=0)
-
     def config_dict(self) -> dict:
         return asdict(self.config)
 
@@ -368,13 +345,6 @@ class PitModel(nn.Module):
         if layout.shape != (len(batch["source"]), *batch["source"].shape[-2:]):
             raise ValueError(f"layout must be (B, H, W) like the source, got {tuple(layout.shape)}")
         return {"loss": self._nll(batch["source"], batch["terrain"], layout).mean()}
-
-    @torch.no_grad()
-    def log_likelihood(self, source: Tensor, terrain: Tensor, layout: Tensor) -> Tensor:
-        """(B,) log-likelihood (nats) of each mining layout: whether it grows and, if so, where its
-        centre lies and how large it is (:func:`fitted_discs`)."""
-        self.eval()
-        return -self._nll(source, terrain, layout.float())
 
     @torch.no_grad()
     def sample(
@@ -514,8 +484,7 @@ class RenderConfig:
     lambda_gan: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.size % CELL_PIXELS or self.size < 16:
-            raise ValueError(f"size must be a multiple of {CELL_PIXELS} and >= 16 pixels, got {self.size}")
+        _check_size(self.size)
         if self.inside_weight < 0 or self.lambda_l1 <= 0 or self.lambda_gan < 0:
             raise ValueError("lambda_l1 must be > 0, and inside_weight and lambda_gan >= 0")
 
