@@ -73,6 +73,7 @@ _SITE_SCALARS = (
     "scenario",
     "pga_g",
     "quake_time",
+    "saturation_mm",
 )
 
 
@@ -159,6 +160,11 @@ _SITE_SCALAR_ATTRS: dict[str, dict[str, Any]] = {
     "scenario": {"long_name": "land-change scenario applied (not the label: see cause)"},
     "pga_g": {"units": "g", "long_name": "peak ground acceleration of the site's earthquake (0: none)"},
     "quake_time": {"long_name": "date of the site's earthquake (NaT: none)"},
+    "saturation_mm": {
+        "units": "mm",
+        "role": "oracle",
+        "long_name": "antecedent rain index that saturates the soil where the topographic wetness is 1",
+    },
     "cause": {
         "long_name": "landslide cause (lslib.causes.Cause)",
         "flag_values": list(range(len(CAUSE_KEYS))),
@@ -166,6 +172,9 @@ _SITE_SCALAR_ATTRS: dict[str, dict[str, Any]] = {
     },
 }
 _TEXT_SCALARS = ("region", "country", "scenario")
+#: The version of the stack's set of variables, part of :func:`simulated_stack`'s cache key: raise it when a
+#: variable is added or removed, so a store written before the change is never reused (2: ``saturation_mm``).
+STACK_VARIABLES_VERSION = 2
 
 
 def _stack(sites: list[dict], n_times: int, size: int, start: str, attrs: dict[str, Any]) -> xr.Dataset:
@@ -604,7 +613,7 @@ def simulated_stack(
     ``block_sites`` the workers write it ``block_sites`` sites at a time (:func:`simulate_to_store`), so
     the memory of this process does not grow with the sites; its normalisation statistics are then
     float64 sums and differ from the in-memory path's float32 ones (by up to 0.05 dB in the SAR mean at
-    150 sites), so ``block_sites`` is part of the store's key.
+    150 sites), so ``block_sites`` is part of the store's key, as is :data:`STACK_VARIABLES_VERSION`.
 
     Returns
     -------
@@ -615,6 +624,7 @@ def simulated_stack(
     from lslib.data.store import cached
 
     arguments = {key: value for key, value in parameters.items() if key not in ("n_workers", "scheduler", "progress")}
+    arguments["variables"] = STACK_VARIABLES_VERSION
     if block_sites is not None:
         arguments["block_sites"] = block_sites
 

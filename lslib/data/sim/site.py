@@ -605,6 +605,7 @@ def _site_arrays(
         "scenario": kind,
         "pga_g": float(details.get("pga_g", 0.0)),
         "quake_time": days[quake_day].to_datetime64() if quake_seen else np.datetime64("NaT", "ns"),
+        "saturation_mm": float(world.ground.saturation_mm),
     }
 
 
