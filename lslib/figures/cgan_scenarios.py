@@ -155,9 +155,10 @@ def damage_figure(examples: list[dict], threshold: float, slope_threshold: float
     return stamp(fig, source)
 
 
-def planting_figure(reductions: dict[str, np.ndarray], example: dict, source: str) -> Figure:
-    """Left: the simulated slide-rate reduction per plan (mean over sites and 95% interval). Right:
-    one site's slope with the cells the cGAN + physics plan and the random plan would plant."""
+def planting_figure(reductions: dict[str, np.ndarray], example: dict, source: str, share: float = 0.1) -> Figure:
+    """Left: the slide-rate reduction per plan on the sites' hidden ground (mean over sites and 95%
+    interval), when each plants ``share`` of the open cells. Right: one site's slope with the cells the
+    cGAN + physics plan and the random plan would plant."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.8, 4.2), width_ratios=(1.1, 1.2), layout="constrained")
     names = list(reductions)
     means = [100 * np.mean(reductions[n]) for n in names]
@@ -167,7 +168,9 @@ def planting_figure(reductions: dict[str, np.ndarray], example: dict, source: st
     left.set_xticks(range(len(names)), [n.replace(" + ", "\n+ ") for n in names], fontsize=8)
     left.set(
         ylabel="slide rate reduction (percentage points of cells)",
-        title=titled(source, f"Planting 10% of the open cells ({len(reductions[names[0]])} sites)"),
+        title=titled(
+            source, f"Planting {share:.0%} of the open cells, judged on hidden soil ({len(reductions[names[0]])} sites)"
+        ),
     )
     image = right.imshow(example["slope"], cmap="copper_r")
     fig.colorbar(image, ax=right, shrink=0.85, label="slope (degrees)")

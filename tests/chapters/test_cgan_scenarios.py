@@ -157,7 +157,7 @@ def test_scenario_pairs_link_before_and_after_by_site():
 
 
 def test_planting_on_the_steep_cells_beats_planting_at_random():
-    from lslib.analysis.planting import SoilParameters, planting_trial, slide_rate, stability_gain, storm_wetness
+    from lslib.analysis.planting import SoilParameters, design_ground, planting_trial, slide_rate, stability_gain
 
     soil = SoilParameters()
     slope = np.tile(np.linspace(5.0, 45.0, 20), (20, 1))  # gentle on the left, steep on the right
@@ -166,16 +166,15 @@ def test_planting_on_the_steep_cells_beats_planting_at_random():
     assert gain[:, -1].mean() > gain[:, 0].mean() >= 0  # roots matter where the slope can fail
     assert (stability_gain(slope, np.zeros_like(candidates), soil) == 0).all()  # nothing grows: no gain
     rng = np.random.default_rng(0)
-    wetness = storm_wetness(np.full(slope.shape, 0.9), 16, rng)
+    ground = design_ground(slope, np.zeros_like(slope), soil, 16, rng)  # flat DEM: one wetness everywhere
+    assert ground.wetness.shape == (16, 20, 20) and ground.depth_m[0, -1] < ground.depth_m[0, 0]
     roots = np.full(slope.shape, soil.open_root_kpa)
-    assert slide_rate(slope, roots, wetness, candidates, soil) > slide_rate(
-        slope, roots + 9.0, wetness, candidates, soil
-    )
-    trial = planting_trial(slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng)
+    assert slide_rate(slope, roots, ground, candidates) > slide_rate(slope, roots + 9.0, ground, candidates)
+    trial = planting_trial(slope, ~candidates, candidates, {"gain": gain}, 80, ground, rng)
     assert trial["reduction_gain"] > 1.5 * trial["reduction_random"] > 0
     assert trial["rate_before"] - trial["rate_gain"] == pytest.approx(trial["reduction_gain"])
     nowhere = planting_trial(
-        slope, ~candidates, candidates, {"gain": gain}, 80, wetness, soil, rng, grows=np.zeros_like(candidates)
+        slope, ~candidates, candidates, {"gain": gain}, 80, ground, rng, grows=np.zeros_like(candidates)
     )
     assert nowhere["reduction_gain"] == nowhere["reduction_random"] == 0  # trees that do not take hold nothing
 

@@ -340,8 +340,10 @@ CGAN = {
     "damage_iou": 0.05,
     "damage_iou_baseline": 0.04,
     "damage_iou_all_pixels": 0.03,
-    "reforest_slide_reduction_ranked": 0.05,
-    "reforest_slide_reduction_physics_only": 0.04,
+    "reforest_reduction_ranked": 0.05,
+    "reforest_reduction_physics_only": 0.04,
+    "reforest_reduction_random": 0.02,
+    "reforest_rate_before": 0.2,
     "reforest_cgan_added": 0.01,
     "reforest_cgan_added_ci": [0.002, 0.02],
     "layout_coverage_at_k": 0.5,
@@ -367,6 +369,14 @@ def test_cgan_summary_follows_diversity_realism_and_the_three_applications():
     planting = _by_question(findings, "reforestation")
     assert planting.answer.startswith("Yes") and planting.key_number == pytest.approx(1.0)
     assert planting.interval == pytest.approx((0.2, 2.0))
+    primary = _by_question(findings, "hidden soil")
+    assert primary.answer.startswith("Yes") and primary.key_number == pytest.approx(2.5)
+    assert "20.0 % of the cells fail" in primary.answer
+    for reduction, lead in ((0.025, "Not enough (goal missed)"), (0.01, "No (goal missed)"), (-0.01, "No (goal")):
+        missed = cgan_scenarios.summary({**CGAN, "reforest_reduction_ranked": reduction})
+        assert _by_question(missed, "hidden soil").answer.startswith(lead)
+    nothing = cgan_scenarios.summary({**CGAN, "reforest_reduction_random": 0.0})
+    assert "random planting holds nothing" in _by_question(nothing, "hidden soil").answer
 
     flipped = cgan_scenarios.summary(
         {
