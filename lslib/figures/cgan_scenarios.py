@@ -102,6 +102,42 @@ def laid_out_futures_figure(examples: list[dict], k: int, source: str) -> Figure
     return stamp(fig, source)
 
 
+def scar_layouts_figure(examples: list[dict], k: int, source: str) -> Figure:
+    """One row per test slide: the pre-event image with the true scar outlined, the layout model's scar
+    probability (one colour bar, from 0 to the largest value shown rounded up to a tenth) and ``k`` scars
+    sampled from it, each outlined on the pre-event image. Each example dict holds ``input`` (6, H, W
+    reflectance), ``scar`` (H, W), ``probability`` (H, W) and ``layouts`` (k, H, W)."""
+    columns = 2 + k
+    fig, axes = plt.subplots(
+        len(examples),
+        columns,
+        figsize=(1.6 * columns + 0.6, 1.75 * len(examples) + 0.6),
+        layout="constrained",
+        squeeze=False,
+    )
+    image = None
+    top = max(0.1, np.ceil(10 * max(float(e["probability"].max()) for e in examples)) / 10)  # one scale for all rows
+    for index, (row, example) in enumerate(zip(axes, examples)):
+        panels = [("pre-event, true scar", example["scar"])]
+        panels += [(f"sampled scar {j + 1}", example["layouts"][j]) for j in range(k)]
+        for ax, (label, outline) in zip([row[0], *row[2:]], panels):
+            ax.imshow(true_colour(example["input"]), interpolation="nearest")
+            if outline.any():
+                ax.contour(outline.astype(float), levels=[0.5], colors="#ffd400", linewidths=0.9)
+            ax.set_title(label, fontsize=7)
+        image = row[1].imshow(example["probability"], vmin=0, vmax=top, cmap="magma", interpolation="nearest")
+        row[1].set_title("scar probability", fontsize=7)
+        for ax in row:
+            ax.set_xticks([]), ax.set_yticks([])
+        row[0].set_ylabel(f"test slide {index + 1}", fontsize=8)
+    if image is not None:
+        fig.colorbar(image, ax=axes[:, 1], shrink=0.8, label="probability of scar")
+    fig.suptitle(
+        titled(source, "Scars laid out by the layout model (yellow outline; true colour, 30 m pixels)"), fontsize=10
+    )
+    return stamp(fig, source)
+
+
 def change_profile_figure(profiles: dict[str, np.ndarray], source: str) -> Figure:
     """Per group, the mean :func:`lslib.chapters.cgan_scenarios.change_profile` (the per-pixel change sorted from the
     largest down) with its interquartile band, against the rank of the pixel on a log axis. Each

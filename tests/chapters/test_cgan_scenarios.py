@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from lslib import evaluation
 from lslib.causes import Cause
 from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, merge_pairs, scenario_pairs
 from lslib.data.sim import simulate
@@ -260,8 +261,8 @@ def test_the_verdict_words_follow_the_numbers_they_come_from():
         "mining_auroc": 0.7,
         "mining_auroc_baseline": 0.6,
         "mining_auroc_diff_ci_low": 0.02,
-        "damage_iou": 0.03,
-        "damage_iou_baseline": 0.05,
+        "damage_iou_bicycle": 0.03,
+        "damage_iou_slope": 0.05,
     }
     assert cgan_scenarios.verdicts(metrics) == {"mining_verdict": "beats", "damage_verdict": "not above"}
     assert set(cgan_scenarios.VARIANT_KEYS) == set(cgan_scenarios.VARIANTS)
@@ -320,3 +321,88 @@ def test_change_magnitude_ks_tells_weak_generated_changes_from_real_ones():
     assert scores["ks"] > 0.9 and scores["median_generated"] < scores["median_real"]
     with pytest.raises(ValueError, match="inside both"):
         change_magnitude_ks(source, weak, np.zeros_like(layouts), target, truth)
+
+
+def test_few_shot_mines_are_training_mines_and_the_seed_repeats_them():
+    from lslib.chapters.cgan_scenarios import few_shot_mines, join_pairs, subset_pairs
+
+    detection = {
+        "mining": np.arange(40) % 2 == 0,
+        "split": np.where(np.arange(40) < 30, "train", "test"),
+        "source": np.zeros((40, 6, 4, 4)),
+    }
+    chosen = few_shot_mines(detection, 5, seed=2)
+    assert chosen.sum() == 5 and (detection["mining"][chosen]).all() and (detection["split"][chosen] == "train").all()
+    np.testing.assert_array_equal(chosen, few_shot_mines(detection, 5, seed=2))
+    assert not np.array_equal(chosen, few_shot_mines(detection, 5, seed=3))
+    with pytest.raises(ValueError, match="16 few-shot mines asked, but the training split holds 15"):
+        few_shot_mines(detection, 16, seed=0)
+    kept = subset_pairs(detection, chosen)
+    assert kept["source"].shape == (5, 6, 4, 4)
+    both = join_pairs(kept, kept, keys=("source", "mining"))
+    assert both["source"].shape[0] == 10 and both["mining"].all()
+
+
+def test_the_seeded_auroc_table_averages_seeds_and_resamples_them_with_the_sites():
+    from lslib.chapters.cgan_scenarios import seeded_auroc_table
+
+    rng = np.random.default_rng(0)
+    labels = np.arange(60) % 2 == 0
+    good = labels[None] + rng.normal(0, 0.5, (3, 60))  # three seeds of a model that sees the label
+    noise = rng.normal(0, 1, (3, 60))  # three seeds of one that does not
+    table = seeded_auroc_table(labels, {"noise": noise, "good": good}, np.arange(60) // 2, n_boot=200, seed=0)
+    per_seed = [evaluation.auroc(labels, s) for s in good]
+    assert table["good"][0] == pytest.approx(np.mean(per_seed))
+    value, low, high = table["good - noise"]
+    assert value == pytest.approx(table["good"][0] - table["noise"][0]) and 0 < low < value < high
+    assert table["noise"][1] < 0.5 < table["noise"][2]
+
+
+def test_the_few_shot_generator_sees_only_the_few_mines(monkeypatch):
+    from lslib.chapters import cgan_scenarios
+
+    n = 30
+    site = np.arange(n)
+    mining = site % 3 == 0
+    split = np.where(site < 20, "train", np.where(site < 25, "val", "test"))
+    detection = {"site": site, "mining": mining, "split": split, "source": np.zeros((n, 6, 4, 4))}
+    pairs = {"site": site, "scenario": np.where(mining, scenario_index("mining"), 0), "split": split}
+    seen = {}
+
+    def fake_training(scarce, seed, **settings):
+        seen.update(scarce=scarce, settings=settings)
+        return {"pit": None, "renderer": None, "seconds": 1.0}
+
+    def fake_generation(pit, renderer, scarce, keep, k, seed):
+        return {"mining": np.ones(k * int(keep.sum()), bool), "sites": scarce["site"][keep]}
+
+    monkeypatch.setattr(cgan_scenarios, "train_layout_models", fake_training)
+    monkeypatch.setattr(cgan_scenarios, "generated_mine_pairs", fake_generation)
+    few = cgan_scenarios.few_shot_sets(pairs, detection, 3, 4, {"width": 8}, seed=0)
+    chosen_sites = set(detection["site"][few["mines"]].tolist())
+    scarce = seen["scarce"]
+    assert set(scarce["site"][scarce["scenario"] == scenario_index("mining")].tolist()) == chosen_sites
+    assert (scarce["scenario"] != scenario_index("mining")).sum() == (~mining).sum()  # every other pair stays
+    assert few["real"]["mining"].sum() == 3 and not (few["real"]["split"] != "train").any()
+    assert len(few["generated"]["mining"]) == 12 and set(few["generated"]["sites"].tolist()) == chosen_sites
+    assert seen["settings"] == {"width": 8}
+
+
+def test_damage_maps_are_thresholded_and_the_better_baseline_chosen_on_validation_only():
+    from lslib.chapters.cgan_scenarios import compare_damage_maps, per_slide_iou
+
+    scar = np.zeros((4, 8, 8), bool)
+    scar[:, :4] = True  # the upper half of every slide is scar
+    rows = np.broadcast_to(np.arange(8.0)[None, :, None], scar.shape)
+    perfect, inverted = 8.0 - rows, rows  # one score knows the scar, the other is upside down
+    scores = {
+        "val": {"model": perfect, "slope": perfect, "wetness": inverted},
+        "test": {"model": perfect, "slope": inverted, "wetness": perfect},  # the test set would pick wetness
+    }
+    candidates = {name: np.arange(0.0, 9.0) for name in ("model", "slope", "wetness")}
+    maps = compare_damage_maps(scores, {"val": scar, "test": scar}, candidates)
+    assert maps["thresholds"]["model"] == 4.0 and maps["val_iou"]["model"] == 1.0
+    assert maps["better"] == "slope"  # chosen on validation, although it fails on the test slides
+    np.testing.assert_array_equal(maps["test_iou"]["model"], np.ones(4))
+    assert maps["test_iou"]["slope"].max() < 1
+    assert per_slide_iou(scar, ~scar).tolist() == [0.0] * 4

@@ -337,8 +337,8 @@ CGAN = {
     "mining_auroc_baseline": 0.6,
     "mining_auroc_diff_ci_low": 0.05,
     "mining_auroc_ci": [0.7, 0.9],
-    "damage_iou": 0.05,
-    "damage_iou_baseline": 0.04,
+    "damage_iou_bicycle": 0.05,
+    "damage_iou_slope": 0.04,
     "damage_iou_all_pixels": 0.03,
     "reforest_reduction_ranked": 0.05,
     "reforest_reduction_physics_only": 0.04,
@@ -353,6 +353,19 @@ CGAN = {
     "mining_auroc_change": 0.6,
     "mining_auroc_cgan_diff_ci_low": 0.02,
     "mining_auroc_cgan_ci": [0.65, 0.75],
+    "mining_auroc_supervised": 0.9,
+    "mining_auroc_supervised_ci": [0.85, 0.95],
+    "mining_auroc_fewshot_real": 0.6,
+    "mining_auroc_fewshot_generated": 0.65,
+    "fewshot_gain_generated": 0.05,
+    "fewshot_gain_generated_ci_low": 0.01,
+    "fewshot_gain_generated_ci": [0.01, 0.09],
+    "fewshot_pairs": {"real_mines": 10, "generated": 80, "without_mine": 300},
+    "damage_iou": 0.3,
+    "damage_iou_wetness": 0.2,
+    "damage_iou_diff_ci_low": 0.02,
+    "damage_iou_diff_ci": [0.02, 0.1],
+    "damage_baseline_v2": "wetness",
 }
 
 
@@ -385,7 +398,7 @@ def test_cgan_summary_follows_diversity_realism_and_the_three_applications():
             "cgan_fd": 0.7,
             "mining_auroc": 0.5,
             "mining_auroc_diff_ci_low": -0.3,
-            "damage_iou": 0.03,
+            "damage_iou_bicycle": 0.03,
             "reforest_cgan_added_ci": [-0.03, -0.01],
         }
     )
@@ -413,6 +426,31 @@ def test_cgan_summary_of_the_laid_out_futures_says_when_a_goal_is_missed():
     worse = cgan_scenarios.summary({**CGAN, "layout_coverage_at_k": 0.1, "mining_auroc_cgan": 0.55})
     assert _by_question(worse, "land where").answer.startswith("No")
     assert _by_question(worse, "growing pit").answer.startswith("No, worse")
+
+
+def test_cgan_summary_of_the_ceiling_the_few_shot_test_and_the_laid_out_scar():
+    findings = cgan_scenarios.summary(CGAN)
+    ceiling = _by_question(findings, "every label")
+    assert ceiling.answer.startswith("Far") and "50% of the skill above chance" in ceiling.answer
+    assert ceiling.interval == (0.85, 0.95)
+    close = cgan_scenarios.summary({**CGAN, "mining_auroc_cgan": 0.88})
+    assert _by_question(close, "every label").answer.startswith("Close")
+    none = cgan_scenarios.summary({**CGAN, "mining_auroc_cgan": 0.45})
+    assert "none of the skill" in _by_question(none, "every label").answer
+    fewshot = _by_question(findings, "few real examples")
+    assert fewshot.answer.startswith("Yes") and "trained on 10 real mines" in fewshot.answer
+    assert fewshot.key_number == 0.05 and fewshot.interval == (0.01, 0.09)
+    unsure = cgan_scenarios.summary({**CGAN, "fewshot_gain_generated_ci_low": -0.01})
+    assert _by_question(unsure, "few real examples").answer.startswith("Not clearly (goal missed)")
+    worse = cgan_scenarios.summary({**CGAN, "fewshot_gain_generated": -0.02})
+    assert _by_question(worse, "few real examples").answer.startswith("No (goal missed)")
+    scar = _by_question(findings, "terrain baseline")
+    assert scar.answer.startswith("Yes") and "0.200 for a wetness threshold" in scar.answer
+    slope = cgan_scenarios.summary({**CGAN, "damage_baseline_v2": "slope", "damage_iou_diff_ci_low": -0.01})
+    assert "0.040 for a slope threshold" in _by_question(slope, "terrain baseline").answer
+    assert _by_question(slope, "terrain baseline").answer.startswith("Not clearly (goal missed)")
+    below = cgan_scenarios.summary({**CGAN, "damage_iou": 0.1})
+    assert _by_question(below, "terrain baseline").answer.startswith("No (goal missed)")
 
 
 # --- chapter 6 ---------------------------------------------------------------------------------
