@@ -406,3 +406,15 @@ def test_damage_maps_are_thresholded_and_the_better_baseline_chosen_on_validatio
     np.testing.assert_array_equal(maps["test_iou"]["model"], np.ones(4))
     assert maps["test_iou"]["slope"].max() < 1
     assert per_slide_iou(scar, ~scar).tolist() == [0.0] * 4
+
+
+def test_the_seeded_mean_table_pairs_the_difference_on_the_same_seeds_and_slides():
+    from lslib.chapters.cgan_scenarios import seeded_mean_table
+
+    rng = np.random.default_rng(1)
+    baseline = np.broadcast_to(rng.uniform(0, 0.2, 40), (3, 40))  # one value per slide, the same for every seed
+    model = baseline + 0.05 + rng.normal(0, 0.01, (3, 40))  # every seed a little better on every slide
+    table = seeded_mean_table({"wetness": baseline, "layout model": model}, np.arange(40), n_boot=200, seed=0)
+    value, low, high = table["layout model - wetness"]
+    assert value == pytest.approx(model.mean() - baseline.mean()) and 0.04 < low < value < high < 0.06
+    assert table["wetness"][1] < table["wetness"][0] < table["wetness"][2]

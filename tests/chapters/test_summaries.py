@@ -544,3 +544,12 @@ def test_acquisition_summary_reads_the_texture_against_real_landsat():
     rough = _by_question(acquisition.summary({**ACQUISITION, **texture, "texture_lag4_sim": 0.1}), "texture")
     assert rough.answer.startswith("No") and "not within 0.1" in rough.answer
     assert _by_question(acquisition.summary(ACQUISITION), "texture").answer.startswith("Not measured")
+
+
+def test_cgan_realism_is_judged_against_the_u_net_with_matched_noise_when_it_was_measured():
+    fair = cgan_scenarios.summary({**CGAN, "cgan_fd_l1noise": 0.5})
+    assert _by_question(fair, "closer").answer.startswith("Yes") and "0.500 for that U-Net" in fair[1].answer
+    only = cgan_scenarios.summary({**CGAN, "cgan_fd_l1noise": 0.2})
+    assert _by_question(only, "closer").answer.startswith("Only against the noiseless U-Net")
+    worse = cgan_scenarios.summary({**CGAN, "cgan_fd_l1noise": 0.2, "cgan_fd": 0.7})
+    assert _by_question(worse, "closer").answer.startswith("No:")
