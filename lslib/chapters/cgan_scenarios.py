@@ -226,8 +226,8 @@ def variance_matched(samples: np.ndarray, reference: np.ndarray, seed: int) -> n
     >>> np.round(noisy.var(axis=0).mean(axis=(0, 2, 3)) / spread.var(axis=0).mean(axis=(0, 2, 3)), 1).tolist()
     [1.0, 1.0]
     """
-    own = samples.var(axis=0).mean(axis=(0, 2, 3))  # (C,) spread across samples
-    wanted = reference.var(axis=0).mean(axis=(0, 2, 3))
+    own = samples.var(axis=0, ddof=1).mean(axis=(0, 2, 3))  # (C,) unbiased spread across the k samples
+    wanted = reference.var(axis=0, ddof=1).mean(axis=(0, 2, 3))
     sd = np.sqrt(np.maximum(wanted - own, 0.0)).astype(np.float32)
     noise = np.random.default_rng([seed, 6]).standard_normal(samples.shape).astype(np.float32)
     return samples + noise * sd[None, None, :, None, None]
