@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ from lslib.models.layout import (
 )
 from lslib.models.pair_classifier import PairClassifierConfig
 from lslib.models.vae import ConvVAE
-from lslib.training.loop import History, TrainConfig, fit, fit_gan
+from lslib.training.loop import History, TrainConfig, fit, fit_gan, flushed_denormals
 from lslib.training.pair_classifier import pair_scores, train_pair_classifier
 
 __all__ = [
@@ -560,7 +560,10 @@ def train_layout_models(
     if not rows["train"]:
         raise ValueError("train_layout_models needs at least one training mine")
     loaders = {split: loader(chosen) for split, chosen in rows.items() if chosen}  # no val mine: kept by training loss
-    pit_history = fit(pit, loaders, TrainConfig(epochs=pit_epochs, lr=2e-3, seed=seed, restore_best=True, name="pits"))
+    with flushed_denormals():  # the pixel softmax's gradients go subnormal: twice the speed, the same metrics
+        pit_history = fit(
+            pit, loaders, TrainConfig(epochs=pit_epochs, lr=2e-3, seed=seed, restore_best=True, name="pits")
+        )
     torch.manual_seed(seed)
     config = RenderConfig(bands=pairs["source"].shape[1], n_terrain=pairs["terrain"].shape[1], size=size, width=width)
     renderer = LayoutRenderer(config)
@@ -667,6 +670,69 @@ def laid_out_mines(
     layouts = pit.sample(source, terrain, k, seed, always_grow=True)
     mining = torch.full((len(source),), scenario_index("mining"))
     return layouts.cpu().numpy(), renderer.render(source, terrain, layouts, mining).cpu().numpy()
+
+
+def growing_test_mines(pairs: dict[str, np.ndarray]) -> np.ndarray:
+    """(n,) bool: the test mining pairs whose footprint grew between the two frames (coverage's cases)."""
+    return (
+        (pairs["scenario"] == scenario_index("mining")) & pairs["layout"].any(axis=(1, 2)) & (pairs["split"] == "test")
+    )
+
+
+def laid_out_mining(
+    pairs: dict[str, np.ndarray],
+    detection: dict[str, np.ndarray],
+    seeds: Sequence[int],
+    layout_settings: Mapping[str, Any],
+    k: int,
+) -> dict[str, Any]:
+    """Version 2's mining half over training seeds: per seed, a pit model and a renderer
+    (:func:`train_layout_models` with ``layout_settings``), ``k`` sampled layouts and futures of every
+    growing test mine (:func:`growing_test_mines`) and the detector's evidence on the test detection pairs.
+
+    Returns
+    -------
+    dict
+        ``covered`` and ``covered_random`` ``(n_seeds, n_mines)`` float (1: one of the k layouts, or of the
+        same shapes placed at random on steep pixels, overlaps the true footprint; :func:`best_of_k_coverage`);
+        ``magnitude``, one :func:`change_magnitude_ks` per seed; ``evidence`` ``(n_seeds, n_test)``
+        (:func:`mining_evidence_scores`); ``grew``; the first seed's ``layouts``, ``futures``, ``pit`` and
+        ``renderer`` (for the figure); ``best_epochs`` of the pit models; ``seconds`` of all training.
+    """
+    seeds = [int(seed) for seed in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must name at least one training seed, all different, got {seeds}")
+    grew = growing_test_mines(pairs)
+    if not grew.any():
+        raise ValueError("No test mine grew between the frames: simulate more mining sites")
+    truth, eligible = pairs["layout"][grew], steep_pixels(pairs["slope"][grew])
+    test = detection["split"] == "test"
+    runs = []
+    for seed in seeds:
+        models = train_layout_models(pairs, seed=seed, **layout_settings)
+        layouts, futures = laid_out_mines(models["pit"], models["renderer"], pairs, grew, k, seed)
+        runs.append(
+            {
+                **models,
+                "layouts": layouts,
+                "futures": futures,
+                "covered": best_of_k_coverage(layouts, truth),
+                "covered_random": best_of_k_coverage(random_placements(layouts, eligible, seed), truth),
+                "magnitude": change_magnitude_ks(pairs["source"][grew], futures, layouts, pairs["target"][grew], truth),
+                "evidence": mining_evidence_scores(models["pit"], models["renderer"], detection, test, k, seed),
+            }
+        )
+    first = runs[0]
+    return {
+        **{
+            key: np.stack([run[key] for run in runs]).astype(float) for key in ("covered", "covered_random", "evidence")
+        },
+        "magnitude": [run["magnitude"] for run in runs],
+        "grew": grew,
+        **{key: first[key] for key in ("layouts", "futures", "pit", "renderer")},
+        "best_epochs": [int(run["pit_history"].best_epoch) + 1 for run in runs],
+        "seconds": float(sum(run["seconds"] for run in runs)),
+    }
 
 
 def mining_evidence_scores(
@@ -1128,7 +1194,8 @@ def _layout_finding(metrics: Mapping[str, Any]) -> Answer:
     at_k, random = value_of(metrics, "layout_coverage_at_k"), value_of(metrics, "layout_coverage_random")
     ks = value_of(metrics, "change_magnitude_ks")
     said = (
-        f"one of the sampled layouts overlaps a held-out growing mine in {at_k:.0%} of the sites, against "
+        f"one of the sampled layouts overlaps a held-out growing mine in {at_k:.0%} of the sites (mean over the "
+        f"pit model's training seeds), against "
         f"{random:.0%} for the same shapes placed at random on steep pixels"
     )
     strength = f"inside the pits, generated and real change magnitudes lie {ks:.2f} apart (KS distance)"
@@ -1148,8 +1215,9 @@ def _laid_out_detection_finding(metrics: Mapping[str, Any]) -> Answer:
     lead = "Yes" if goal else "No, worse" if auroc < change else "Not clearly"
     answer = (
         f"{lead}: the likelihood ratio of the best of the rendered mined futures against the unchanged one gives "
-        f"AUROC {auroc:.2f} on the test sites, against {change:.2f} for NDVI/SWIR change detection (lower end "
-        f"of the paired 95 % interval of the difference: {low:+.2f}; the goal was +0.05 with that end above 0)."
+        f"AUROC {auroc:.2f} on the test sites (mean over the generator's training seeds), against {change:.2f} for "
+        f"NDVI/SWIR change detection (lower end of the paired 95 % interval of the difference, seeds and sites "
+        f"resampled: {low:+.2f}; the goal was +0.05 with that end above 0)."
     )
     return Answer(answer, auroc, interval_of(metrics, "mining_auroc_cgan_ci"))
 

@@ -12,7 +12,7 @@ from lslib.data.pairs import PAIR_SCENARIOS, detection_pairs, merge_pairs, scena
 from lslib.data.sim import simulate
 from lslib.evaluation.images import frechet_distance, iou, mean_pairwise_distance, psnr, ssim
 from lslib.models.cgan import NO_TRIGGER, SCENARIOS, CGANConfig, ScenarioGAN, receptive_field, scenario_index
-from lslib.training.loop import TrainConfig, fit_gan
+from lslib.training.loop import History, TrainConfig, fit_gan
 
 
 def _batch(n=6, size=16, seed=0):
@@ -418,3 +418,54 @@ def test_the_seeded_mean_table_pairs_the_difference_on_the_same_seeds_and_slides
     value, low, high = table["layout model - wetness"]
     assert value == pytest.approx(model.mean() - baseline.mean()) and 0.04 < low < value < high < 0.06
     assert table["wetness"][1] < table["wetness"][0] < table["wetness"][2]
+
+
+def test_laid_out_mining_trains_and_scores_each_seed_and_keeps_the_first_for_the_figure(monkeypatch):
+    from lslib.chapters import cgan_scenarios
+
+    n, size = 12, 8
+    split = np.array(["train"] * 4 + ["val"] * 2 + ["test"] * 6)
+    scenario = np.where(np.arange(n) % 2 == 0, scenario_index("mining"), 0)
+    layout = np.zeros((n, size, size), bool)
+    layout[:, 2:4, 2:4] = True
+    pairs = {
+        "scenario": scenario,
+        "split": split,
+        "layout": layout,
+        "slope": np.broadcast_to(np.linspace(5.0, 40.0, size)[None, None], (n, size, size)).copy(),
+        "source": np.zeros((n, 6, size, size), np.float32),
+        "target": np.ones((n, 6, size, size), np.float32),
+    }
+    detection = {"split": split}
+    trained = []
+
+    def fake_training(pairs_, seed, **settings):
+        trained.append((seed, settings))
+        return {
+            "pit": f"pit {seed}",
+            "renderer": f"renderer {seed}",
+            "pit_history": History(best_epoch=seed),
+            "seconds": 2.0,
+        }
+
+    def fake_mines(pit, renderer, pairs_, keep, k, seed):
+        layouts = np.zeros((k, int(keep.sum()), size, size), bool)
+        layouts[0, :, 2:4, 2:4] = seed == 0  # seed 0 finds every footprint, seed 1 none
+        return layouts, np.where(layouts[:, :, None], 2.0, 0.0).repeat(6, axis=2)
+
+    def fake_evidence(pit, renderer, detection_, keep, k, seed):
+        return np.full(int(keep.sum()), float(seed))
+
+    monkeypatch.setattr(cgan_scenarios, "train_layout_models", fake_training)
+    monkeypatch.setattr(cgan_scenarios, "laid_out_mines", fake_mines)
+    monkeypatch.setattr(cgan_scenarios, "mining_evidence_scores", fake_evidence)
+    monkeypatch.setattr(cgan_scenarios, "change_magnitude_ks", lambda *arrays: {"ks": 0.1})
+    result = cgan_scenarios.laid_out_mining(pairs, detection, [0, 1], {"width": 8}, k=3)
+    assert trained == [(0, {"width": 8}), (1, {"width": 8})]
+    assert result["grew"].sum() == 3  # the even (mining) pairs of the test split
+    np.testing.assert_array_equal(result["covered"], [[1, 1, 1], [0, 0, 0]])
+    np.testing.assert_array_equal(result["evidence"], [[0.0] * 6, [1.0] * 6])
+    assert result["pit"] == "pit 0" and result["layouts"].shape == (3, 3, size, size)
+    assert result["best_epochs"] == [1, 2] and result["seconds"] == 4.0
+    with pytest.raises(ValueError, match="all different"):
+        cgan_scenarios.laid_out_mining(pairs, detection, [1, 1], {}, k=3)
