@@ -1,8 +1,10 @@
 """Before/after pairs of a simulated stack, labelled with the scenario that links them, for the
 generators of chapter 5.
 
-Each pair is the site's frame before a change and its frame after, both from a cloud-free stack
-(``simulate(clouds=False)``), normalised like :class:`lslib.data.dataset.LandslideDataset`:
+Each pair is the site's frame before a change and its frame after, both cloud-free: from a stack simulated
+without clouds (``simulate(clouds=False)``) or from the cloud-free surface a cloudy stack keeps beside its
+observed frames (``simulate(surface=True)``), normalised with the stack's statistics like
+:class:`lslib.data.dataset.LandslideDataset`:
 
 ``unchanged``
     a thriving-forest site that stood: its first frame and its frame number ``post_frame`` (seasons
@@ -81,10 +83,20 @@ def site_split(stack: xr.Dataset, seed: int = 0, fractions: Shares = PAIR_FRACTI
 def _check_stack(stack: xr.Dataset, post_frame: int) -> None:
     if "scenario" not in stack:
         raise ValueError("pairs need a simulated stack (the variable 'scenario' names each site's history)")
-    if float(stack["cloud_fraction"].max()) > 0.0:
-        raise ValueError("pairs need a cloud-free stack: simulate(..., clouds=False)")
+    if "surface_reflectance" not in stack and float(stack["cloud_fraction"].max()) > 0.0:
+        raise ValueError(
+            "pairs need cloud-free frames: simulate(..., clouds=False), or simulate(..., surface=True) to keep "
+            "the clouds and the cloud-free surface of the same pass"
+        )
     if not 0 < post_frame < stack.sizes["time"]:
         raise ValueError(f"post_frame must lie in [1, {stack.sizes['time'] - 1}], got {post_frame}")
+
+
+def _cloud_free(stack: xr.Dataset) -> np.ndarray:
+    """``(site, time, band, y, x)`` float32 cloud-free reflectance: the stack's ``surface_reflectance`` when it
+    has one (``simulate(surface=True)``), else its ``reflectance`` (a ``clouds=False`` stack)."""
+    name = "surface_reflectance" if "surface_reflectance" in stack else "reflectance"
+    return stack[name].sel(band=list(LANDSAT_BANDS)).values.astype(np.float32)
 
 
 def _normalise(stack: xr.Dataset, reflectance: np.ndarray) -> np.ndarray:
@@ -146,10 +158,10 @@ def scenario_pairs(
     Raises
     ------
     ValueError
-        The stack is not simulated (it has no ``scenario``) or has clouds.
+        The stack is not simulated (it has no ``scenario``), or has clouds and no ``surface_reflectance``.
     """
     _check_stack(stack, post_frame)
-    reflectance = stack["reflectance"].sel(band=list(LANDSAT_BANDS)).values.astype(np.float32)
+    reflectance = _cloud_free(stack)
     dates = stack["date"].values
     event = stack["event_time"].values
     slid = stack["landslide"].values.astype(bool)
@@ -201,7 +213,7 @@ def detection_pairs(
     history is a mine (whatever else the others show: clearings, storms). Keys as in
     :func:`scenario_pairs` (without ``scenario``, ``trigger`` and ``scar``), plus ``mining`` and ``gap_days``."""
     _check_stack(stack, post_frame)
-    reflectance = stack["reflectance"].sel(band=list(LANDSAT_BANDS)).values.astype(np.float32)
+    reflectance = _cloud_free(stack)
     dates = stack["date"].values
     split = site_split(stack, seed, fractions)
     fixed = [post_frame in before and 0 in before for before in _frames_before_event(stack)]

@@ -89,10 +89,12 @@ def verify_store(path: Path | str) -> None:
 
 
 def store_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
-    """Reflectance is stored like Landsat C2 L2 (uint16 DN, scale 2.75e-5, offset -0.2, fill 0)."""
+    """Reflectance (and the simulator's cloud-free ``surface_reflectance``) is stored like Landsat C2 L2
+    (uint16 DN, scale 2.75e-5, offset -0.2, fill 0)."""
     encoding: dict[str, dict[str, Any]] = {}
-    if "reflectance" in ds and ds["reflectance"].dtype.kind == "f":
-        encoding["reflectance"] = {"dtype": "uint16", "scale_factor": 2.75e-05, "add_offset": -0.2, "_FillValue": 0}
+    for name in ("reflectance", "surface_reflectance"):
+        if name in ds and ds[name].dtype.kind == "f":
+            encoding[name] = {"dtype": "uint16", "scale_factor": 2.75e-05, "add_offset": -0.2, "_FillValue": 0}
     return encoding
 
 

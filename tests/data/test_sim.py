@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -529,3 +531,31 @@ def test_a_stack_cached_in_blocks_is_keyed_apart_and_read_back(tmp_path):
     np.testing.assert_array_equal(blocks["reflectance"].values, whole["reflectance"].values)
     with pytest.raises(ValueError, match="block_sites must be an integer >= 1, got 0"):
         simulated_stack(tmp_path / "other", block_sites=0, **settings)
+
+
+def test_the_cloud_free_surface_comes_from_the_same_pass_as_the_clouds(tmp_path):
+    from lslib.data.pairs import detection_pairs, scenario_pairs
+    from lslib.data.sim import normalised_like, simulate_to_store
+
+    settings = {"regions": ["india", "america"], "n_sites": 8, "n_times": 8, "size": 16, "seed": 2}
+    settings["causes"] = ("thriving_forest", "mining", "deforestation", "heavy_rainfall")
+    both = simulate(**settings, surface=True)
+    cloudy, clear = simulate(**settings), simulate(**settings, clouds=False)
+    assert "surface_reflectance" not in cloudy and both["surface_reflectance"].attrs["role"] == "oracle"
+    np.testing.assert_array_equal(both["surface_reflectance"].values, clear["reflectance"].values)
+    for name in cloudy.data_vars:  # the observed frames and everything else: as if no surface were kept
+        np.testing.assert_array_equal(both[name].values, cloudy[name].values, err_msg=name)
+    assert float(both["cloud_fraction"].max()) > 0  # clouds there are, yet the pairs read the surface
+    for make in (scenario_pairs, detection_pairs):
+        from_surface, from_clear = make(normalised_like(both, clear)), make(clear)
+        assert from_surface.keys() == from_clear.keys()
+        for key in from_clear:
+            np.testing.assert_array_equal(from_surface[key], from_clear[key], err_msg=key)
+    with pytest.raises(ValueError, match=r"surface=True"):
+        scenario_pairs(cloudy)
+    store = tmp_path / "blocks.zarr"  # written block by block, the surface is quantised like the reflectance
+    simulate_to_store(store, **settings, surface=True, block_sites=3)
+    blocks = xr.open_zarr(store, consolidated=True).load()
+    reference = _stored(both, tmp_path)
+    np.testing.assert_array_equal(blocks["surface_reflectance"].values, reference["surface_reflectance"].values)
+    assert json.loads(blocks.attrs["provenance"])["surface"] is True

@@ -133,6 +133,7 @@ def _simulate_chunk(
     start: str,
     seed: int,
     clouds: bool,
+    surface: bool = False,
 ) -> list[dict]:
     sites = []
     for index in indices:
@@ -146,6 +147,7 @@ def _simulate_chunk(
             pd.Timestamp(start),
             seed,
             clouds=clouds,
+            surface=surface,
         )
         sites.append(arrays)
     return sites
@@ -260,12 +262,20 @@ _SITE_ARRAYS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "shadow_truth": (_FRAMES, _oracle("where cloud shadow really was (outside cloud), flagged or not")),
     "storm_day": (_DAYS, _oracle("days of an extreme storm of the climate")),
 }
+#: Per-site arrays a stack holds only when asked for (``simulate(surface=True)``).
+_OPTIONAL_ARRAYS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "surface_reflectance": (
+        ("site", "time", "band", "y", "x"),
+        _oracle("surface reflectance without clouds and cloud shadows (the same pass as reflectance)", "1"),
+    ),
+}
 
 
 def _site_variables(sites: list[dict]) -> dict[str, tuple]:
     """``(dims, values, attrs)`` of every variable, the per-site arrays stacked along ``site``."""
+    arrays = {**_SITE_ARRAYS, **{name: spec for name, spec in _OPTIONAL_ARRAYS.items() if sites and name in sites[0]}}
     variables = {
-        name: (dims, np.stack([s[name] for s in sites]), dict(attrs)) for name, (dims, attrs) in _SITE_ARRAYS.items()
+        name: (dims, np.stack([s[name] for s in sites]), dict(attrs)) for name, (dims, attrs) in arrays.items()
     }
     for key in _SITE_SCALARS:
         values = np.array([s[key] for s in sites])
@@ -287,6 +297,7 @@ def simulate(
     start: str = "2016-01-01",
     clouds: bool = True,
     progress: bool = False,
+    surface: bool = False,
 ) -> xr.Dataset:
     """Simulate a stack of sites in the layout of :mod:`lslib.data.schema`.
 
@@ -316,6 +327,10 @@ def simulate(
         Draw clouds (False gives cloud-free truth imagery).
     progress : bool
         Show a progress bar.
+    surface : bool
+        Also emit ``surface_reflectance`` (an oracle variable): the frames without their clouds and
+        shadows, rendered in the same pass. It equals the ``reflectance`` of ``clouds=False`` with the
+        same seed, so a study that needs both the observed and the cloud-free frames simulates once.
 
     Returns
     -------
@@ -336,12 +351,12 @@ def simulate(
     """
     regions, kinds = validate_parameters(regions, n_sites, n_times, size, causes, n_workers)
     pd.Timestamp(start)  # fails early on a malformed date
-    arguments = (regions, kinds, n_times, size, start, seed, clouds)
+    arguments = (regions, kinds, n_times, size, start, seed, clouds, surface)
     if n_workers == 1 and scheduler is None:
         sites = _simulate_here(n_sites, arguments, progress)
     else:
         sites = _simulate_in_parallel(n_sites, arguments, n_workers, scheduler)
-    provenance = _provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds)
+    provenance = _provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds, surface)
     ds = _stack(sites, n_times, size, start, layout_attrs(SOURCE, json.dumps(provenance), title=_TITLE))
     ds.attrs.update(normalisation_statistics(ds))
     return ds
@@ -350,8 +365,9 @@ def simulate(
 _TITLE = "Simulated Landsat 8 and Sentinel-1 landslide sites (lslib)"
 
 
-def _provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds) -> dict[str, Any]:
-    """The parameters a simulated stack records in ``attrs["provenance"]``."""
+def _provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds, surface=False) -> dict[str, Any]:
+    """The parameters a simulated stack records in ``attrs["provenance"]`` (``surface`` only when set, so a
+    stack without it keeps the provenance it always had)."""
     return {
         "generator": "lslib.data.sim.simulate",
         "regions": regions,
@@ -362,6 +378,7 @@ def _provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds) -> 
         "seed": seed,
         "start": start,
         "clouds": clouds,
+        **({"surface": True} if surface else {}),
     }
 
 
@@ -515,15 +532,14 @@ def simulate_to_store(
     given = bound.arguments  # by name: a new parameter of simulate() cannot shift them
     regions, n_sites, n_times, size, causes = (given[k] for k in ("regions", "n_sites", "n_times", "size", "causes"))
     seed, n_workers, scheduler, start = (given[k] for k in ("seed", "n_workers", "scheduler", "start"))
-    clouds, progress = given["clouds"], given["progress"]
+    clouds, progress, surface = given["clouds"], given["progress"], given["surface"]
     regions, kinds = validate_parameters(regions, n_sites, n_times, size, causes, n_workers)
     if not isinstance(block_sites, int) or block_sites < 1:
         raise ValueError(f"block_sites must be an integer >= 1, got {block_sites!r}")
     pd.Timestamp(start)
-    arguments = (regions, kinds, n_times, size, start, seed, clouds)
-    attrs = layout_attrs(
-        SOURCE, json.dumps(_provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds)), title=_TITLE
-    )
+    arguments = (regions, kinds, n_times, size, start, seed, clouds, surface)
+    provenance = _provenance(regions, n_sites, n_times, size, kinds, seed, start, clouds, surface)
+    attrs = layout_attrs(SOURCE, json.dumps(provenance), title=_TITLE)
     blocks = [list(range(first, min(first + block_sites, n_sites))) for first in range(0, n_sites, block_sites)]
     first = _stack(_simulate_chunk(blocks[0][:1], *arguments), n_times, size, start, attrs)
     _lay_out(first, n_sites, block_sites, _text_widths(regions, kinds), store)

@@ -81,6 +81,9 @@ class LandsatFrames:
         ``(time,)`` sun elevation and azimuth (clockwise from north) of each acquisition, degrees.
     shift_px : numpy.ndarray
         ``(time, 2)`` misregistration of each acquisition (rows, columns), pixels.
+    surface : numpy.ndarray or None
+        ``(time, band, y, x)`` the same frames without their clouds and shadows (what ``clouds=False``
+        renders), when asked for with ``keep_surface``; else None.
     """
 
     reflectance: np.ndarray
@@ -90,6 +93,7 @@ class LandsatFrames:
     sun_elevation: np.ndarray
     sun_azimuth: np.ndarray
     shift_px: np.ndarray
+    surface: np.ndarray | None = None
 
 
 def render_landsat(
@@ -100,6 +104,7 @@ def render_landsat(
     clouds: bool,
     clear: np.ndarray,
     rng: np.random.Generator,
+    keep_surface: bool = False,
 ) -> LandsatFrames:
     """Landsat 8 frames of a site, one per acquisition.
 
@@ -119,6 +124,9 @@ def render_landsat(
         ``(time,)`` bool: frames drawn cloud-free whatever ``clouds`` says (a case study's clear scenes).
     rng : numpy.random.Generator
         The site's stream (the sky draws from a child stream of it).
+    keep_surface : bool, default False
+        Also return the frames without their clouds (``surface``): the cloud-free rendering of the same
+        pass, identical to a ``clouds=False`` run, so no stack is simulated twice to leave its clouds out.
     """
     size = lands[0].cover.shape
     n_frames = len(lands)
@@ -135,6 +143,7 @@ def render_landsat(
     atmosphere = sensors.draw_atmosphere(rng, n_frames)
     greens = np.stack([land.green for land in lands])
     top = sensors.surface_series(covers, greens, texture, illumination, rng, shifts_px=shifts, atmosphere=atmosphere)
+    surface = _reflectance(top) if keep_surface else None  # before the sky: a copy, the clouds change ``top``
     water = covers == Cover.WATER
     qa = encode_qa(False, False, False, False, water)
     cloud_truth = np.zeros((n_frames, *size), bool)
@@ -148,14 +157,20 @@ def render_landsat(
         cloud_truth[cloudy] = sensors.cloud_truth(sky)
         shadow_truth[cloudy] = sensors.shadow_truth(sky)
     return LandsatFrames(
-        reflectance=np.clip(top, -0.02, 1.6).astype(np.float32),
+        reflectance=_reflectance(top),
         qa=qa,
         cloud_truth=cloud_truth,
         shadow_truth=shadow_truth,
         sun_elevation=elevation.astype(np.float32),
         sun_azimuth=azimuth.astype(np.float32),
         shift_px=shifts.astype(np.float32),
+        surface=surface,
     )
+
+
+def _reflectance(top: np.ndarray) -> np.ndarray:
+    """Top-of-canopy values as stored reflectance: clipped to what Landsat C2 L2 can hold, float32 (a copy)."""
+    return np.clip(top, -0.02, 1.6).astype(np.float32)
 
 
 def render_sentinel1(lands: Sequence[LandFrame], rng: np.random.Generator) -> np.ndarray:

@@ -216,6 +216,7 @@ def simulate_site(
     clouds: bool = True,
     max_attempts: int = 3,
     history: SiteHistory | None = None,
+    surface: bool = False,
 ) -> tuple[dict, dict]:
     """Simulate site ``index`` of a stack.
 
@@ -245,6 +246,9 @@ def simulate_site(
     history : SiteHistory, optional
         A case study's place, acquisition dates, monthly rain and storm (``n_times`` is then the
         number of its dates).
+    surface : bool, default False
+        Also return ``surface_reflectance``: the same frames without their clouds, from the same pass
+        (identical to the ``reflectance`` of ``clouds=False``).
 
     Returns
     -------
@@ -277,7 +281,7 @@ def simulate_site(
     scar, runout = _runout(world)
     if runout is not None:
         truth["runout"] = runout
-    landsat = _render_landsat(world, where, region, scar, clouds, history, attempt_rng)
+    landsat = _render_landsat(world, where, region, scar, clouds, history, attempt_rng, surface)
     sar_rng = np.random.default_rng([seed, index, 1])  # SAR has its own stream: clouds never change it
     sar, sar_clearcut = _render_sentinel1(world, where, scar, sar_rng)
     arrays = _site_arrays(kind, region, where, world, scar, landsat, sar, sar_clearcut, attempt_rng)
@@ -467,14 +471,15 @@ def _render_landsat(
     clouds: bool,
     history: SiteHistory | None,
     rng: np.random.Generator,
+    surface: bool = False,
 ) -> LandsatFrames:
     """Landsat 8 frames (:func:`lslib.data.sim.render.render_landsat`), with clouds unless ``clouds`` is
-    False or the date is one of the history's clear dates."""
+    False or the date is one of the history's clear dates; with ``surface``, also the frames without clouds."""
     dates = where.days[where.frame_days]
     clear_dates = set(history.clear_dates) if history is not None else set()
     clear = np.array([date.strftime("%Y-%m-%d") in clear_dates for date in dates])
     lands = _landsat_lands(world, where, region, scar)
-    return render_landsat(lands, dates, where.lat, region, clouds, clear, rng)
+    return render_landsat(lands, dates, where.lat, region, clouds, clear, rng, keep_surface=surface)
 
 
 def _render_sentinel1(
@@ -606,6 +611,7 @@ def _site_arrays(
         "pga_g": float(details.get("pga_g", 0.0)),
         "quake_time": days[quake_day].to_datetime64() if quake_seen else np.datetime64("NaT", "ns"),
         "saturation_mm": float(world.ground.saturation_mm),
+        **({"surface_reflectance": landsat.surface} if landsat.surface is not None else {}),
     }
 
 
