@@ -56,10 +56,13 @@ class TrainConfig:
     progress: bool = True
     restore_best: bool = False  # end with the weights of the epoch with the lowest validation loss
     name: str | None = None  # shown on the progress bar (default: the model's class)
+    patience: int | None = None  # stop after this many epochs without a lower validation loss (None: never)
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.patience is not None and (isinstance(self.patience, bool) or self.patience < 1):
+            raise ValueError(f"patience must be None or an integer >= 1, got {self.patience!r}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
 
@@ -238,6 +241,9 @@ def fit(model: nn.Module, loaders: dict[str, Iterable[dict[str, torch.Tensor]]],
                 best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}
             if directory is not None:
                 save_checkpoint(model, directory / "best.pt", epoch=epoch)
+        if config.patience is not None and epoch - history.best_epoch >= config.patience:
+            epochs.close()  # early stop: the kept epoch is the same as the whole run's up to here
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
